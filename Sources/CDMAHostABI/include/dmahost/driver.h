@@ -1,0 +1,243 @@
+/*
+ * DMAHost — driver plugin ABI.
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+
+/** \file
+ * The versioned C ABI between the DMAHost driver host and a backend plugin.
+ *
+ * A plugin is a shared object that exports one symbol, \ref DMAHOST_DRIVER_ENTRY_SYMBOL.
+ * The host loads it with `dlopen(RTLD_NOW | RTLD_LOCAL)`, calls the entry once with a
+ * table of host functions (\ref dmahost_host_api), and gets back the plugin's table
+ * of driver functions (\ref dmahost_driver_ops). Nothing else crosses the boundary:
+ * a plugin never links the DMAHost library (it would get a second, invisible domain
+ * registry), and no Swift type is passed (Swift has no stable ABI on Linux).
+ *
+ * Versioning: both tables start with their size in bytes and the ABI version the
+ * other side was compiled against. The host rejects a plugin whose
+ * \ref dmahost_driver_ops.abi_major differs from its own, or whose table is smaller
+ * than the fields its declared minor version requires. Minor versions only append
+ * fields; a side reads a field only when the other side's `size` covers it.
+ *
+ * Memory ownership: strings and arrays a plugin returns (names, device infos) stay
+ * owned by the plugin and must stay valid until `fini` is called (or forever, when
+ * there is no `fini`). Strings the host passes in are valid only during the call.
+ * Domains are created through the host table and are owned by the host registry;
+ * a plugin destroys its own domains in `close`.
+ *
+ * Threads: the host calls `probe`, `open`, `close`, `diagnose` and `fini` from one
+ * thread at a time (it serialises them per plugin). Domain callbacks a plugin
+ * registers may be called from any thread, concurrently. Completion callbacks are
+ * invoked by the plugin on a thread of its choosing, exactly once, and only when the
+ * operation returned 0.
+ *
+ * The host never `dlclose`s a plugin: callbacks it registered may be referenced
+ * anywhere in the process.
+ */
+
+#ifndef DMAHOST_DRIVER_H
+#define DMAHOST_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spdk/dma.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Major version of this ABI. A change breaks compatibility. */
+#define DMAHOST_DRIVER_ABI_MAJOR 1
+/** Minor version of this ABI. A change only appends fields. */
+#define DMAHOST_DRIVER_ABI_MINOR 0
+/** Name of the symbol every plugin exports; its type is \ref dmahost_driver_entry_fn. */
+#define DMAHOST_DRIVER_ENTRY_SYMBOL "dmahost_driver_entry"
+
+/** Severity of a message sent through \ref dmahost_host_api.log. */
+enum dmahost_log_level {
+	DMAHOST_LOG_ERROR = 0,
+	DMAHOST_LOG_WARNING = 1,
+	DMAHOST_LOG_INFO = 2,
+	DMAHOST_LOG_DEBUG = 3
+};
+
+/** Device capability bits (\ref dmahost_device_info.capabilities). */
+enum dmahost_capability {
+	/** Copies memory (pull/push/transfer). */
+	DMAHOST_CAP_COPY = 1u << 0,
+	/** Fills memory with a pattern or zeroes (memzero). */
+	DMAHOST_CAP_FILL = 1u << 1,
+	/** Accepts scatter-gather lists with more than one entry on each side. */
+	DMAHOST_CAP_SCATTER_GATHER = 1u << 2,
+	/** Translates system memory by identity (same virtual addresses). */
+	DMAHOST_CAP_TRANSLATE_IDENTITY = 1u << 3,
+	/** Translates system memory into RDMA lkey/rkey. */
+	DMAHOST_CAP_TRANSLATE_RDMA = 1u << 4,
+	/** Translates into dma-buf file descriptor, offset and length. */
+	DMAHOST_CAP_TRANSLATE_DMABUF = 1u << 5,
+	/** Moves data between two non-system domains (transfer). */
+	DMAHOST_CAP_TRANSFER = 1u << 6,
+	/** Invalidates cached translations (invalidate). */
+	DMAHOST_CAP_INVALIDATE = 1u << 7
+};
+
+/** One device a plugin found. Size-prefixed. */
+struct dmahost_device_info {
+	/** sizeof(struct dmahost_device_info) as compiled by the plugin. */
+	size_t size;
+	/** Stable id string, unique in the process, "<driver name>:<device>" (e.g. "cpu:0", "rdma:rxe0"). */
+	const char *id;
+	/** An \ref spdk_dma_device_type value. Vendor plugins use 1000..1999. */
+	int32_t type;
+	/** Required buffer alignment in bytes (1 = any). */
+	uint32_t alignment;
+	/** Human description (model, driver, path). */
+	const char *description;
+	/** Bitwise OR of \ref dmahost_capability. */
+	uint64_t capabilities;
+	/** Largest single transfer in bytes (0 = no limit). */
+	uint64_t max_transfer_size;
+	/** Most iovec entries per side in one operation (0 = no limit). */
+	uint32_t max_sge;
+	/** Reserved, 0. */
+	uint32_t reserved;
+};
+
+/** Callback that receives one line of a plugin's self-diagnosis. */
+typedef void (*dmahost_diagnostic_fn)(void *arg, const char *subject, int ok, const char *detail);
+
+/**
+ * Host functions given to a plugin at entry. Owned by the host; valid for the life of
+ * the process. Every `spdk_*` member behaves exactly as the function of that name in
+ * `spdk/dma.h` and acts on the host's one registry.
+ */
+struct dmahost_host_api {
+	/** sizeof(struct dmahost_host_api) as compiled by the host. */
+	size_t size;
+	/** \ref DMAHOST_DRIVER_ABI_MAJOR of the host. */
+	uint32_t abi_major;
+	/** \ref DMAHOST_DRIVER_ABI_MINOR of the host. */
+	uint32_t abi_minor;
+	/** Opaque host handle for this plugin; pass it back where a function asks for it. */
+	void *host_ctx;
+
+	/** Log \b message (copied) at \b level on behalf of the plugin. */
+	void (*log)(void *host_ctx, int level, const char *message);
+	/**
+	 * Create a domain that belongs to \b device_id (a device this plugin reported).
+	 * Same rules as spdk_memory_domain_create; additionally -EINVAL when \b device_id is not
+	 * one of this plugin's devices. The host lists and closes domains per device.
+	 */
+	int (*domain_create)(void *host_ctx, const char *device_id, struct spdk_memory_domain **domain,
+			     enum spdk_dma_device_type type, struct spdk_memory_domain_ctx *ctx, const char *domain_id);
+	/** Destroy a domain this plugin created. */
+	void (*domain_destroy)(void *host_ctx, struct spdk_memory_domain *domain);
+
+	void (*spdk_memory_domain_set_translation)(struct spdk_memory_domain *domain,
+			spdk_memory_domain_translate_memory_cb translate_cb);
+	void (*spdk_memory_domain_set_invalidate)(struct spdk_memory_domain *domain,
+			spdk_memory_domain_invalidate_data_cb invalidate_cb);
+	void (*spdk_memory_domain_set_pull)(struct spdk_memory_domain *domain,
+					    spdk_memory_domain_pull_data_cb pull_cb);
+	void (*spdk_memory_domain_set_push)(struct spdk_memory_domain *domain,
+					    spdk_memory_domain_push_data_cb push_cb);
+	void (*spdk_memory_domain_set_data_transfer)(struct spdk_memory_domain *domain,
+			spdk_memory_domain_transfer_data_cb transfer_cb);
+	void (*spdk_memory_domain_set_memzero)(struct spdk_memory_domain *domain,
+					       spdk_memory_domain_memzero_cb memzero_cb);
+	struct spdk_memory_domain_ctx *(*spdk_memory_domain_get_context)(struct spdk_memory_domain *domain);
+	void *(*spdk_memory_domain_get_user_context)(struct spdk_memory_domain *domain, size_t *ctx_size);
+	enum spdk_dma_device_type (*spdk_memory_domain_get_dma_device_type)(struct spdk_memory_domain *domain);
+	const char *(*spdk_memory_domain_get_dma_device_id)(struct spdk_memory_domain *domain);
+	struct spdk_memory_domain *(*spdk_memory_domain_get_first)(const char *id);
+	struct spdk_memory_domain *(*spdk_memory_domain_get_next)(struct spdk_memory_domain *prev, const char *id);
+	struct spdk_memory_domain *(*spdk_memory_domain_get_system_domain)(void);
+	int (*spdk_memory_domain_pull_data)(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+					    struct iovec *src_iov, uint32_t src_iov_cnt, struct iovec *dst_iov, uint32_t dst_iov_cnt,
+					    spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+	int (*spdk_memory_domain_push_data)(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+					    struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
+					    spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+	int (*spdk_memory_domain_transfer_data)(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+						struct iovec *dst_iov, uint32_t dst_iovcnt,
+						struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+						struct iovec *src_iov, uint32_t src_iovcnt,
+						struct spdk_memory_domain_translation_result *src_translation,
+						spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+	int (*spdk_memory_domain_translate_data)(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+			struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
+			void *addr, size_t len, struct spdk_memory_domain_translation_result *result);
+	void (*spdk_memory_domain_invalidate_data)(struct spdk_memory_domain *domain, void *domain_ctx,
+			struct iovec *iov, uint32_t iovcnt);
+	int (*spdk_memory_domain_memzero)(struct spdk_memory_domain *domain, void *domain_ctx,
+					  struct iovec *iov, uint32_t iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+};
+
+/**
+ * The table a plugin returns from its entry. Owned by the plugin; valid for the life of
+ * the process. Functions marked optional may be NULL.
+ */
+struct dmahost_driver_ops {
+	/** sizeof(struct dmahost_driver_ops) as compiled by the plugin. */
+	size_t size;
+	/** \ref DMAHOST_DRIVER_ABI_MAJOR the plugin was compiled against. */
+	uint32_t abi_major;
+	/** \ref DMAHOST_DRIVER_ABI_MINOR the plugin was compiled against. */
+	uint32_t abi_minor;
+	/** Short unique driver name; also the prefix of its device ids ("cpu", "rdma", "dmaengine"). */
+	const char *name;
+	/** Driver version string (e.g. "1.0.0"). */
+	const char *version;
+	/** The \ref spdk_dma_device_type values the driver serves. */
+	const int32_t *device_types;
+	/** Number of entries in \b device_types. */
+	uint32_t device_type_count;
+	/** Reserved, 0. */
+	uint32_t reserved;
+	/** Opaque plugin state, passed back to every function below. */
+	void *driver_ctx;
+
+	/**
+	 * Find devices. On success sets \b *devices to a plugin-owned array of \b *count entries
+	 * (valid until the next probe or fini) and returns 0; zero devices is a success. On failure
+	 * returns a negated errno and writes a NUL-terminated reason into \b err (\b err_len bytes).
+	 */
+	int (*probe)(void *driver_ctx, const struct dmahost_device_info **devices, uint32_t *count,
+		     char *err, size_t err_len);
+	/**
+	 * Open a device reported by probe: create its domains through the host table and register
+	 * their callbacks. Returns 0, or a negated errno with a reason in \b err.
+	 */
+	int (*open)(void *driver_ctx, const char *device_id, char *err, size_t err_len);
+	/** Close an open device: destroy its domains after its in-flight operations completed. Optional. */
+	void (*close)(void *driver_ctx, const char *device_id);
+	/**
+	 * Report what the driver checked (kernel modules, device nodes, libraries), one call of
+	 * \b emit per check; \b ok is 1 when the check passed. Returns 0. Optional.
+	 */
+	int (*diagnose)(void *driver_ctx, dmahost_diagnostic_fn emit, void *emit_arg);
+	/** Release everything; no other function is called afterwards. Optional. */
+	void (*fini)(void *driver_ctx);
+};
+
+/** Smallest \ref dmahost_driver_ops.size the host accepts for ABI 1.0. */
+#define DMAHOST_DRIVER_OPS_MIN_SIZE_1_0 (offsetof(struct dmahost_driver_ops, fini) + sizeof(void (*)(void *)))
+
+/**
+ * The plugin entry point. Called once, right after `dlopen`, on the host's loader thread.
+ *
+ * \param host The host table (host-owned, valid for the life of the process). A plugin that
+ * needs a newer host (\b host->abi_major or \b host->size too small) returns NULL after logging why.
+ * \return The plugin's table, or NULL to refuse loading.
+ */
+typedef const struct dmahost_driver_ops *(*dmahost_driver_entry_fn)(const struct dmahost_host_api *host);
+
+/** Declaration of the entry every plugin defines. */
+const struct dmahost_driver_ops *dmahost_driver_entry(const struct dmahost_host_api *host);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMAHOST_DRIVER_H */
