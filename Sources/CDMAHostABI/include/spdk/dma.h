@@ -477,7 +477,7 @@ struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain
 /**
  * The system memory domain: plain host memory, type \ref SPDK_DMA_DEVICE_TYPE_DMA, id "system".
  * It exists from library load time, is first in the registry and is always the same pointer.
- * Its data operations return -ENOTSUP.
+ * It has no callbacks, so its data operations return -ENOTSUP (as in SPDK, callbacks may be set on it).
  *
  * \return The system domain.
  */
