@@ -167,3 +167,40 @@ struct ConfigurationTests {
         #expect(configuration.completionMode == .worker)
     }
 }
+
+@Suite("CPU copy engine: cancellation")
+struct CancellationTests {
+    @Test("cancel while the only worker is stalled: queued operations complete with -ECANCELED")
+    func cancelQueued() throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 1, queueDepth: 16))
+        let buffer = SGBuffer(size: 256, fill: 0x11)
+        buffer.carve(lengths: [128, 128], gaps: [0, 0])
+        let gate = Gate()
+        try engine.submitFill(destination: buffer.list, destinationCount: 1, pattern: 0x22,
+                              callback: Gate.callback, argument: Unmanaged.passUnretained(gate).toOpaque())
+        #expect(waitUntil { gate.entered.load(ordering: .sequentiallyConsistent) == 1 })
+        let log = CompletionLog(count: 8)
+        for op in 0..<8 {
+            try engine.submitFill(destination: buffer.list + 1, destinationCount: 1, pattern: 0x33,
+                                  callback: CompletionLog.callback, argument: log.argument(op))
+        }
+        let stopping = Atomic<Bool>(false)
+        onThreads(2) { index in
+            if index == 0 {
+                stopping.store(true, ordering: .releasing)
+                do throws(DMAError) { try engine.shutdown(.cancel) } catch { preconditionFailure("shutdown: \(error)") }
+            } else {
+                while !stopping.load(ordering: .acquiring) { sched_yield() }
+                usleep(100_000)
+                gate.open.store(true, ordering: .releasing)
+            }
+        }
+        for op in 0..<8 {
+            #expect(log.calls(op) == 1)
+            #expect(log.status(op) == -ECANCELED)
+        }
+        // The cancelled fills never ran; the one already running did.
+        #expect(buffer.gathered().prefix(128).allSatisfy { $0 == 0x22 })
+        #expect(buffer.gathered().dropFirst(128).allSatisfy { $0 == 0x11 })
+    }
+}
