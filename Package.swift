@@ -33,3 +33,49 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)
+// One block: the plugin product, its C shims and system libraries, the DMABuf library
+// (udmabuf / dma-heap / DRM PRIME allocation, import, mmap, sync) and the tests.
+
+/// `libdmahost-dmaengine.so`: dma-buf memory domains, discovery of DMA engines, Intel DSA work queues.
+let dmaEngineProducts: [Product] = [
+    .library(name: "dmahost-dmaengine", type: .dynamic, targets: ["DMAEnginePlugin"]),
+]
+
+let dmaEngineTargets: [Target] = [
+    /// libdrm (drmGetDevices2, drmGetVersion, drmGetCap, PRIME) and the DRM uapi headers it ships.
+    .systemLibrary(name: "CLibDRM", path: "Sources/CLibDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
+    /// libpci (PCI enumeration with class, driver and NUMA node).
+    .systemLibrary(name: "CLibPCI", path: "Plugins/DMAEngine/CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+    /// Typed helpers over the kernel uapi ioctls: udmabuf, dma-heap, dma-buf sync, DRM dumb buffers, memfd seals.
+    .target(name: "CDMABuf", dependencies: ["CLibDRM"]),
+    /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
+    /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
+    .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit"]),
+    /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
+    .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
+    /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
+    .target(name: "CIDXD", path: "Plugins/DMAEngine/CIDXD"),
+    /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
+    .target(
+        name: "DMAEngineKit",
+        dependencies: ["DMADriverKit", "DMABuf", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
+        path: "Plugins/DMAEngine/Kit"
+    ),
+    /// The plugin entry symbol only (kept apart so tests can link the kit without it).
+    .target(
+        name: "DMAEnginePlugin",
+        dependencies: ["DMAEngineKit", "DMADriverKit"],
+        path: "Plugins/DMAEngine/Plugin",
+        linkerSettings: pluginLinkerSettings
+    ),
+    /// Reference encodings filled through the kernel's own structs (linux/idxd.h), for the DSA tests.
+    .target(name: "CDSAReference", path: "Tests/CDSAReference"),
+    .testTarget(
+        name: "DMAEngineTests",
+        dependencies: ["DMAEngineKit", "DMABuf", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit"]
+    ),
+]
+package.products += dmaEngineProducts
+package.targets += dmaEngineTargets
