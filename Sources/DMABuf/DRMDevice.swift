@@ -36,8 +36,9 @@ public final class DRMDevice: Sendable, CustomStringConvertible {
     public let driverDescription: String
     /// PRIME support (`drmGetCap(DRM_CAP_PRIME)`).
     public let prime: PrimeCapabilities
-    /// Dumb buffer support (`drmGetCap(DRM_CAP_DUMB_BUFFER)`).
-    public let dumbBuffers: Bool
+    /// Dumb buffer support (`drmGetCap(DRM_CAP_DUMB_BUFFER)`); nil when the driver does not answer
+    /// (drivers without modesetting, such as vgem, refuse the query yet create dumb buffers).
+    public let dumbBuffers: Bool?
     let device: OwnedFileDescriptor
     /// GEM handle reference counts: PRIME import returns the same handle for the same object.
     private let handleCounts = Mutex<[UInt32: Int]>([:])
@@ -67,7 +68,7 @@ public final class DRMDevice: Sendable, CustomStringConvertible {
         driverName = string(version.pointee.name, version.pointee.name_len)
         driverDescription = string(version.pointee.desc, version.pointee.desc_len)
         prime = PrimeCapabilities(rawValue: Self.capability(fd, UInt64(DRM_CAP_PRIME)) ?? 0)
-        dumbBuffers = (Self.capability(fd, UInt64(DRM_CAP_DUMB_BUFFER)) ?? 0) != 0
+        dumbBuffers = Self.capability(fd, UInt64(DRM_CAP_DUMB_BUFFER)).map { $0 != 0 }
     }
 
     /// `drmGetCap`; nil when the driver does not answer.
@@ -81,7 +82,7 @@ public final class DRMDevice: Sendable, CustomStringConvertible {
     /// (`DRM_IOCTL_MODE_CREATE_DUMB` + `drmPrimeHandleToFD(DRM_CLOEXEC | DRM_RDWR)`).
     /// - Returns: The GEM handle (released with the returned object) and the dma-buf.
     public func allocateDumb(length: UInt64) throws(DMAError) -> (handle: GEMHandle, dmabuf: DMABufFile) {
-        guard dumbBuffers else { throw .notSupported("\(self) has no dumb buffers (DRM_CAP_DUMB_BUFFER is 0)") }
+        guard dumbBuffers != false else { throw .notSupported("\(self) has no dumb buffers (DRM_CAP_DUMB_BUFFER is 0)") }
         guard prime.contains(.export) else { throw .notSupported("\(self) cannot export PRIME buffers (DRM_CAP_PRIME has no EXPORT)") }
         guard length > 0, let size = PageSize.roundUp(length) else { throw .invalidArgument("dumb buffer length \(length) is 0 or too large") }
         let rowBytes: UInt64 = 4096
@@ -89,7 +90,9 @@ public final class DRMDevice: Sendable, CustomStringConvertible {
             throw .invalidArgument("dumb buffer length \(length) is too large")
         }
         var raw: UInt32 = 0, pitch: UInt32 = 0, actual: UInt64 = 0
-        try SystemCall.check("DRM_IOCTL_MODE_CREATE_DUMB(1024x\(height)x32) on \(path)") {
+        try SystemCall.check("DRM_IOCTL_MODE_CREATE_DUMB(1024x\(height)x32) on \(path)", hint: { code in
+            code == ENOSYS || code == EOPNOTSUPP || code == EINVAL ? "driver \(driverName) does not create dumb buffers; import dma-bufs into this domain instead" : nil
+        }) {
             dmahost_drm_mode_create_dumb(fd, 1024, height, 32, &raw, &pitch, &actual)
         }
         let handle = GEMHandle(device: self, handle: raw, dumb: true)

@@ -21,8 +21,8 @@ public struct DRMDeviceInfo: Sendable, Hashable {
     public var driverDescription: String?
     /// PRIME import/export support.
     public var prime: PrimeCapabilities
-    /// Dumb buffer support.
-    public var dumbBuffers: Bool
+    /// Dumb buffer support; nil when the driver does not answer the query (creation is then tried).
+    public var dumbBuffers: Bool?
     /// Bus ("pci 0000:03:00.0 [1002:73bf]", "platform vgem").
     public var bus: String?
     /// True when libdrm's drmGetDevices2 listed it (false: found only by scanning /dev/dri).
@@ -31,7 +31,7 @@ public struct DRMDeviceInfo: Sendable, Hashable {
     public var problem: String?
 
     /// True when a dma-buf domain can allocate from it (dumb buffers exported with PRIME).
-    public var canAllocate: Bool { dumbBuffers && prime.contains(.export) && primaryPath != nil && problem == nil }
+    public var canAllocate: Bool { dumbBuffers != false && prime.contains(.export) && primaryPath != nil && problem == nil }
     /// True when a dma-buf domain can use it at all (allocation or PRIME import).
     public var usable: Bool { problem == nil && primaryPath != nil && (canAllocate || prime.contains(.import)) }
 
@@ -40,11 +40,19 @@ public struct DRMDeviceInfo: Sendable, Hashable {
         var parts = [name, "driver \(driverName ?? "unknown")"]
         parts.append([primaryPath, renderPath].compactMap { $0 }.joined(separator: " + "))
         parts.append("PRIME \(prime)")
-        parts.append(dumbBuffers ? "dumb buffers" : "no dumb buffers")
+        parts.append(Self.dumbText(dumbBuffers))
         if let bus { parts.append(bus) }
         if !listedByLibDRM { parts.append("not listed by drmGetDevices2") }
         if let problem { parts.append(problem) }
         return parts.joined(separator: ", ")
+    }
+
+    static func dumbText(_ dumb: Bool?) -> String {
+        switch dumb {
+        case true?: "dumb buffers"
+        case false?: "no dumb buffers"
+        case nil: "dumb buffers (DRM_CAP_DUMB_BUFFER not answered; creation is tried)"
+        }
     }
 }
 
@@ -83,7 +91,7 @@ public enum DRMScanner {
     static func query(primary: String?, render: String?, bus: String?, listed: Bool) -> DRMDeviceInfo {
         let name = (primary ?? render).map { String($0.split(separator: "/").last ?? "") } ?? "?"
         var info = DRMDeviceInfo(name: name, primaryPath: primary, renderPath: render, driverName: nil, driverDescription: nil,
-                                 prime: [], dumbBuffers: false, bus: bus, listedByLibDRM: listed, problem: nil)
+                                 prime: [], dumbBuffers: nil, bus: bus, listedByLibDRM: listed, problem: nil)
         var problems: [String] = []
         for path in [primary, render].compactMap({ $0 }) {
             do throws(DMAError) {

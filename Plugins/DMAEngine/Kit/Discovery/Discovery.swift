@@ -99,7 +99,7 @@ public enum Discovery {
                     source: .drm(drm), domainID: "dmabuf:\(driver)"))
                 diagnostics.append(.init(subject: "DRM \(drm.name)", ok: true, detail: "\(drm.summary) → device dmaengine:\(drm.name), domain dmabuf:\(driver)"))
             } else {
-                let why = drm.problem ?? "PRIME \(drm.prime), \(drm.dumbBuffers ? "dumb buffers" : "no dumb buffers"): cannot allocate or import dma-bufs"
+                let why = drm.problem ?? "PRIME \(drm.prime), \(DRMDeviceInfo.dumbText(drm.dumbBuffers)): cannot allocate or import dma-bufs"
                 diagnostics.append(.init(subject: "DRM \(drm.name)", ok: false, detail: "\(drm.summary); not usable: \(why)"))
             }
         }
