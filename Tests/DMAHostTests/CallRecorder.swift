@@ -1,6 +1,5 @@
 import CDMAHostABI
 import Foundation
-import Synchronization
 
 /// Recording implementations of the six domain callbacks, shared by the dispatch, async and
 /// stress tests.
@@ -67,7 +66,7 @@ enum Recorder {
         var stray: [UInt: Int] = [:]
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     static func address(_ pointer: CDomain?) -> UInt { pointer.map { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer($0))) } ?? 0 }
     static func address(_ pointer: UnsafeRawPointer?) -> UInt { pointer.map { UInt(bitPattern: Int(bitPattern: $0)) } ?? 0 }

@@ -48,7 +48,10 @@ enum ExternalTools {
     /// libdispatch.so and libBlocksRuntime.so live), or nil.
     static var swiftRuntimeDirectory: URL? {
         // The path of the libswiftCore.so mapped into this process.
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        // procfs files report size 0: read to end of file rather than by size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
+              let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8) else { return nil }
+        try? handle.close()
         for line in maps.split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/"), line.hasSuffix("/libswiftCore.so") else { continue }
             return URL(fileURLWithPath: String(line[slash...])).resolvingSymlinksInPath().deletingLastPathComponent()
