@@ -48,11 +48,7 @@ enum ExternalTools {
     /// libdispatch.so and libBlocksRuntime.so live), or nil.
     static var swiftRuntimeDirectory: URL? {
         // The path of the libswiftCore.so mapped into this process.
-        // procfs files report size 0: read to end of file rather than by size.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps"),
-              let data = try? handle.readToEnd(), let maps = String(data: data, encoding: .utf8) else { return nil }
-        try? handle.close()
-        for line in maps.split(separator: "\n") {
+        for line in readText("/proc/self/maps").split(separator: "\n") {
             guard let slash = line.firstIndex(of: "/"), line.hasSuffix("/libswiftCore.so") else { continue }
             return URL(fileURLWithPath: String(line[slash...])).resolvingSymlinksInPath().deletingLastPathComponent()
         }
@@ -90,9 +86,16 @@ enum ExternalTools {
         process.waitUntilExit()
         try out.close()
         try err.close()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return Result(status: process.terminationStatus, stdout: readText(outURL.path), stderr: readText(errURL.path))
+    }
+
+    /// The whole content of a file as UTF-8 text ("" when unreadable). Reads to end of file,
+    /// which also works for procfs files that report size 0.
+    static func readText(_ path: String) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// A fresh temporary directory, removed by the caller.
