@@ -9,5 +9,7 @@
 const char *__tsan_default_options(void);
 /** Options for AddressSanitizer, read once at start-up. */
 const char *__asan_default_options(void);
+/** Leak suppressions for LeakSanitizer, read once at start-up. */
+const char *__lsan_default_suppressions(void);
 
 #endif
