@@ -11,11 +11,13 @@ let package = Package(
     name: "DMAHost",
     products: [
         /// The library C programs and Swift programs link: core registry, spdk/dma.h ABI, Swift API.
-        .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost"]),
+        /// DriverHost (the plugin loader and its C API, dmahost/host.h) is part of it.
+        .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost", "DriverHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         /// Public C headers: spdk/dma.h and the plugin ABI dmahost/driver.h. No state.
@@ -29,10 +31,38 @@ let package = Package(
             name: "DMAHost",
             dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit"]
         ),
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost"]),
+        /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
+        .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
+package.products += [
+    /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
+    .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
+    /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
+    .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
+]
+package.targets += [
+    /// dladdr(3) wrapper (a GNU extension the Glibc module does not expose).
+    .target(name: "CDriverHostSupport"),
+    /// Plugin loader (dlopen, validation, rejections), device selection, host C API (dmahost/host.h).
+    .target(
+        name: "DriverHost",
+        dependencies: [
+            "DMAHost", "CDMAHostABI", "CDriverHostSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]
+    ),
+    .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
+            linkerSettings: pluginLinkerSettings),
+    .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
+            linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
+    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"]),
+]
 
 // MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)
 // One block: the plugin product, its C shims and system libraries, the DMABuf library
