@@ -104,7 +104,7 @@ let dmaEngineTargets: [Target] = [
     .target(name: "CDSAReference", path: "Tests/CDSAReference"),
     .testTarget(
         name: "DMAEngineTests",
-        dependencies: ["DMAEngineKit", "DMABuf", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit"]
+        dependencies: ["DMAEngineKit", "DMABuf", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
     ),
 ]
 package.products += dmaEngineProducts

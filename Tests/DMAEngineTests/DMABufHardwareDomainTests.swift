@@ -117,7 +117,7 @@ struct DMABufHardwareDomainTests {
         try opened.interface.release(b.address)
         #expect(await pullError(b.address, 16) == EFAULT, "a released buffer is gone")
         let invalidated = IOVecs(a.address, 4096)
-        opened.domain.invalidate(invalidated.list)
+        try opened.domain.invalidate(invalidated.list)
     }
 
     @Test func importedDMABufIsSharedWithItsOwner() async throws {

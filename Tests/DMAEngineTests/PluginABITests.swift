@@ -8,27 +8,8 @@ import Glibc
 /// The built plugin (`libdmahost-dmaengine.so`) through its C entry point, the way any host
 /// loads it: dlopen, dmahost_driver_entry with a host table, the ops table's probe and diagnose.
 @Suite struct PluginABITests {
-    static var pluginPath: String? {
-        guard let executable = readLinkString("/proc/self/exe") else { return nil }
-        var directory = String(executable[..<(executable.lastIndex(of: "/") ?? executable.endIndex)])
-        // The bundle may be a directory (…/X.xctest/…); walk up to the build directory.
-        while !directory.isEmpty {
-            let candidate = "\(directory)/libdmahost-dmaengine.so"
-            if access(candidate, R_OK) == 0 { return candidate }
-            directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
-        }
-        return nil
-    }
-
-    static func readLinkString(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
     @Test func entryReturnsATableThatProbesAndDiagnoses() throws {
-        let path = try #require(Self.pluginPath, "build the plugin product first (swift build)")
+        let path = try #require(BuiltPlugin.path("dmaengine"), "build the plugin product first (swift build)")
         let library = try #require(dlopen(path, RTLD_NOW | RTLD_LOCAL), "dlopen: \(String(cString: dlerror()))")
         let symbol = try #require(dlsym(library, DMAHOST_DRIVER_ENTRY_SYMBOL))
         let entry = unsafeBitCast(symbol, to: dmahost_driver_entry_fn.self)
