@@ -17,7 +17,8 @@ struct DMABufHardwareRDMATests {
     @Test func dmabufToRDMATransferWorksViaTheFallback() async throws {
         let paths = try [#require(BuiltPlugin.path("dmaengine")), #require(BuiltPlugin.path("rdma"))]
         let host = DriverHost()
-        defer { host.shutdown() }
+        KeptForProcessLifetime.keep(host)
+        defer { host.closeAll() }
         _ = host.load(paths: paths)
         #expect(host.rejections.isEmpty, "\(host.rejections)")
         let udmabuf = try #require(try host.open("dmaengine:udmabuf").first { $0.id == "dmabuf:udmabuf" })

@@ -13,7 +13,8 @@ import Glibc
     @Test func loaderLoadsThePluginAndShowsItsDiagnosis() throws {
         let path = try #require(BuiltPlugin.path("dmaengine"), "build the plugin product first (swift build)")
         let host = DriverHost()
-        defer { host.shutdown() }
+        KeptForProcessLifetime.keep(host)
+        defer { host.closeAll() }
         let outcomes = host.load(paths: [path])
         #expect(host.rejections.isEmpty, "\(host.rejections)")
         guard case .loaded(let driver)? = outcomes.first else { Issue.record("not loaded: \(outcomes)"); return }
@@ -36,7 +37,8 @@ struct DMABufHardwareHostLoaderTests {
     @Test func everyDMABufDeviceOpensThroughTheLoaderAndMovesData() async throws {
         let path = try #require(BuiltPlugin.path("dmaengine"))
         let host = DriverHost()
-        defer { host.shutdown() }
+        KeptForProcessLifetime.keep(host)
+        defer { host.closeAll() }
         _ = host.load(paths: [path])
         let ids = host.devices.map(\.id)
         #expect(ids.contains("dmaengine:udmabuf") && ids.contains("dmaengine:heap-system") && ids.contains("dmaengine:card0"), "\(ids)")

@@ -14,6 +14,7 @@ import Glibc
         let symbol = try #require(dlsym(library, DMAHOST_DRIVER_ENTRY_SYMBOL))
         let entry = unsafeBitCast(symbol, to: dmahost_driver_entry_fn.self)
         let ops = try #require(entry(TestHost.table))
+        KeptForProcessLifetime.keep(ops)
         #expect(ops.pointee.abi_major == UInt32(DMAHOST_DRIVER_ABI_MAJOR))
         #expect(ops.pointee.size >= MemoryLayout<dmahost_driver_ops>.size)
         #expect(String(cString: try #require(ops.pointee.name)) == "dmaengine")

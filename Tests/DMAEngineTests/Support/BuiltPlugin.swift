@@ -24,3 +24,19 @@ enum BuiltPlugin {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+import DriverHost
+import CDMAHostABI
+import Synchronization
+
+/// Plugin tables and hosts the tests keep for the life of the process, as a real host does
+/// (driver.h: a plugin's table stays valid for the process's life and is never unloaded), so
+/// LeakSanitizer sees them as reachable rather than lost.
+enum KeptForProcessLifetime {
+    /// Table addresses (kept as integers: the bytes are what LeakSanitizer scans for).
+    private static let tables = Mutex<[UInt]>([])
+    private static let hosts = Mutex<[DriverHost]>([])
+
+    static func keep(_ table: UnsafePointer<dmahost_driver_ops>) { tables.withLock { $0.append(UInt(bitPattern: table)) } }
+    static func keep(_ host: DriverHost) { hosts.withLock { $0.append(host) } }
+}
