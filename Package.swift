@@ -31,7 +31,9 @@ let package = Package(
             name: "DMAHost",
             dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit"]
         ),
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost"]),
+        /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
+        .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults"]),
     ],
     swiftLanguageModes: [.v6]
 )
