@@ -40,6 +40,8 @@ let package = Package(
 
 // MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
 package.products += [
+    /// Command-line tool: list, doctor, copy (and bench, from the CPU backend).
+    .executable(name: "dmactl", targets: ["dmactl"]),
     /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
     .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
     /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
@@ -55,6 +57,14 @@ package.targets += [
             "DMAHost", "CDMAHostABI", "CDriverHostSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
+        ]
+    ),
+    .executableTarget(
+        name: "dmactl",
+        dependencies: [
+            "DriverHost",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]
     ),
     .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
