@@ -39,6 +39,13 @@ let package = Package(
 )
 
 // MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
+
+/// Programs that dlopen plugins export the sanitizer runtime's entry points: under
+/// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
+/// `__tsan_external_write`) that the runtime's own export list omits. No effect otherwise.
+let pluginHostLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
+]
 package.products += [
     /// Command-line tool: list, doctor, copy (and bench, from the CPU backend).
     .executable(name: "dmactl", targets: ["dmactl"]),
@@ -65,11 +72,12 @@ package.targets += [
             "DriverHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]
+        ],
+        linkerSettings: pluginHostLinkerSettings
     ),
     .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
             linkerSettings: pluginLinkerSettings),
     .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
             linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
-    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"]),
+    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"], linkerSettings: pluginHostLinkerSettings),
 ]
