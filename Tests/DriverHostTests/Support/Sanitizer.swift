@@ -13,14 +13,20 @@ enum Sanitizer: String {
     }()
 
     /// Compiler and flags for a C program that links the (then instrumented) libDMAHost.so:
-    /// the toolchain's clang with the same sanitizer, exporting the runtime's entry points
-    /// for the libraries it loads.
+    /// the toolchain's clang with the same sanitizer and its shared runtime (which exports
+    /// every entry point the instrumented library and plugins need).
     var programCompiler: (compiler: String, flags: [String]) {
-        let exports = "-Wl,--dynamic-list=" + Fixtures.repositoryRoot + "/Plugins/sanitizer-runtime.exports"
         switch self {
         case .none: return (Fixtures.compiler, [])
-        case .thread: return ("clang", ["-fsanitize=thread", exports])
-        case .address: return ("clang", ["-fsanitize=address", exports])
+        case .thread: return ("clang", ["-fsanitize=thread", "-shared-libsan", "-Wl,-rpath," + Self.runtimeDirectory])
+        case .address: return ("clang", ["-fsanitize=address", "-shared-libsan", "-Wl,-rpath," + Self.runtimeDirectory])
         }
     }
+
+    /// The directory of clang's sanitizer runtimes (`clang -print-file-name`).
+    static let runtimeDirectory: String = {
+        let printed = (try? Fixtures.run("clang", ["-print-file-name=libclang_rt.tsan-x86_64.so"]).stdout) ?? ""
+        let path = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (path as NSString).deletingLastPathComponent
+    }()
 }
