@@ -53,7 +53,10 @@ enum Fixtures {
         process.waitUntilExit()
         try errorHandle.close()
         let stdout = String(decoding: data, as: UTF8.self)
-        let stderr = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+        let stderr = FileHandle(forReadingAtPath: errorFile).map { handle in
+            defer { try? handle.close() }
+            return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        } ?? ""
         return (process.terminationStatus, stdout + stderr, stdout)
     }
 
