@@ -201,14 +201,14 @@ struct AsyncAPITests {
     @Test("invalidate passes the buffers and context to the callback")
     func invalidate() throws {
         let f = try Fixture()
-        f.domain.invalidate(f.io2.buffer, context: tag(4))
+        try f.domain.invalidate(f.io2.buffer, context: tag(4))
         let call = try #require(Recorder.calls(f.domain.c).first)
         #expect(call.kind == .invalidate)
         #expect(call.iov == Recorder.address(UnsafeRawPointer(f.io2.iovs.baseAddress)))
         #expect(call.iovcnt == 3)
         #expect(call.domainCtx == Recorder.address(tag(4)))
         f.domain.setInvalidate(nil)
-        f.domain.invalidate(f.io2.buffer)
+        try f.domain.invalidate(f.io2.buffer)
         #expect(Recorder.calls(f.domain.c).count == 1)
     }
 }

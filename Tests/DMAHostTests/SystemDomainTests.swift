@@ -77,7 +77,7 @@ struct SystemDomainTests {
                 #expect(error == .notSupported(error.message), "\(name)")
             }
         }
-        MemoryDomain.system.invalidate(io.buffer)
+        try MemoryDomain.system.invalidate(io.buffer)
     }
 
     @Test("destroy is refused and the domain stays usable")
