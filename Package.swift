@@ -39,7 +39,16 @@ let package = Package(
 )
 
 // MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
+
+/// Programs that dlopen plugins export the sanitizer runtime's entry points: under
+/// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
+/// `__tsan_external_write`) that the runtime's own export list omits. No effect otherwise.
+let pluginHostLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
+]
 package.products += [
+    /// Command-line tool: list, doctor, copy (and bench, from the CPU backend).
+    .executable(name: "dmactl", targets: ["dmactl"]),
     /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
     .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
     /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
@@ -57,11 +66,20 @@ package.targets += [
             .product(name: "SystemPackage", package: "swift-system"),
         ]
     ),
+    .executableTarget(
+        name: "dmactl",
+        dependencies: [
+            "DriverHost",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        linkerSettings: pluginHostLinkerSettings
+    ),
     .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
             linkerSettings: pluginLinkerSettings),
     .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
             linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
-    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"]),
+    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"], linkerSettings: pluginHostLinkerSettings),
 ]
 
 // MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)

@@ -41,8 +41,10 @@ extension DriverHost {
         let context = PluginContext(candidate: candidate, logger: logger)
         let hostTable = HostTable.make(for: context)
         let entry = unsafeBitCast(entryAddress, to: dmahost_driver_entry_fn.self)
+        let returned = entry(hostTable)
+        PluginImages.record(.init(path: candidate.path, library: library, hostTable: hostTable, opsTable: returned.map(UnsafeRawPointer.init)))
         let table: DriverTable
-        switch DriverTable.validate(entry(hostTable)) {
+        switch DriverTable.validate(returned) {
         case .success(let checked): table = checked
         case .failure(let error): return reject(error.kind, error.message)
         }
@@ -81,7 +83,6 @@ extension DriverHost {
             state.devices += devices.map { HostedDevice(info: $0, driverName: table.name) }
         }
         logger.debug("plugin loaded", metadata: ["path": "\(candidate.path)", "driver": "\(table.name)", "devices": "\(devices.count)"])
-        _ = library
         return .loaded(driver)
     }
 }

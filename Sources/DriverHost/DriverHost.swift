@@ -37,7 +37,8 @@ public struct DriverDiagnostics: Sendable {
 /// Loads backend plugins, keeps their devices, and opens devices into memory domains.
 ///
 /// An instance owns the drivers it loaded: the only process-wide state is the one domain
-/// registry of the core (and the dynamic linker's list of loaded files). Each instance calls
+/// registry of the core, and the record of plugin images with the tables exchanged with them
+/// (which live as long as the process, since plugins are never unloaded). Each instance calls
 /// a plugin's entry once, so two instances get two independent driver states.
 /// Plugins are never unloaded; ``shutdown()`` (also run at deinit) closes open devices and
 /// calls every driver's `fini`.

@@ -9,6 +9,7 @@ public enum PluginSource: String, Sendable, Hashable, CustomStringConvertible {
     /// The installed-plugins directory next to `libDMAHost.so` or the executable.
     case installed
 
+    /// The raw value: "explicit", "environment" or "installed".
     public var description: String { rawValue }
 }
 
@@ -80,5 +81,6 @@ public struct PluginRejection: Error, Sendable, Hashable, CustomStringConvertibl
         self.diagnostics = diagnostics
     }
 
+    /// One line: path, kind and reason.
     public var description: String { "\(candidate.path): rejected (\(kind.rawValue)): \(reason)" }
 }

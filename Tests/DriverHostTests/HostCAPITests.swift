@@ -9,7 +9,8 @@ struct HostCAPITests {
         try "not a plugin\n".write(toFile: directory.path + "/libdmahost-readme.so", atomically: true, encoding: .utf8)
         let program = directory.path + "/host_api_test"
         let build = Fixtures.buildDirectory
-        let compiled = try Fixtures.run(Fixtures.compiler, [
+        let (compiler, sanitizerFlags) = Sanitizer.current.programCompiler
+        let compiled = try Fixtures.run(compiler, sanitizerFlags + [
             "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", Fixtures.includeDirectory,
             Fixtures.repositoryRoot + "/Tests/Fixtures/CHostProgram/host_api_test.c",
             "-L", build, "-lDMAHost", "-Wl,-rpath," + build, "-o", program,

@@ -133,3 +133,30 @@ struct LoaderTests {
         #expect(!DriverSearch.isPluginFileName("libdmahost-cpu.so.1"))
     }
 }
+
+@Suite("C vendor sample built without SwiftPM")
+struct PlainCSampleTests {
+    @Test("Plugins/VendorSampleC builds with cc alone, needs only libc, and serves through the loader")
+    func plainC() async throws {
+        let directory = try Fixtures.temporaryDirectory("dmahost-plain-c")
+        let sources = Fixtures.repositoryRoot + "/Plugins/VendorSampleC"
+        let plugin = directory + "/libdmahost-vendor-c.so"
+        let (compiler, _) = Sanitizer.current.programCompiler
+        let built = try Fixtures.run(compiler, ["-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+                                                "-I", Fixtures.includeDirectory, "-I", sources + "/include",
+                                                sources + "/engine.c", sources + "/plugin.c", "-o", plugin, "-lpthread"])
+        try #require(built.status == 0, "\(built.output)")
+        let dynamic = try Fixtures.run("readelf", ["-d", "-W", plugin])
+        let needed = dynamic.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(!needed.isEmpty && needed.allSatisfy { $0.contains("libc.so") || $0.contains("libpthread.so") },
+                "the C sample must need only libc: \(needed)")
+        let exported = try Fixtures.run("nm", ["-D", "--defined-only", plugin]).stdout
+        #expect(exported.contains(" T dmahost_driver_entry"))
+        #expect(!exported.contains("vs_engine"), "engine functions stay private to the plugin")
+
+        let host = DriverHost()
+        #expect(host.load(paths: [directory]).loadedNames == ["vendor-c"])
+        try await expectServes(host, "vendor-c:1")
+        host.shutdown()
+    }
+}

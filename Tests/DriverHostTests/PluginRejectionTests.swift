@@ -107,7 +107,8 @@ struct PluginRejectionTests {
     }
 
     @Test("An empty file and a relocatable object are rejected with what they are")
-    func emptyAndRelocatable() throws {
+    func emptyAndRelocatable() async throws {
+        let samples = try PluginDirectory.withSamples()
         let directory = try Fixtures.temporaryDirectory()
         let empty = directory + "/libdmahost-empty.so"
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
@@ -116,10 +117,12 @@ struct PluginRejectionTests {
                                                             Fixtures.configurablePlugin, "-o", object])
         #expect(compiled.status == 0, "\(compiled.output)")
         let host = DriverHost()
-        let outcomes = host.load(paths: [empty, object])
+        let outcomes = host.load(paths: [empty, object, samples.path])
         #expect(outcomes.rejections.map(\.kind) == [.notSharedObject, .notSharedObject])
         #expect(outcomes.rejections.first?.reason.contains("0 bytes read") == true)
         #expect(outcomes.rejections.last?.reason.contains("a relocatable object (.o), not a shared object") == true)
+        #expect(outcomes.loadedNames == ["vendor-c", "vendor-swift"])
+        try await expectServes(host, "vendor-c:0")
     }
 
     @Test("A plugin whose own library is missing is rejected with the dynamic linker's text")
@@ -192,11 +195,12 @@ struct PluginRejectionTests {
     func unusableEntries() throws {
         let empty = try Fixtures.temporaryDirectory()
         let missing = empty + "/does-not-exist"
+        let samples = try PluginDirectory.withSamples()
         let host = DriverHost()
-        let outcomes = host.load(paths: [missing, empty])
+        let outcomes = host.load(paths: [missing, empty, samples.path])
         #expect(outcomes.rejections.map(\.kind) == [.unreadable, .unreadable])
         #expect(outcomes.rejections.first?.reason.contains("No such file or directory") == true)
         #expect(outcomes.rejections.last?.reason.contains("directory has no plugin files (libdmahost-*.so)") == true)
-        #expect(host.drivers.isEmpty)
+        #expect(host.drivers.map(\.name) == ["vendor-c", "vendor-swift"])
     }
 }

@@ -33,20 +33,31 @@ enum Fixtures {
         return String(cString: result)
     }
 
-    /// Runs a program and returns its exit status and combined output.
+    /// Runs a program and returns its exit status, its standard output followed by its
+    /// standard error (`output`), and its standard output alone.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> (status: Int32, output: String, stdout: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
         if let environment { process.environment = environment }
+        let errorFile = try temporaryDirectory("dmahost-stderr") + "/stderr"
+        guard FileManager.default.createFile(atPath: errorFile, contents: nil),
+              let errorHandle = FileHandle(forWritingAtPath: errorFile) else { throw FixtureError("cannot create \(errorFile)") }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errorHandle
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try errorHandle.close()
+        let stdout = String(decoding: data, as: UTF8.self)
+        let stderr = FileHandle(forReadingAtPath: errorFile).map { handle in
+            defer { try? handle.close() }
+            return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        } ?? ""
+        return (process.terminationStatus, stdout + stderr, stdout)
     }
 
     /// Compiles the configurable plugin with `flags` into `directory/libdmahost-<name>.so`.

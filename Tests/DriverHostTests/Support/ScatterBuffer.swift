@@ -80,3 +80,12 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// True when `a` holds the same bytes as `b` (only the first `prefix` bytes of `a` when given,
+/// and `b` must then be that long). A Bool, so that a failed expectation does not print buffers.
+func sameBytes(_ a: ScatterBuffer, _ b: ScatterBuffer, prefix: Int? = nil) -> Bool {
+    let left = a.bytes
+    let right = b.bytes
+    guard let prefix else { return left == right }
+    return left.count >= prefix && right.count == prefix && Array(left.prefix(prefix)) == right
+}

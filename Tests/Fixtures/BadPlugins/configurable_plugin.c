@@ -23,6 +23,9 @@
  *   -DUSE_SDK                  calls vendor_sdk_version() from libvendorsdk.so (link it)
  *   -DCREATE_FOREIGN_DOMAIN    open first asks the host for a domain of a device it did
  *                              not report; open fails with -EPROTO if the host accepts
+ *   -DCOPY_CALLBACKS           the domain gets pull and push (no transfer, no translate), both
+ *                              completing before they return
+ *   -DFAULTY_COPY              as COPY_CALLBACKS, but push flips bit 0 of the first byte it writes
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,6 +91,48 @@ static int fixture_probe(void *ctx, const struct dmahost_device_info **devices, 
 #endif
 }
 
+#if defined(FAULTY_COPY) || defined(COPY_CALLBACKS)
+/* Copies src into dst (dst at least as long), walking both segmentations. */
+static int copy_segments(struct iovec *dst, uint32_t dst_cnt, struct iovec *src, uint32_t src_cnt)
+{
+	uint32_t di = 0, si = 0;
+	size_t doff = 0, soff = 0;
+	while (si < src_cnt) {
+		if (soff == src[si].iov_len) { si++; soff = 0; continue; }
+		if (di == dst_cnt) { return -EINVAL; }
+		if (doff == dst[di].iov_len) { di++; doff = 0; continue; }
+		size_t n = src[si].iov_len - soff < dst[di].iov_len - doff ? src[si].iov_len - soff : dst[di].iov_len - doff;
+		memcpy((char *)dst[di].iov_base + doff, (char *)src[si].iov_base + soff, n);
+		soff += n;
+		doff += n;
+	}
+	return 0;
+}
+
+static int fixture_pull(struct spdk_memory_domain *domain, void *ctx, struct iovec *src, uint32_t src_cnt,
+			struct iovec *dst, uint32_t dst_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	(void)domain; (void)ctx;
+	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
+	if (rc == 0) { cb(cb_arg, 0); }
+	return rc;
+}
+
+static int fixture_push(struct spdk_memory_domain *domain, void *ctx, struct iovec *dst, uint32_t dst_cnt,
+			struct iovec *src, uint32_t src_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	(void)domain; (void)ctx;
+	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
+#if defined(FAULTY_COPY)
+	for (uint32_t i = 0; rc == 0 && i < dst_cnt; i++) {
+		if (dst[i].iov_len > 0) { ((unsigned char *)dst[i].iov_base)[0] ^= 1; break; }
+	}
+#endif
+	if (rc == 0) { cb(cb_arg, 0); }
+	return rc;
+}
+#endif
+
 static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_len)
 {
 	(void)ctx;
@@ -105,6 +150,12 @@ static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_
 	if (rc != 0) {
 		snprintf(err, err_len, "domain_create failed");
 	}
+#if defined(FAULTY_COPY) || defined(COPY_CALLBACKS)
+	if (rc == 0) {
+		g_host->spdk_memory_domain_set_pull(g_domain, fixture_pull);
+		g_host->spdk_memory_domain_set_push(g_domain, fixture_push);
+	}
+#endif
 	return rc;
 }
 
