@@ -153,8 +153,21 @@ let cpuTargets: [Target] = [
         path: "Plugins/CPUAccel/Driver",
         linkerSettings: pluginLinkerSettings
     ),
+    /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner, reports).
+    .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
     .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync"]),
+    .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
+    /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
+    .testTarget(
+        name: "CPUAccelTests",
+        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults"],
+        linkerSettings: pluginHostLinkerSettings
+    ),
 ]
 
 package.products += cpuProducts
 package.targets += cpuTargets
+// `dmactl bench` lives in Sources/dmactl/BenchCommand.swift; its measurement logic is DMABench.
+if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
+    dmactl.dependencies.append("DMABench")
+}

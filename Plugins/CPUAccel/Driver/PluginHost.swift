@@ -15,9 +15,11 @@ enum PluginHost {
     /// The address of the host table (host-owned, valid for the life of the process).
     private static let table = Atomic<UInt>(0)
 
-    /// Remembers the host table; called once at entry.
+    /// Remembers the first host table the plugin is given (a process may create several
+    /// hosts; every host table carries the same `spdk_memory_domain_*` functions and lives as
+    /// long as the process).
     static func install(_ host: HostAPI) {
-        table.store(UInt(bitPattern: host.table), ordering: .releasing)
+        _ = table.compareExchange(expected: 0, desired: UInt(bitPattern: host.table), ordering: .acquiringAndReleasing)
     }
 
     /// The host table.
