@@ -1,0 +1,96 @@
+import CIBVerbsShim
+import RegistrationCache
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Starting operations from scatter-gather lists of host virtual addresses: the buffers are
+/// registered through the cache (leases held until the operation ends), planned into work
+/// requests and submitted.
+extension RDMAEngine {
+    /// The local side of an operation.
+    enum LocalBuffers {
+        /// Host buffers, registered through the cache.
+        case host(UnsafeBufferPointer<iovec>)
+        /// Buffers with keys already known (a caller's translation), used as given.
+        case keyed([KeyedSegment])
+    }
+
+    /// RDMA READ of the remote buffers into the local ones (pull).
+    /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
+    public func read(remote: UnsafeBufferPointer<iovec>, into local: UnsafeBufferPointer<iovec>,
+                     completion: OperationCompletion) -> Int32 {
+        start(.read, remote: remote, local: .host(local), completion: completion)
+    }
+
+    /// RDMA WRITE of the local buffers to the remote ones (push).
+    /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
+    public func write(remote: UnsafeBufferPointer<iovec>, from local: UnsafeBufferPointer<iovec>,
+                      completion: OperationCompletion) -> Int32 {
+        start(.write, remote: remote, local: .host(local), completion: completion)
+    }
+
+    /// Registers, plans and submits one operation.
+    func start(_ kind: OperationKind, remote: UnsafeBufferPointer<iovec>, local: LocalBuffers,
+               completion: OperationCompletion) -> Int32 {
+        guard let remoteBuffers = Self.buffers(remote) else { return -EINVAL }
+        var wanted = remoteBuffers
+        var localHost: [(address: UInt, length: UInt)] = []
+        if case .host(let iov) = local {
+            guard let buffers = Self.buffers(iov) else { return -EINVAL }
+            localHost = buffers
+            wanted += buffers
+        }
+        let leases: [RegionLease]
+        do throws(RegistrationCacheError) {
+            leases = try registrations.acquire(wanted)
+        } catch {
+            Self.log("\(profile.name): \(error)")
+            return -error.errno
+        }
+        var remoteSegments: [KeyedSegment] = []
+        remoteSegments.reserveCapacity(remoteBuffers.count)
+        for (index, buffer) in remoteBuffers.enumerated() {
+            remoteSegments.append(KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
+                                               key: leases[index].handle.rkey))
+        }
+        let localSegments: [KeyedSegment]
+        switch local {
+        case .keyed(let segments):
+            localSegments = segments
+        case .host:
+            localSegments = localHost.enumerated().map { index, buffer in
+                KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
+                             key: leases[remoteBuffers.count + index].handle.lkey)
+            }
+        }
+        let plan: WorkPlan
+        do throws(WorkPlanner.Failure) {
+            plan = try WorkPlanner.plan(remote: remoteSegments, local: localSegments,
+                                        maxSGE: kind == .read ? maxSGERead : maxSGE, maxMessage: profile.maxMessage)
+        } catch {
+            registrations.release(leases)
+            if case .localTooShort(let localBytes, let remoteBytes) = error {
+                Self.log("\(profile.name): local buffers hold \(localBytes) bytes, the domain buffers \(remoteBytes): the local side must be at least as long")
+            }
+            return -EINVAL
+        }
+        let operation = Operation(kind: kind, plan: plan, leases: leases, completion: completion)
+        let rc = submit(operation)
+        if rc != 0 { registrations.release(leases) }
+        return rc
+    }
+
+    /// The non-empty entries of an iovec array; nil when one has a NULL base and a length.
+    static func buffers(_ iov: UnsafeBufferPointer<iovec>) -> [(address: UInt, length: UInt)]? {
+        var result: [(address: UInt, length: UInt)] = []
+        result.reserveCapacity(iov.count)
+        for entry in iov where entry.iov_len > 0 {
+            guard let base = entry.iov_base else { return nil }
+            result.append((UInt(bitPattern: base), UInt(entry.iov_len)))
+        }
+        return result
+    }
+}
