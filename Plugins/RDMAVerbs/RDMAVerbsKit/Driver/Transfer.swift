@@ -26,7 +26,7 @@ enum Transfer {
         if let translation, translation.pointee.size >= Translation.minimumResultSize,
            let target = translation.pointee.dst_domain, binding.domains.contains(UInt(bitPattern: target)) {
             guard let segments = keyedSegments(of: translation.pointee) else { return -EINVAL }
-            return engine.start(.write, remote: remote, local: .keyed(segments), completion: completion)
+            return engine.start(.write, remote: .host(remote), local: .keyed(segments), completion: completion)
         }
         guard let source else { return -EINVAL }
         let host = binding.host

@@ -10,8 +10,8 @@ import Musl
 /// registered through the cache (leases held until the operation ends), planned into work
 /// requests and submitted.
 extension RDMAEngine {
-    /// The local side of an operation.
-    enum LocalBuffers {
+    /// One side of an operation.
+    enum Buffers {
         /// Host buffers, registered through the cache.
         case host(UnsafeBufferPointer<iovec>)
         /// Buffers with keys already known (a caller's translation), used as given.
@@ -22,48 +22,52 @@ extension RDMAEngine {
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     public func read(remote: UnsafeBufferPointer<iovec>, into local: UnsafeBufferPointer<iovec>,
                      completion: OperationCompletion) -> Int32 {
-        start(.read, remote: remote, local: .host(local), completion: completion)
+        start(.read, remote: .host(remote), local: .host(local), completion: completion)
     }
 
     /// RDMA WRITE of the local buffers to the remote ones (push).
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     public func write(remote: UnsafeBufferPointer<iovec>, from local: UnsafeBufferPointer<iovec>,
                       completion: OperationCompletion) -> Int32 {
-        start(.write, remote: remote, local: .host(local), completion: completion)
+        start(.write, remote: .host(remote), local: .host(local), completion: completion)
     }
 
-    /// Registers, plans and submits one operation.
-    func start(_ kind: OperationKind, remote: UnsafeBufferPointer<iovec>, local: LocalBuffers,
-               completion: OperationCompletion) -> Int32 {
-        guard let remoteBuffers = Self.buffers(remote) else { return -EINVAL }
-        var wanted = remoteBuffers
+    /// Registers (host buffers), plans and submits one operation.
+    /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
+    func start(_ kind: OperationKind, remote: Buffers, local: Buffers, completion: OperationCompletion) -> Int32 {
+        var remoteHost: [(address: UInt, length: UInt)] = []
         var localHost: [(address: UInt, length: UInt)] = []
+        if case .host(let iov) = remote {
+            guard let buffers = Self.buffers(iov) else { return -EINVAL }
+            remoteHost = buffers
+        }
         if case .host(let iov) = local {
             guard let buffers = Self.buffers(iov) else { return -EINVAL }
             localHost = buffers
-            wanted += buffers
         }
+        // Host buffers of both sides are leased in one go: remote ones first.
         let leases: [RegionLease]
         do throws(RegistrationCacheError) {
-            leases = try registrations.acquire(wanted)
+            leases = try registrations.acquire(remoteHost + localHost)
         } catch {
             Self.log("\(profile.name): \(error)")
             return -error.errno
         }
-        var remoteSegments: [KeyedSegment] = []
-        remoteSegments.reserveCapacity(remoteBuffers.count)
-        for (index, buffer) in remoteBuffers.enumerated() {
-            remoteSegments.append(KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
-                                               key: leases[index].handle.rkey))
+        let remoteSegments: [KeyedSegment]
+        switch remote {
+        case .keyed(let segments): remoteSegments = segments
+        case .host:
+            remoteSegments = remoteHost.enumerated().map { index, buffer in
+                KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length), key: leases[index].handle.rkey)
+            }
         }
         let localSegments: [KeyedSegment]
         switch local {
-        case .keyed(let segments):
-            localSegments = segments
+        case .keyed(let segments): localSegments = segments
         case .host:
             localSegments = localHost.enumerated().map { index, buffer in
                 KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
-                             key: leases[remoteBuffers.count + index].handle.lkey)
+                             key: leases[remoteHost.count + index].handle.lkey)
             }
         }
         let plan: WorkPlan
