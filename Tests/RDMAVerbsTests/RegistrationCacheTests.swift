@@ -122,20 +122,36 @@ struct RegistrationCacheTests {
         #expect(cache.liveRanges == [pages(0, 5), pages(10)])
     }
 
-    @Test("A referenced region absorbed by a merge is retired, and deregistered on its last release")
+    @Test("A referenced region overlapped by a new request is retired, and deregistered on its last release")
     func retiredWhileReferenced() throws {
         let fake = FakeRegistrar()
         let cache = fake.makeCache(pages: 16)
-        let old = try cache.acquire(address: 8 * page, length: page)
-        let merged = try cache.acquire(address: 9 * page, length: page)
-        #expect(merged.range == pages(8, 2))
+        let old = try cache.acquire(address: 8 * page, length: 2 * page)
+        let merged = try cache.acquire(address: 9 * page, length: 2 * page)
+        #expect(merged.range == pages(8, 3))
         #expect(cache.state(of: old)?.live == false)
         #expect(fake.deregistered.isEmpty, "still referenced: must stay registered")
         #expect(cache.statistics.retiredRegions == 1)
         cache.release(old)
-        #expect(fake.deregistered.map(\.range) == [pages(8)])
+        #expect(fake.deregistered.map(\.range) == [pages(8, 2)])
         #expect(cache.statistics.retiredRegions == 0)
         cache.release(merged)
+    }
+
+    @Test("A touching neighbour in use (or pinned) is not merged: a stream of adjacent requests in flight stays linear")
+    func touchingInUseNotMerged() throws {
+        let fake = FakeRegistrar()
+        let cache = fake.makeCache(pages: 64)
+        var held: [RegistrationLease<FakeRegistrar.Handle>] = []
+        for index: UInt in 0..<16 { held.append(try cache.acquire(address: index * page, length: page)) }
+        #expect(cache.liveRanges == (0..<16).map { pages($0) })
+        #expect(cache.statistics.registeredBytes == 16 * page)
+        #expect(fake.deregistered.isEmpty)
+        // Once idle, the next touching request absorbs its idle neighbour.
+        cache.release(held.removeLast())
+        cache.release(try cache.acquire(address: 16 * page, length: page))
+        #expect(cache.liveRanges.last == pages(15, 2))
+        for lease in held { cache.release(lease) }
     }
 
     @Test("Eviction removes the least recently used idle region first")
@@ -210,18 +226,44 @@ struct RegistrationCacheTests {
         #expect(fake.registered.count == 4)
     }
 
-    @Test("A pinned region survives being retired by a merge until it is invalidated")
+    @Test("A pinned region survives being retired by a merge until it is invalidated; a touching one is not merged")
     func pinnedRetiredRegion() throws {
         let fake = FakeRegistrar()
         let cache = fake.makeCache(pages: 16)
         let translated = try cache.acquire(address: 0, length: page)
         cache.pin(translated)
         cache.release(translated)
-        cache.release(try cache.acquire(address: page, length: page))
+        let touching = try cache.acquire(address: page, length: page)
+        #expect(cache.liveRanges == [pages(0), pages(1)])
+        cache.release(touching)
+        cache.invalidate(address: page, length: 1)
+        cache.release(try cache.acquire(address: 0, length: 2 * page))
         #expect(cache.liveRanges == [pages(0, 2)])
-        #expect(fake.deregistered.isEmpty, "the pinned keys must stay valid")
+        #expect(fake.deregistered.map(\.range) == [pages(1)], "the pinned region stays registered after the merge")
         cache.invalidate(address: 0, length: 1)
-        #expect(Set(fake.deregistered.map(\.range)) == [pages(0), pages(0, 2)])
+        #expect(fake.deregistered.map(\.range) == [pages(1), pages(0), pages(0, 2)])
+    }
+
+    @Test("acquireRegistered finds a current registration by its handle, live or retired, and never registers")
+    func acquireRegistered() throws {
+        let fake = FakeRegistrar()
+        let cache = fake.makeCache(pages: 16)
+        let translated = try cache.acquire(address: 0, length: page)
+        cache.pin(translated)
+        cache.release(translated)
+        let found = try #require(cache.acquireRegistered(address: 100, length: 200) { $0 == translated.handle })
+        #expect(found.id == translated.id && cache.state(of: found)?.references == 1)
+        #expect(cache.acquireRegistered(address: 100, length: 200) { $0.id == 999 } == nil, "another key")
+        #expect(cache.acquireRegistered(address: page, length: 1) { $0 == translated.handle } == nil, "outside the region")
+        // Retired by an overlapping merge but pinned: still found (its keys are still valid).
+        cache.release(try cache.acquire(address: 0, length: 2 * page))
+        let retired = try #require(cache.acquireRegistered(address: 0, length: 1) { $0 == translated.handle })
+        #expect(cache.state(of: retired)?.live == false)
+        cache.release(retired)
+        cache.release(found)
+        cache.invalidate(address: 0, length: 1)
+        #expect(cache.acquireRegistered(address: 0, length: 1) { $0 == translated.handle } == nil, "invalidated")
+        #expect(fake.registered.count == 2)
     }
 
     @Test("A failed registration leaves the cache unchanged")

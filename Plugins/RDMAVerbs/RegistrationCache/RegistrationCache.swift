@@ -3,10 +3,14 @@
 /// What it does, independent of RDMA (the registration itself is injected):
 /// - **Intervals.** Live regions never overlap and are kept sorted by address; a lookup is a
 ///   binary search. A request is rounded out to whole pages.
-/// - **Merge.** A request that no live region covers is registered as the hull of itself and
-///   every live region it overlaps or touches; those regions leave the lookup (they are
-///   *retired*) and are deregistered as soon as nobody uses them. If the hull would exceed the
-///   limit, only the request is registered and only the regions it overlaps are retired.
+/// - **Merge.** A request that no live region covers is registered as the hull of itself, of
+///   every live region it overlaps, and of every *idle* live region it touches (ends where the
+///   request begins or begins where it ends); those regions leave the lookup (they are
+///   *retired*) and are deregistered as soon as nobody uses them. Touching regions that are in
+///   use or pinned are left alone: absorbing them would keep two registrations of their pages
+///   alive until they are released, and a stream of adjacent requests in flight would register
+///   ever larger hulls. If the hull would exceed the limit, only the request is registered and
+///   only the regions it overlaps are retired.
 /// - **Reference counts.** ``acquire(address:length:)`` returns a lease and counts a
 ///   reference; ``release(_:)`` gives it back. A referenced region is never deregistered.
 /// - **Pins.** ``pin(_:)`` keeps a region registered (even once retired) until an
@@ -93,10 +97,13 @@ public final class RegistrationCache<Handle> {
         counters.misses += 1
         guard wanted.length <= maxBytes else { throw .tooLarge(requested: wanted.length, limit: maxBytes) }
 
-        // Live regions that overlap or touch the request are contiguous in `live`.
+        // Live regions that overlap or touch the request are contiguous in `live`; of the
+        // touching ones (at most one at each end) only idle ones are merged.
         var first = index.map { live[$0].range.overlapsOrTouches(wanted) ? $0 : $0 + 1 } ?? 0
         var last = first
         while last < live.count, live[last].range.start <= wanted.end { last += 1 }
+        if first < last, !live[first].range.overlaps(wanted), !live[first].idle { first += 1 }
+        if first < last, !live[last - 1].range.overlaps(wanted), !live[last - 1].idle { last -= 1 }
         var target = live[first..<last].reduce(wanted) { $0.hull($1.range) }
         if target.length > maxBytes {
             // Merging would exceed the limit: register only the request, retire what it overlaps.
@@ -130,6 +137,26 @@ public final class RegistrationCache<Handle> {
         return lease(region)
     }
 
+    /// Takes a reference on a region that is still registered (live, or retired but referenced
+    /// or pinned), covers `length` bytes at `address` and whose handle satisfies `matches` —
+    /// e.g. whose lkey is the one a caller's translation carries. Never registers anything.
+    /// - Returns: A lease to give back with ``release(_:)``, or nil when no such region exists
+    ///   (the translation was invalidated, or never came from this cache).
+    public func acquireRegistered(address: UInt, length: UInt, where matches: (Handle) -> Bool) -> RegistrationLease<Handle>? {
+        guard let wanted = PageRange(covering: address, length: length, pageSize: pageSize) else { return nil }
+        let candidate: Region?
+        if let index = lastIndex(startingAtOrBefore: wanted.start), live[index].range.contains(wanted), matches(live[index].handle) {
+            candidate = live[index]
+        } else {
+            candidate = byID.values.first { !$0.live && $0.range.contains(wanted) && matches($0.handle) }
+        }
+        guard let region = candidate else { return nil }
+        clock &+= 1
+        region.references += 1
+        region.lastUse = clock
+        return lease(region)
+    }
+
     /// Gives back a reference taken by ``acquire(address:length:)``. A retired region that is
     /// neither referenced nor pinned any more is deregistered now. Unknown leases are ignored.
     public func release(_ lease: RegistrationLease<Handle>) {
@@ -151,13 +178,11 @@ public final class RegistrationCache<Handle> {
     @discardableResult
     public func invalidate(address: UInt, length: UInt) -> Int {
         guard let range = PageRange(covering: address, length: length, pageSize: pageSize) else { return 0 }
-        let affected = byID.values.filter { $0.range.overlaps(range) }
+        let affected = byID.values.filter { $0.range.overlaps(range) }.sorted { $0.id < $1.id }
+        live.removeAll { $0.range.overlaps(range) }
         for region in affected {
             region.pinned = false
-            if region.live {
-                live.removeAll { $0 === region }
-                region.live = false
-            }
+            region.live = false
             if region.references == 0 { drop(region) }
         }
         counters.invalidated += UInt64(affected.count)
@@ -221,9 +246,11 @@ public final class RegistrationCache<Handle> {
         func fits() -> Bool { counters.registeredBytes - reclaimed + bytes <= limit }
         guard !fits() else { return }
         let candidates = live.filter { $0.idle && !spared.contains($0.id) }.sorted { $0.lastUse < $1.lastUse }
+        var evicted = Set<UInt64>()
+        defer { if !evicted.isEmpty { live.removeAll { evicted.contains($0.id) } } }
         for victim in candidates {
-            live.removeAll { $0 === victim }
             victim.live = false
+            evicted.insert(victim.id)
             drop(victim)
             counters.evictions += 1
             if fits() { return }

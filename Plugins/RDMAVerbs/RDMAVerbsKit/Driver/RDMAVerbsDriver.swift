@@ -101,4 +101,10 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
     public func engine(for deviceID: String) -> RDMAEngine? {
         open.withLock { $0[deviceID]?.engine }
     }
+
+    /// The domains of an open device (`struct spdk_memory_domain *`): first the one with the
+    /// device id, then the `SPDK_RDMA_DMA_DEVICE` one.
+    public func domains(for deviceID: String) -> [OpaquePointer] {
+        open.withLock { $0[deviceID]?.domains.compactMap { OpaquePointer(bitPattern: $0) } ?? [] }
+    }
 }

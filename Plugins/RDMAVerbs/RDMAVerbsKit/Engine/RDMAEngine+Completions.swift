@@ -91,7 +91,12 @@ extension RDMAEngine {
         if completion.status != IBV_WC_SUCCESS {
             let code = CompletionStatus.errno(for: completion.status)
             if completion.status == IBV_WC_WR_FLUSH_ERR {
+                // Not necessarily caused by another request: rxe flushes even the request that
+                // failed a requester-side check, without reporting a cause.
                 state.counters.flushed += 1
+                if state.phase == .ready {
+                    Self.log("\(profile.name): the queue pair entered the error state without a reported cause (requests are flushed); recovering it")
+                }
             } else {
                 state.counters.errorCompletions += 1
                 Self.log("\(profile.name): RDMA \(operation.kind == .read ? "READ" : "WRITE") failed: \(CompletionStatus.name(of: completion.status)) (vendor error \(completion.vendor_err)); the operation reports \(code), the queue pair is being recovered")

@@ -14,7 +14,9 @@ extension RDMAEngine {
     enum Buffers {
         /// Host buffers, registered through the cache.
         case host(UnsafeBufferPointer<iovec>)
-        /// Buffers with keys already known (a caller's translation), used as given.
+        /// Buffers with keys already known. Local ones (a caller's translation) must name a
+        /// current registration of this device, which is held for the operation; remote ones
+        /// are posted as given (only tests use them, to provoke remote access errors).
         case keyed([KeyedSegment])
     }
 
@@ -46,12 +48,23 @@ extension RDMAEngine {
             localHost = buffers
         }
         // Host buffers of both sides are leased in one go: remote ones first.
-        let leases: [RegionLease]
+        var leases: [RegionLease]
         do throws(RegistrationCacheError) {
             leases = try registrations.acquire(remoteHost + localHost)
         } catch {
             Self.log("\(profile.name): \(error)")
             return -error.errno
+        }
+        // A caller's local keys are used only while their registration exists, and it is held
+        // for the operation: a key whose registration was invalidated could name memory
+        // registered since, so it is refused before anything is posted.
+        if case .keyed(let segments) = local {
+            guard let keyed = registrations.acquireKeyed(segments) else {
+                registrations.release(leases)
+                Self.log("\(profile.name): a translation's lkey is not a current registration of this device (used after invalidate?); refused with -EFAULT")
+                return -EFAULT
+            }
+            leases += keyed
         }
         let remoteSegments: [KeyedSegment]
         switch remote {

@@ -70,6 +70,25 @@ final class Registrations: Sendable {
         }
     }
 
+    /// Leases the registrations a caller's keys refer to: for each segment, a region of the
+    /// backend's protection domain that is still registered, covers it and has its lkey.
+    /// - Returns: One lease per segment, or nil (nothing leased) when a key names no current
+    ///   registration — a translation used after it was invalidated.
+    func acquireKeyed(_ segments: [KeyedSegment]) -> [RegionLease]? {
+        own.withLock { cache -> [RegionLease]? in
+            var leases: [RegionLease] = []
+            for segment in segments where segment.length > 0 {
+                guard let lease = cache.acquireRegistered(address: UInt(segment.address), length: UInt(segment.length),
+                                                          where: { $0.lkey == segment.key }) else {
+                    for lease in leases { cache.release(lease) }
+                    return nil
+                }
+                leases.append(lease)
+            }
+            return leases
+        }
+    }
+
     /// Gives leases back.
     func release(_ leases: [RegionLease]) {
         guard !leases.isEmpty else { return }
