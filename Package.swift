@@ -127,3 +127,47 @@ let dmaEngineTargets: [Target] = [
 ]
 package.products += dmaEngineProducts
 package.targets += dmaEngineTargets
+
+// MARK: - CPU accel backend, copy engine and `dmactl bench` (branch `cpu`)
+// One block so that merges stay easy: it appends its products and targets to `package`.
+
+/// The CPU backend's plugin and the libraries behind it.
+let cpuProducts: [Product] = [
+    /// CPU accel backend plugin: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
+    .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccel"]),
+]
+
+let cpuTargets: [Target] = [
+    /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
+    .target(name: "CDMASync"),
+    /// Waiting primitives over CDMASync: Futex, EventCount, SpinPolicy.
+    .target(name: "DMASync", dependencies: ["CDMASync"]),
+    /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring). No DMAHost dependency.
+    .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
+    /// C layout of a CPU domain's user context (dmahost/cpu_accel.h), for users that poll.
+    .target(name: "CCPUAccel", path: "Plugins/CPUAccel/CABI"),
+    /// The CPU accel plugin (product dmahost-cpu). Never links the core.
+    .target(
+        name: "CPUAccel",
+        dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel"],
+        path: "Plugins/CPUAccel/Driver",
+        linkerSettings: pluginLinkerSettings
+    ),
+    /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner, reports).
+    .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
+    .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync"]),
+    .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
+    /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
+    .testTarget(
+        name: "CPUAccelTests",
+        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults"],
+        linkerSettings: pluginHostLinkerSettings
+    ),
+]
+
+package.products += cpuProducts
+package.targets += cpuTargets
+// `dmactl bench` lives in Sources/dmactl/BenchCommand.swift; its measurement logic is DMABench.
+if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
+    dmactl.dependencies.append("DMABench")
+}

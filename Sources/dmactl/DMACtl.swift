@@ -23,9 +23,7 @@ struct DMACtl: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        subcommands: [List.self, Doctor.self, Copy.self]
-        // bench: the CPU backend branch adds `Bench` (Sources/dmactl/Bench*.swift) and registers it
-        // here, after Copy.self.
+        subcommands: [List.self, Doctor.self, Copy.self, Bench.self]
     )
 
     @OptionGroup var global: GlobalOptions
