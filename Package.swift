@@ -11,11 +11,13 @@ let package = Package(
     name: "DMAHost",
     products: [
         /// The library C programs and Swift programs link: core registry, spdk/dma.h ABI, Swift API.
-        .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost"]),
+        /// DriverHost (the plugin loader and its C API, dmahost/host.h) is part of it.
+        .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost", "DriverHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         /// Public C headers: spdk/dma.h and the plugin ABI dmahost/driver.h. No state.
@@ -29,10 +31,146 @@ let package = Package(
             name: "DMAHost",
             dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit"]
         ),
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost"]),
+        /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
+        .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
+
+/// Programs that dlopen plugins export the sanitizer runtime's entry points: under
+/// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
+/// `__tsan_external_write`) that the runtime's own export list omits. No effect otherwise.
+let pluginHostLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
+]
+package.products += [
+    /// Command-line tool: list, doctor, copy (and bench, from the CPU backend).
+    .executable(name: "dmactl", targets: ["dmactl"]),
+    /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
+    .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
+    /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
+    .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
+]
+package.targets += [
+    /// dladdr(3) wrapper (a GNU extension the Glibc module does not expose).
+    .target(name: "CDriverHostSupport"),
+    /// Plugin loader (dlopen, validation, rejections), device selection, host C API (dmahost/host.h).
+    .target(
+        name: "DriverHost",
+        dependencies: [
+            "DMAHost", "CDMAHostABI", "CDriverHostSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]
+    ),
+    .executableTarget(
+        name: "dmactl",
+        dependencies: [
+            "DriverHost",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        linkerSettings: pluginHostLinkerSettings
+    ),
+    .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
+            linkerSettings: pluginLinkerSettings),
+    .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
+            linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
+    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"], linkerSettings: pluginHostLinkerSettings),
+]
+
+// MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)
+// One block: the plugin product, its C shims and system libraries, the DMABuf library
+// (udmabuf / dma-heap / DRM PRIME allocation, import, mmap, sync) and the tests.
+
+/// `libdmahost-dmaengine.so`: dma-buf memory domains, discovery of DMA engines, Intel DSA work queues.
+let dmaEngineProducts: [Product] = [
+    .library(name: "dmahost-dmaengine", type: .dynamic, targets: ["DMAEnginePlugin"]),
+]
+
+let dmaEngineTargets: [Target] = [
+    /// libdrm (drmGetDevices2, drmGetVersion, drmGetCap, PRIME) and the DRM uapi headers it ships.
+    .systemLibrary(name: "CLibDRM", path: "Sources/CLibDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
+    /// libpci (PCI enumeration with class, driver and NUMA node).
+    .systemLibrary(name: "CLibPCI", path: "Plugins/DMAEngine/CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+    /// Typed helpers over the kernel uapi ioctls: udmabuf, dma-heap, dma-buf sync, DRM dumb buffers, memfd seals.
+    .target(name: "CDMABuf", dependencies: ["CLibDRM"]),
+    /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
+    /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
+    .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit"]),
+    /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
+    .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
+    /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
+    .target(name: "CIDXD", path: "Plugins/DMAEngine/CIDXD"),
+    /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
+    .target(
+        name: "DMAEngineKit",
+        dependencies: ["DMADriverKit", "DMABuf", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
+        path: "Plugins/DMAEngine/Kit"
+    ),
+    /// The plugin entry symbol only (kept apart so tests can link the kit without it).
+    .target(
+        name: "DMAEnginePlugin",
+        dependencies: ["DMAEngineKit", "DMADriverKit"],
+        path: "Plugins/DMAEngine/Plugin",
+        linkerSettings: pluginLinkerSettings
+    ),
+    /// Reference encodings filled through the kernel's own structs (linux/idxd.h), for the DSA tests.
+    .target(name: "CDSAReference", path: "Tests/CDSAReference"),
+    .testTarget(
+        name: "DMAEngineTests",
+        dependencies: ["DMAEngineKit", "DMABuf", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
+    ),
+]
+package.products += dmaEngineProducts
+package.targets += dmaEngineTargets
+
+// MARK: - CPU accel backend, copy engine and `dmactl bench` (branch `cpu`)
+// One block so that merges stay easy: it appends its products and targets to `package`.
+
+/// The CPU backend's plugin and the libraries behind it.
+let cpuProducts: [Product] = [
+    /// CPU accel backend plugin: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
+    .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccel"]),
+]
+
+let cpuTargets: [Target] = [
+    /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
+    .target(name: "CDMASync"),
+    /// Waiting primitives over CDMASync: Futex, EventCount, SpinPolicy.
+    .target(name: "DMASync", dependencies: ["CDMASync"]),
+    /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring). No DMAHost dependency.
+    .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
+    /// C layout of a CPU domain's user context (dmahost/cpu_accel.h), for users that poll.
+    .target(name: "CCPUAccel", path: "Plugins/CPUAccel/CABI"),
+    /// The CPU accel plugin (product dmahost-cpu). Never links the core.
+    .target(
+        name: "CPUAccel",
+        dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel"],
+        path: "Plugins/CPUAccel/Driver",
+        linkerSettings: pluginLinkerSettings
+    ),
+    /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner, reports).
+    .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
+    .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync"]),
+    .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
+    /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
+    .testTarget(
+        name: "CPUAccelTests",
+        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults"],
+        linkerSettings: pluginHostLinkerSettings
+    ),
+]
+
+package.products += cpuProducts
+package.targets += cpuTargets
+// `dmactl bench` lives in Sources/dmactl/BenchCommand.swift; its measurement logic is DMABench.
+if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
+    dmactl.dependencies.append("DMABench")
+}
 
 // MARK: - RDMA verbs backend (branch `rdma`): libibverbs plugin, registration cache, tests.
 package.products += [

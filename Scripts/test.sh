@@ -36,9 +36,11 @@ status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || failed+=("swift test")
 
-skipped=$(grep -cE '^.{0,4}Test .* skipped' "$log" || true)
-echo "host tests skipped (hardware absent here, reasons above): $skipped"
+skipped=$(grep -cE 'Test .* skipped' "$log" || true)
+echo "host tests skipped because their hardware is absent here (reasons above): $skipped"
 if ((${#failed[@]})); then
     echo "FAILED: ${failed[*]}"
     exit 1
 fi
+# Repeat the test runner's closing line so that it is the last line of the output.
+grep -E 'Test run with [0-9]+ tests' "$log" | tail -n 1

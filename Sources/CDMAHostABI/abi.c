@@ -2,6 +2,7 @@
  * This file checks at compile time that their LP64 layouts match SPDK's. */
 #include "spdk/dma.h"
 #include "dmahost/driver.h"
+#include "dmahost/host.h"
 
 #if defined(__LP64__)
 _Static_assert(sizeof(struct spdk_memory_domain_translation_result) == 56, "translation_result layout");

@@ -76,6 +76,20 @@ enum Registry {
         return found
     }
 
+    /// Every record matching `id` (all when nil), in creation order, collected under one
+    /// acquisition of the lock: records other threads destroy meanwhile are never touched.
+    static func snapshot(id: UnsafePointer<CChar>?) -> [DomainRecord] {
+        var found: [DomainRecord] = []
+        dmahost_registry_lock()
+        var cursor = firstMatch(from: dmahost_registry().pointee.head, id: id)
+        while let current = cursor {
+            found.append(current)
+            cursor = firstMatch(from: current.pointee.next, id: id)
+        }
+        dmahost_registry_unlock()
+        return found
+    }
+
     /// Number of registered domains, system domain included.
     static var count: Int {
         dmahost_registry_lock()

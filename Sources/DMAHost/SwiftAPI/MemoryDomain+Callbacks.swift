@@ -2,7 +2,7 @@ import CDMAHostABI
 internal import CDMAHostRegistry
 
 /// Registration of the C callbacks that implement a domain. Each setter overwrites;
-/// nil clears.
+/// nil clears. Setting callbacks of the system domain is refused (logged).
 extension MemoryDomain {
     /// Sets the translate callback (`spdk_memory_domain_set_translation`).
     public func setTranslate(_ callback: spdk_memory_domain_translate_memory_cb?) {

@@ -18,9 +18,10 @@ extension MemoryDomain {
         context: UnsafeMutableRawPointer? = nil
     ) async throws(DMAError) {
         let record = handle
+        let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
         try await awaitCompletion("pull from \(self)") { cb, arg in
-            spdk_memory_domain_pull_data_export(record, context, source.baseAddress, UInt32(source.count),
-                                                destination.baseAddress, UInt32(destination.count), cb, arg)
+            spdk_memory_domain_pull_data_export(record, context, source.baseAddress, sourceCount,
+                                                destination.baseAddress, destinationCount, cb, arg)
         }
     }
 
@@ -31,9 +32,10 @@ extension MemoryDomain {
         context: UnsafeMutableRawPointer? = nil
     ) async throws(DMAError) {
         let record = handle
+        let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
         try await awaitCompletion("push into \(self)") { cb, arg in
-            spdk_memory_domain_push_data_export(record, context, destination.baseAddress, UInt32(destination.count),
-                                                source.baseAddress, UInt32(source.count), cb, arg)
+            spdk_memory_domain_push_data_export(record, context, destination.baseAddress, destinationCount,
+                                                source.baseAddress, sourceCount, cb, arg)
         }
     }
 
@@ -48,9 +50,10 @@ extension MemoryDomain {
     ) async throws(DMAError) {
         let record = handle
         let sourceRecord = sourceDomain.handle
+        let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
         try await awaitCompletion("transfer from \(sourceDomain) into \(self)") { cb, arg in
-            spdk_memory_domain_transfer_data_export(record, destinationContext, destination.baseAddress, UInt32(destination.count),
-                                                    sourceRecord, sourceContext, source.baseAddress, UInt32(source.count),
+            spdk_memory_domain_transfer_data_export(record, destinationContext, destination.baseAddress, destinationCount,
+                                                    sourceRecord, sourceContext, source.baseAddress, sourceCount,
                                                     translation, cb, arg)
         }
     }
@@ -58,8 +61,9 @@ extension MemoryDomain {
     /// Fills buffers of this domain with zeroes (`spdk_memory_domain_memzero`).
     public func memzero(_ buffers: UnsafeMutableBufferPointer<iovec>, context: UnsafeMutableRawPointer? = nil) async throws(DMAError) {
         let record = handle
+        let count = try iovecCount(buffers)
         try await awaitCompletion("memzero in \(self)") { cb, arg in
-            spdk_memory_domain_memzero_export(record, context, buffers.baseAddress, UInt32(buffers.count), cb, arg)
+            spdk_memory_domain_memzero_export(record, context, buffers.baseAddress, count, cb, arg)
         }
     }
 
@@ -78,7 +82,17 @@ extension MemoryDomain {
     }
 
     /// Drops what this domain cached for the buffers (`spdk_memory_domain_invalidate_data`).
-    public func invalidate(_ buffers: UnsafeMutableBufferPointer<iovec>, context: UnsafeMutableRawPointer? = nil) {
-        spdk_memory_domain_invalidate_data_export(handle, context, buffers.baseAddress, UInt32(buffers.count))
+    /// - Throws: ``DMAError/invalidArgument(_:)`` for more than `UInt32.max` buffers.
+    public func invalidate(_ buffers: UnsafeMutableBufferPointer<iovec>, context: UnsafeMutableRawPointer? = nil) throws(DMAError) {
+        spdk_memory_domain_invalidate_data_export(handle, context, buffers.baseAddress, try iovecCount(buffers))
     }
+}
+
+/// The iovec count as the C ABI takes it.
+/// - Throws: ``DMAError/invalidArgument(_:)`` when the list has more than `UInt32.max` entries.
+private func iovecCount(_ buffers: UnsafeMutableBufferPointer<iovec>) throws(DMAError) -> UInt32 {
+    guard let count = UInt32(exactly: buffers.count) else {
+        throw .invalidArgument("an iovec list of \(buffers.count) entries exceeds the C ABI's UInt32 count; split the operation")
+    }
+    return count
 }

@@ -72,17 +72,13 @@ public struct MemoryDomain: Hashable, @unchecked Sendable, CustomStringConvertib
     public var isSystem: Bool { record == Registry.systemDomain }
 
     /// All registered domains in creation order, optionally only those whose id equals `id`.
+    ///
+    /// The list is taken in one pass under the registry lock, so it is safe to call while other
+    /// threads create and destroy domains (a domain destroyed afterwards may still be listed;
+    /// its handle must not be used then).
     public static func all(id: String? = nil) -> [MemoryDomain] {
-        var result: [MemoryDomain] = []
-        let walk = { (cId: UnsafePointer<CChar>?) in
-            var cursor = Registry.first(id: cId)
-            while let current = cursor {
-                result.append(MemoryDomain(handle: OpaquePointer(current)))
-                cursor = Registry.next(after: current, id: cId)
-            }
-        }
-        if let id { id.withCString { walk($0) } } else { walk(nil) }
-        return result
+        let records = id.map { $0.withCString { Registry.snapshot(id: $0) } } ?? Registry.snapshot(id: nil)
+        return records.map { MemoryDomain(handle: OpaquePointer($0)) }
     }
 
     /// The first registered domain whose id equals `id`, or nil.

@@ -259,7 +259,7 @@ int spdk_memory_domain_create(struct spdk_memory_domain **domain, enum spdk_dma_
 			      struct spdk_memory_domain_ctx *ctx, const char *id);
 
 /**
- * Set (or, with NULL, clear) the translation callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the translation callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param translate_cb New callback.
@@ -268,7 +268,7 @@ void spdk_memory_domain_set_translation(struct spdk_memory_domain *domain,
 					spdk_memory_domain_translate_memory_cb translate_cb);
 
 /**
- * Set (or, with NULL, clear) the invalidate callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the invalidate callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param invalidate_cb New callback.
@@ -277,7 +277,7 @@ void spdk_memory_domain_set_invalidate(struct spdk_memory_domain *domain,
 				       spdk_memory_domain_invalidate_data_cb invalidate_cb);
 
 /**
- * Set (or, with NULL, clear) the pull callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the pull callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param pull_cb New callback.
@@ -286,7 +286,7 @@ void spdk_memory_domain_set_pull(struct spdk_memory_domain *domain,
 				 spdk_memory_domain_pull_data_cb pull_cb);
 
 /**
- * Set (or, with NULL, clear) the push callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the push callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param push_cb New callback.
@@ -295,7 +295,7 @@ void spdk_memory_domain_set_push(struct spdk_memory_domain *domain,
 				 spdk_memory_domain_push_data_cb push_cb);
 
 /**
- * Set (or, with NULL, clear) the transfer callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the transfer callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param transfer_cb New callback.
@@ -304,7 +304,7 @@ void spdk_memory_domain_set_data_transfer(struct spdk_memory_domain *domain,
 		spdk_memory_domain_transfer_data_cb transfer_cb);
 
 /**
- * Set (or, with NULL, clear) the memzero callback of \b domain. Does nothing if \b domain is NULL.
+ * Set (or, with NULL, clear) the memzero callback of \b domain. Does nothing if \b domain is NULL or the system domain.
  *
  * \param domain Memory domain.
  * \param memzero_cb New callback.
@@ -477,7 +477,8 @@ struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain
 /**
  * The system memory domain: plain host memory, type \ref SPDK_DMA_DEVICE_TYPE_DMA, id "system".
  * It exists from library load time, is first in the registry and is always the same pointer.
- * It has no callbacks, so its data operations return -ENOTSUP (as in SPDK, callbacks may be set on it).
+ * Its data operations return -ENOTSUP; setting its callbacks is refused (and logged), so
+ * that nothing can take over plain host memory.
  *
  * \return The system domain.
  */

@@ -1,0 +1,75 @@
+import CPUCopyEngine
+import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The CPU backend's settings, read from the environment:
+///
+/// | Variable                  | Meaning                                  | Default            |
+/// |---------------------------|------------------------------------------|--------------------|
+/// | `DMAHOST_CPU_CHANNELS`    | devices `cpu:0` … `cpu:N-1` (1...64)     | 1                  |
+/// | `DMAHOST_CPU_WORKERS`     | worker threads per device (1...256)      | online CPUs        |
+/// | `DMAHOST_CPU_COMPLETION`  | `worker` or `poll`                       | `worker`           |
+/// | `DMAHOST_CPU_QUEUE_DEPTH` | descriptors per device (power of two)    | 1024               |
+struct CPUAccelSettings: Equatable, Sendable {
+    /// Number of devices.
+    var channels: Int
+    /// The engine configuration every device gets.
+    var engine: CopyEngineConfiguration
+
+    static let channelsVariable = "DMAHOST_CPU_CHANNELS"
+    static let workersVariable = "DMAHOST_CPU_WORKERS"
+    static let completionVariable = "DMAHOST_CPU_COMPLETION"
+    static let queueDepthVariable = "DMAHOST_CPU_QUEUE_DEPTH"
+    static let maximumChannels = 64
+
+    /// Reads the settings from `environment` (a lookup function, `getenv` by default).
+    /// - Throws: ``DMAError/invalidArgument(_:)`` naming the variable, its value and what is accepted.
+    static func read(_ environment: (String) -> String? = Self.processEnvironment) throws(DMAError) -> CPUAccelSettings {
+        let channels = try integer(channelsVariable, environment, default: 1, range: 1...maximumChannels)
+        let workers = try integer(workersVariable, environment, default: CopyEngineConfiguration.onlineCPUCount,
+                                  range: 1...CopyEngineConfiguration.maximumWorkers)
+        let depth = try integer(queueDepthVariable, environment, default: 1024, range: 4...CopyEngineConfiguration.maximumQueueDepth)
+        var mode = CompletionMode.worker
+        if let value = environment(completionVariable), !value.isEmpty {
+            guard let parsed = CompletionMode(rawValue: value.lowercased()) else {
+                throw .invalidArgument("\(completionVariable)='\(value)' is not 'worker' or 'poll'; fix or unset it")
+            }
+            mode = parsed
+        }
+        let configuration = CopyEngineConfiguration(workers: workers, queueDepth: depth, completionMode: mode)
+        do throws(DMAError) {
+            return CPUAccelSettings(channels: channels, engine: try configuration.validated())
+        } catch {
+            throw .invalidArgument("\(queueDepthVariable)/\(workersVariable): \(error.message)")
+        }
+    }
+
+    /// `getenv`.
+    static func processEnvironment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    private static func integer(_ name: String, _ environment: (String) -> String?, default fallback: Int,
+                                range: ClosedRange<Int>) throws(DMAError) -> Int {
+        guard let value = environment(name), !value.isEmpty else { return fallback }
+        guard let number = Int(value.trimmingSpaces), range.contains(number) else {
+            throw .invalidArgument("\(name)='\(value)' is not a whole number in \(range.lowerBound)...\(range.upperBound); fix or unset it")
+        }
+        return number
+    }
+
+    /// The device ids these settings give.
+    var deviceIDs: [String] { (0..<channels).map { "cpu:\($0)" } }
+}
+
+private extension String {
+    var trimmingSpaces: Substring {
+        let start = firstIndex { $0 != " " } ?? endIndex
+        let end = lastIndex { $0 != " " }.map { index(after: $0) } ?? start
+        return self[start..<max(start, end)]
+    }
+}

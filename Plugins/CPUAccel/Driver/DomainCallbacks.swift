@@ -1,0 +1,116 @@
+import CCPUAccel
+import CDMAHostABI
+import CPUCopyEngine
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+// The callbacks of a CPU accel domain (spdk/dma.h). The domain's memory is this process's
+// virtual memory, so every operation is a copy or fill on the domain's engine. A callback
+// returns 0 when the engine accepted the operation (the completion then fires exactly once,
+// on a worker or from the context's poll function) or a negated errno: -EAGAIN when the
+// engine's queue is full, -EINVAL for a bad list or a destination shorter than the source,
+// -ECANCELED once the device is closing, -ENODEV for a domain that is not a CPU domain.
+// The iovec arrays must stay valid until completion.
+
+/// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
+let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
+    PluginHost.withEngine(of: domain) { engine in
+        do throws(SubmitError) {
+            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
+                                  source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+            return 0
+        } catch {
+            return error.negativeErrno
+        }
+    }
+}
+
+/// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
+let cpuDomainPush: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, callback, argument in
+    PluginHost.withEngine(of: domain) { engine in
+        do throws(SubmitError) {
+            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
+                                  source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+            return 0
+        } catch {
+            return error.negativeErrno
+        }
+    }
+}
+
+/// `spdk_memory_domain_memzero_cb`: zero buffers of the CPU domain.
+let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, callback, argument in
+    PluginHost.withEngine(of: domain) { engine in
+        do throws(SubmitError) {
+            try engine.submitFill(destination: buffers, destinationCount: Int(count), pattern: 0, callback: callback, argument: argument)
+            return 0
+        } catch {
+            return error.negativeErrno
+        }
+    }
+}
+
+/// `spdk_memory_domain_transfer_data_cb`: copy from another domain into the CPU domain.
+///
+/// The source is read through `source_translation` when one is given (its single `iov`, or
+/// its `iovs` array when `iov_count > 1`; it must stay valid until completion), or directly
+/// when the source domain shares this process's virtual addresses (the system domain or a CPU
+/// domain). Any other source domain gives -ENOTSUP: translate it into this domain first.
+let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
+    domain, _, destination, destinationCount, sourceDomain, _, source, sourceCount, translation, callback, argument in
+    var readFrom = UnsafePointer(source)
+    var readCount = Int(sourceCount)
+    if let translation {
+        guard translation.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
+        let count = Int(translation.pointee.iov_count)
+        if count == 1 {
+            readFrom = withUnsafePointer(to: &translation.pointee.iov) { $0 }
+        } else if count > 1, let list = translation.pointee.iovs {
+            readFrom = UnsafePointer(list)
+        } else {
+            return -EINVAL
+        }
+        readCount = count
+    } else if !PluginHost.sharesVirtualAddresses(sourceDomain) {
+        return -ENOTSUP
+    }
+    return PluginHost.withEngine(of: domain) { engine in
+        do throws(SubmitError) {
+            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
+                                  source: readFrom, sourceCount: readCount, callback: callback, argument: argument)
+            return 0
+        } catch {
+            return error.negativeErrno
+        }
+    }
+}
+
+/// `spdk_memory_domain_translate_memory_cb`: a CPU domain's memory is virtual memory, so its
+/// translation for the system domain or another CPU domain is the identity: one entry
+/// `{addr, len}`, no array, no RDMA keys. Other destinations give -ENOTSUP; a NULL or
+/// too-small result (its `size` below `sizeof(struct spdk_memory_domain_translation_result)`),
+/// a NULL destination, or a NULL address with a length give -EINVAL.
+let cpuDomainTranslate: spdk_memory_domain_translate_memory_cb = { _, _, destinationDomain, _, address, length, result in
+    guard let result, result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
+    guard let destinationDomain, address != nil || length == 0 else { return -EINVAL }
+    guard PluginHost.sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
+    result.pointee.iov_count = 1
+    result.pointee.iov = iovec(iov_base: address, iov_len: length)
+    result.pointee.iovs = nil
+    result.pointee.dst_domain = destinationDomain
+    result.pointee.rdma.lkey = 0
+    result.pointee.rdma.rkey = 0
+    return 0
+}
+
+/// `dmahost_cpu_domain_ctx.poll`: delivers finished completions on the calling thread.
+let cpuDomainPoll: @convention(c) (UnsafeMutableRawPointer?, UInt32) -> UInt32 = { engine, maxCompletions in
+    guard let engine else { return 0 }
+    let delivered = Unmanaged<CopyEngine>.fromOpaque(engine)._withUnsafeGuaranteedRef {
+        $0.poll(maxCompletions: Int(maxCompletions))
+    }
+    return UInt32(clamping: delivered)
+}

@@ -1,0 +1,122 @@
+import CDMAHostABI
+import DMABuf
+import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A transfer delegated to another domain's pull: what its completion must undo and report.
+private final class DelegatedTransfer: @unchecked Sendable {
+    // @unchecked Sendable: `iovecs` is a copy owned by this box; the source domain reads it until
+    // it completes, and it is freed exactly once, in `finish`, by the one completion.
+    let plan: AccessPlan
+    let iovecs: UnsafeMutableBufferPointer<iovec>
+    let completion: Completion
+    let worker: Worker
+
+    init(plan: AccessPlan, iovecs: UnsafeMutableBufferPointer<iovec>, completion: Completion, worker: Worker) {
+        self.plan = plan
+        self.iovecs = iovecs
+        self.completion = completion
+        self.worker = worker
+    }
+
+    /// Ends the sync bracket and frees the iovec copy; returns the error to report, if any.
+    func finish(_ rc: Int32) -> Int32 {
+        let endError = plan.end()
+        iovecs.deallocate()
+        return rc != 0 ? rc : (endError?.negativeErrno ?? 0)
+    }
+}
+
+/// Completion of the other domain's pull in a delegated transfer (`arg` is a retained DelegatedTransfer).
+private let delegatedTransferDone: spdk_memory_domain_data_cpl_cb = { argument, rc in
+    guard let argument else { return }
+    let transfer = Unmanaged<DelegatedTransfer>.fromOpaque(argument).takeRetainedValue()
+    let result = transfer.finish(rc)
+    transfer.completion(result)
+    transfer.worker.release()
+}
+
+extension DMABufEngine {
+    /// transfer from a domain that is neither system memory nor a dma-buf domain of this backend:
+    /// the destination buffers enter a WRITE sync bracket, and the source domain's pull copies into
+    /// their CPU mappings; the bracket ends when that pull completes.
+    func delegatedTransfer(destination: [Piece], buffers destinationBuffers: [DMABuffer], sourceDomain: OpaquePointer,
+                           sourceContext: UnsafeMutableRawPointer?, sourceIov: UnsafeMutablePointer<iovec>?, sourceCount: UInt32,
+                           completion: Completion) throws(DMAError) -> Int32 {
+        guard let pull = host.table.pointee.spdk_memory_domain_pull_data else {
+            throw .notSupported("host table has no spdk_memory_domain_pull_data")
+        }
+        guard sourceCount == 0 || sourceIov != nil else { throw .invalidArgument("transfer source: iovec array is NULL but its count is \(sourceCount)") }
+        var sourceBytes = 0
+        for index in 0..<Int(sourceCount) {
+            let (sum, overflow) = sourceBytes.addingReportingOverflow(sourceIov?[index].iov_len ?? 0)
+            guard !overflow else { throw .invalidArgument("transfer source: iovec lengths overflow") }
+            sourceBytes = sum
+        }
+        guard let destinationBytes = Piece.total(destination), destinationBytes >= sourceBytes else {
+            throw .invalidArgument("transfer into \(domainID): destination holds \(Piece.total(destination) ?? -1) bytes, source has \(sourceBytes); give at least as much destination as source")
+        }
+        var plan = AccessPlan()
+        plan.add(destinationBuffers, .write)
+        guard worker.reserve() else { return -EAGAIN }
+        do throws(DMAError) {
+            try plan.begin()
+        } catch {
+            worker.release()
+            throw error
+        }
+        let iovecs = Piece.iovecs(destination)
+        let box = Unmanaged.passRetained(DelegatedTransfer(plan: plan, iovecs: iovecs, completion: completion, worker: worker))
+        let rc = pull(sourceDomain, sourceContext, sourceIov, sourceCount, iovecs.baseAddress, UInt32(iovecs.count),
+                      delegatedTransferDone, box.toOpaque())
+        if rc != 0 {
+            // By contract the source never calls back after a non-zero return.
+            _ = box.takeRetainedValue().finish(0)
+            worker.release()
+            return rc
+        }
+        return 0
+    }
+
+    /// translate: describes [`address`, `address + length`) for `destination`: the CPU mapping in
+    /// `result.iov`, and with an extended result (`dmahost_dmabuf_translation_result`) the dma-buf too.
+    func translate(destination: OpaquePointer?, address: UnsafeMutableRawPointer?, length: Int,
+                   result: UnsafeMutablePointer<spdk_memory_domain_translation_result>?) throws(DMAError) -> Int32 {
+        guard let result else { throw .invalidArgument("translate: result is NULL") }
+        guard result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else {
+            throw .invalidArgument("translate: result.size \(result.pointee.size) is smaller than struct spdk_memory_domain_translation_result (\(MemoryLayout<spdk_memory_domain_translation_result>.size)); set it")
+        }
+        guard let address, length > 0 else { throw .invalidArgument("translate: NULL address or zero length") }
+        let view = try lookup(address: UInt(bitPattern: address), length: length)
+        result.pointee.iov_count = 1
+        result.pointee.iov = iovec(iov_base: address, iov_len: length)
+        result.pointee.iovs = nil
+        result.pointee.dst_domain = destination
+        result.pointee.rdma.lkey = 0
+        result.pointee.rdma.rkey = 0
+        if result.pointee.size >= MemoryLayout<dmahost_dmabuf_translation_result>.size {
+            UnsafeMutableRawPointer(result).assumingMemoryBound(to: dmahost_dmabuf_translation_result.self).pointee.dmabuf = view
+        }
+        return 0
+    }
+
+    /// invalidate: `SYNC_START|READ` then `SYNC_END|READ` on each buffer the pieces touch, so the
+    /// CPU sees what devices wrote.
+    func invalidate(_ pieces: [Piece]) throws(DMAError) {
+        for buffer in try buffers.resolve(pieces) {
+            try buffer.beginAccess(.read)
+            try buffer.endAccess(.read)
+        }
+    }
+
+    /// Waits for every operation in flight, then drops all buffers (their mappings and fds go
+    /// once nothing else references them).
+    func shutdown() {
+        worker.waitIdle()
+        _ = buffers.removeAll()
+    }
+}

@@ -1,0 +1,156 @@
+import CDMAHostABI
+import DMABuf
+import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The state behind one dma-buf memory domain: its buffer source, the buffers it owns, and the
+/// worker its operations run on. The domain's user context points here (see `dmahost/dmabuf.h`).
+final class DMABufEngine: Sendable {
+    /// The domain id ("dmabuf:udmabuf").
+    let domainID: String
+    /// Where buffers come from.
+    let source: DMABufSource
+    /// The buffers the domain owns.
+    let buffers: BufferTable
+    /// Where operations run.
+    let worker: Worker
+    /// The host that created the domain.
+    let host: HostAPI
+
+    init(domainID: String, source: DMABufSource, host: HostAPI, limit: Int = 1024) {
+        self.domainID = domainID
+        self.source = source
+        self.buffers = BufferTable(domainID: domainID)
+        self.worker = Worker(label: "dmahost.\(domainID)", limit: limit)
+        self.host = host
+    }
+
+    // MARK: Allocation interface
+
+    /// Allocates a buffer and adds it to the domain.
+    func allocate(length: UInt64) throws(DMAError) -> DMABuffer {
+        let buffer = try source.allocate(length: length)
+        buffers.insert(buffer)
+        return buffer
+    }
+
+    /// Adopts a dma-buf and adds it to the domain.
+    func importBuffer(fd: Int32, offset: UInt64, length: UInt64) throws(DMAError) -> DMABuffer {
+        let buffer = try source.importBuffer(fd: fd, offset: offset, length: length)
+        buffers.insert(buffer)
+        return buffer
+    }
+
+    /// Removes the buffer mapped at `address`; operations in flight keep it alive until they end.
+    func release(address: UInt) throws(DMAError) {
+        guard buffers.remove(startingAt: address) != nil else {
+            throw .system(errno: ENOENT, "no buffer of domain \(domainID) starts at 0x\(String(address, radix: 16)); pass the address alloc/import_fd returned")
+        }
+    }
+
+    /// The dma-buf view of [`address`, `address + length`).
+    func lookup(address: UInt, length: Int) throws(DMAError) -> dmahost_dmabuf_translation {
+        let buffer = try buffers.buffer(containing: address, length: length)
+        var out = dmahost_dmabuf_translation()
+        out.size = MemoryLayout<dmahost_dmabuf_translation>.size
+        out.fd = buffer.file.fd
+        out.offset = buffer.offset + UInt64(address - UInt(bitPattern: buffer.base))
+        out.length = UInt64(length)
+        out.dmabuf_size = buffer.file.size
+        out.addr = UnsafeMutableRawPointer(bitPattern: address)
+        return out
+    }
+
+    // MARK: Data path (each returns 0 when started, or a negated errno)
+
+    /// Copies `bytes` from `source` to `destination` on the worker, inside `plan`'s sync bracket.
+    func startCopy(from source: [Piece], to destination: [Piece], bytes: Int, plan: AccessPlan, completion: Completion) -> Int32 {
+        guard worker.reserve() else { return -EAGAIN }
+        worker.run {
+            completion(Self.bracketed(plan) { CPUCopy.copy(from: source, to: destination, bytes: bytes) })
+        }
+        return 0
+    }
+
+    /// Zeroes `pieces` on the worker, inside a WRITE sync bracket of `buffers`.
+    func startZero(_ pieces: [Piece], buffers: [DMABuffer], completion: Completion) -> Int32 {
+        var plan = AccessPlan()
+        plan.add(buffers, .write)
+        guard worker.reserve() else { return -EAGAIN }
+        worker.run { [plan] in
+            completion(Self.bracketed(plan) { CPUCopy.zero(pieces) })
+        }
+        return 0
+    }
+
+    /// Runs `body` between `plan.begin()` and `plan.end()`; returns 0 or the first error as -errno.
+    static func bracketed(_ plan: AccessPlan, _ body: () -> Void) -> Int32 {
+        do throws(DMAError) {
+            try plan.begin()
+        } catch {
+            return error.negativeErrno
+        }
+        body()
+        return plan.end()?.negativeErrno ?? 0
+    }
+
+    /// pull: domain buffers → local memory.
+    func pull(source: [Piece], destination: [Piece], completion: Completion) throws(DMAError) -> Int32 {
+        let bytes = try Self.checkLengths(source: source, destination: destination, what: "pull from \(domainID)")
+        var plan = AccessPlan()
+        plan.add(try buffers.resolve(source), .read)
+        return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+    }
+
+    /// push: local memory → domain buffers.
+    func push(destination: [Piece], source: [Piece], completion: Completion) throws(DMAError) -> Int32 {
+        let bytes = try Self.checkLengths(source: source, destination: destination, what: "push into \(domainID)")
+        var plan = AccessPlan()
+        plan.add(try buffers.resolve(destination), .write)
+        return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+    }
+
+    /// memzero of domain buffers.
+    func memzero(_ pieces: [Piece], completion: Completion) throws(DMAError) -> Int32 {
+        startZero(pieces, buffers: try buffers.resolve(pieces), completion: completion)
+    }
+
+    /// transfer: `sourceDomain` → this domain. System memory and dma-buf domains of this backend are
+    /// copied through their CPU mappings; any other domain is asked to pull into this domain's mappings.
+    func transfer(destination: [Piece], sourceDomain: OpaquePointer, sourceContext: UnsafeMutableRawPointer?,
+                  sourceIov: UnsafeMutablePointer<iovec>?, sourceCount: UInt32, completion: Completion) throws(DMAError) -> Int32 {
+        let destinationBuffers = try buffers.resolve(destination)
+        if sourceDomain == host.systemDomain {
+            let source = try Piece.list(sourceIov, count: sourceCount, role: "transfer source")
+            let bytes = try Self.checkLengths(source: source, destination: destination, what: "transfer into \(domainID)")
+            var plan = AccessPlan()
+            plan.add(destinationBuffers, .write)
+            return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+        }
+        if let sourceEngine = DMABufEngine.from(sourceDomain) {
+            let source = try Piece.list(sourceIov, count: sourceCount, role: "transfer source")
+            let bytes = try Self.checkLengths(source: source, destination: destination, what: "transfer from \(sourceEngine.domainID) into \(domainID)")
+            var plan = AccessPlan()
+            plan.add(try sourceEngine.buffers.resolve(source), .read)
+            plan.add(destinationBuffers, .write)
+            return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+        }
+        return try delegatedTransfer(destination: destination, buffers: destinationBuffers, sourceDomain: sourceDomain,
+                                     sourceContext: sourceContext, sourceIov: sourceIov, sourceCount: sourceCount, completion: completion)
+    }
+
+    /// Checks that the destination can hold the source; returns the number of bytes to move.
+    static func checkLengths(source: [Piece], destination: [Piece], what: String) throws(DMAError) -> Int {
+        guard let sourceBytes = Piece.total(source), let destinationBytes = Piece.total(destination) else {
+            throw .invalidArgument("\(what): iovec lengths overflow")
+        }
+        guard destinationBytes >= sourceBytes else {
+            throw .invalidArgument("\(what): destination holds \(destinationBytes) bytes, source has \(sourceBytes); give at least as much destination as source")
+        }
+        return sourceBytes
+    }
+}

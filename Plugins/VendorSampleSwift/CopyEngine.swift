@@ -1,0 +1,160 @@
+import CDMAHostABI
+import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A memory-to-memory copy engine: one worker thread executing requests from a bounded FIFO
+/// queue and calling each request's completion exactly once, from the worker.
+///
+/// Submitting to a full queue fails with `-EAGAIN` (retry after completions); submitting to a
+/// stopped engine fails with `-ECANCELED`. ``stop()`` lets the worker finish every queued
+/// request before it returns.
+final class CopyEngine: @unchecked Sendable {
+    // @unchecked Sendable: every mutable field (queue, head, count, running, stopping, worker)
+    // is read and written with `mutex` held; the mutex and condition live at fixed heap
+    // addresses (pthread objects must not move) for the engine's whole life.
+
+    /// Requests held at most (queued plus executing).
+    static let queueDepth = 64
+
+    /// One request; `source` is nil for a fill with zeroes.
+    struct Request {
+        var destination: [iovec]
+        var source: [iovec]?
+        var completion: spdk_memory_domain_data_cpl_cb
+        var argument: UnsafeMutableRawPointer?
+    }
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var queue: [Request?] = Array(repeating: nil, count: CopyEngine.queueDepth)
+    private var head = 0, count = 0
+    private var running = false, stopping = false
+    private var worker = pthread_t()
+    private(set) var completed: UInt64 = 0
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        wake.deallocate()
+        mutex.deallocate()
+    }
+
+    private func locked<T>(_ body: () throws(DMAError) -> T) throws(DMAError) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Starts the worker thread (no-op when running).
+    /// - Throws: ``DMAError`` with the `pthread_create` error.
+    func start() throws(DMAError) {
+        try locked { () throws(DMAError) in
+            guard !running else { return }
+            head = 0
+            count = 0
+            stopping = false
+            let context = Unmanaged.passRetained(self).toOpaque()
+            let rc = pthread_create(&worker, nil, { argument in
+                guard let argument else { return nil }
+                Unmanaged<CopyEngine>.fromOpaque(argument).takeRetainedValue().workerLoop()
+                return nil
+            }, context)
+            guard rc == 0 else {
+                Unmanaged<CopyEngine>.fromOpaque(context).release()
+                throw DMAError(errno: rc, context: "start the copy engine's worker thread")
+            }
+            running = true
+        }
+    }
+
+    /// Stops accepting requests, lets the worker finish the queued ones, and joins it.
+    /// Must not be called from a completion callback.
+    func stop() {
+        pthread_mutex_lock(mutex)
+        guard running, !stopping else {
+            pthread_mutex_unlock(mutex)
+            return
+        }
+        stopping = true
+        let thread = worker
+        pthread_cond_signal(wake)
+        pthread_mutex_unlock(mutex)
+        pthread_join(thread, nil)
+        pthread_mutex_lock(mutex)
+        running = false
+        stopping = false
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Queues a copy of `source` into `destination` (segmentations may differ; the
+    /// destination must be at least as long). The arrays are copied; the buffers must stay
+    /// valid until `completion` runs.
+    /// - Returns: 0, or `-EINVAL`, `-EAGAIN` (queue full), `-ECANCELED` (stopped).
+    func submitCopy(destination: UnsafeMutablePointer<iovec>?, destinationCount: UInt32,
+                    source: UnsafeMutablePointer<iovec>?, sourceCount: UInt32,
+                    completion: spdk_memory_domain_data_cpl_cb?, argument: UnsafeMutableRawPointer?) -> Int32 {
+        guard let completion, destinationCount > 0, sourceCount > 0,
+              let destinationTotal = Segments.total(destination, destinationCount),
+              let sourceTotal = Segments.total(source, sourceCount),
+              let destination, let source, destinationTotal >= sourceTotal else { return -EINVAL }
+        let request = Request(destination: Array(UnsafeBufferPointer(start: destination, count: Int(destinationCount))),
+                              source: Array(UnsafeBufferPointer(start: source, count: Int(sourceCount))),
+                              completion: completion, argument: argument)
+        return enqueue(request)
+    }
+
+    /// Queues filling `buffers` with zeroes. Same contract as ``submitCopy(destination:destinationCount:source:sourceCount:completion:argument:)``.
+    func submitZero(_ buffers: UnsafeMutablePointer<iovec>?, count bufferCount: UInt32,
+                    completion: spdk_memory_domain_data_cpl_cb?, argument: UnsafeMutableRawPointer?) -> Int32 {
+        guard let completion, bufferCount > 0, Segments.total(buffers, bufferCount) != nil, let buffers else { return -EINVAL }
+        let request = Request(destination: Array(UnsafeBufferPointer(start: buffers, count: Int(bufferCount))),
+                              source: nil, completion: completion, argument: argument)
+        return enqueue(request)
+    }
+
+    private func enqueue(_ request: Request) -> Int32 {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard running, !stopping else { return -ECANCELED }
+        guard count < Self.queueDepth else { return -EAGAIN }
+        queue[(head + count) % Self.queueDepth] = request
+        count += 1
+        pthread_cond_signal(wake)
+        return 0
+    }
+
+    private func workerLoop() {
+        pthread_mutex_lock(mutex)
+        while true {
+            while count == 0 && !stopping { pthread_cond_wait(wake, mutex) }
+            guard count > 0, let request = queue[head] else { break }
+            pthread_mutex_unlock(mutex)
+
+            if let source = request.source {
+                Segments.copy(from: source, to: request.destination)
+            } else {
+                for buffer in request.destination where buffer.iov_len > 0 { memset(buffer.iov_base, 0, buffer.iov_len) }
+            }
+
+            pthread_mutex_lock(mutex)
+            queue[head] = nil
+            head = (head + 1) % Self.queueDepth
+            count -= 1
+            completed += 1
+            pthread_mutex_unlock(mutex)
+            // Outside the lock: the callback may submit the next request.
+            request.completion(request.argument, 0)
+            pthread_mutex_lock(mutex)
+        }
+        pthread_mutex_unlock(mutex)
+    }
+}

@@ -1,0 +1,88 @@
+import CDMAHostABI
+import DMADriverKit
+
+/// The Swift vendor sample: simulated devices `vendor-swift:0` and `vendor-swift:1` of vendor
+/// type 1000, each a ``CopyEngine`` on host memory with one memory domain while open.
+///
+/// The host calls probe, open, close, diagnose and shutdown one at a time (driver.h), which is
+/// what makes the unsynchronised `domain` fields safe (see the `@unchecked Sendable` note).
+final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
+    // @unchecked Sendable: `devices` is fixed at init; each device's `domain` is written only
+    // by open/close/shutdown, which the host serialises per plugin.
+
+    /// Vendor type 1000 (SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START).
+    static let deviceType = DMADeviceType(rawValue: DMADeviceType.vendorRange.lowerBound)
+    /// Number of simulated devices.
+    static let deviceCount = 2
+
+    /// One simulated device.
+    final class Device {
+        let id: String
+        let engine = CopyEngine()
+        var domain: OpaquePointer?
+        init(id: String) { self.id = id }
+    }
+
+    let name = "vendor-swift"
+    let version = "1.0.0"
+    let deviceTypes = [VendorSwiftDriver.deviceType]
+    private let host: HostAPI
+    private let devices: [Device]
+
+    init(host: HostAPI) {
+        self.host = host
+        self.devices = (0..<Self.deviceCount).map { Device(id: "vendor-swift:\($0)") }
+        DomainCallbacks.register(host)
+    }
+
+    func probe() throws(DMAError) -> [DMADeviceInfo] {
+        devices.enumerated().map { index, device in
+            DMADeviceInfo(id: device.id, type: Self.deviceType,
+                          description: "sample copy engine \(index) (Swift, host memory, worker thread)",
+                          capabilities: [.copy, .fill, .scatterGather, .translateIdentity, .transfer])
+        }
+    }
+
+    func open(deviceID: String) throws(DMAError) {
+        guard let device = devices.first(where: { $0.id == deviceID }) else {
+            throw .noDevice("no device '\(deviceID)'; the devices are \(devices.map(\.id).joined(separator: " and "))")
+        }
+        guard device.domain == nil else { return }
+        try device.engine.start()
+        // The domain's user context is the address of the engine; the device keeps it alive.
+        var engineAddress = UInt(bitPattern: Unmanaged.passUnretained(device.engine).toOpaque())
+        let domain: OpaquePointer
+        do throws(DMAError) {
+            domain = try withUnsafeBytes(of: &engineAddress) { bytes throws(DMAError) in
+                try host.createDomain(deviceID: device.id, type: Self.deviceType, id: device.id, userContext: bytes)
+            }
+        } catch {
+            device.engine.stop()
+            throw error
+        }
+        host.setCallbacks(of: domain, translate: DomainCallbacks.translate, pull: DomainCallbacks.pull,
+                          push: DomainCallbacks.push, transfer: DomainCallbacks.transfer, memzero: DomainCallbacks.memzero)
+        device.domain = domain
+    }
+
+    /// Finishes in-flight requests (their completions run), then destroys the domain.
+    func close(deviceID: String) {
+        guard let device = devices.first(where: { $0.id == deviceID }), let domain = device.domain else { return }
+        device.engine.stop()
+        host.destroyDomain(domain)
+        device.domain = nil
+    }
+
+    func diagnose() -> [DriverDiagnostic] {
+        [
+            DriverDiagnostic(subject: "engine", ok: true,
+                             detail: "software copy engine on host memory: one worker thread per open device, queue depth \(CopyEngine.queueDepth) (a full queue returns -EAGAIN)"),
+            DriverDiagnostic(subject: "hardware", ok: true,
+                             detail: "none needed: \(devices.map(\.id).joined(separator: " and ")) are simulated (sample plugin)"),
+        ]
+    }
+
+    func shutdown() {
+        for device in devices { close(deviceID: device.id) }
+    }
+}

@@ -1,0 +1,59 @@
+/*
+ * DMAHost — internal: the kernel and CPU primitives the CPU copy engine and the benchmark
+ * build their waiting on. Not installed, not part of any ABI.
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+#ifndef DMAHOST_DMASYNC_H
+#define DMAHOST_DMASYNC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * futex(2) FUTEX_WAIT_PRIVATE on \b word: sleeps while `*word == expected`.
+ *
+ * \param word A 32-bit word shared by the threads of this process, 4-byte aligned.
+ * \param expected The value the caller last read; the kernel checks it atomically.
+ * \param timeout_ns Relative timeout in nanoseconds; negative for none.
+ * \return 0 when woken, or a negated errno: -EAGAIN (`*word != expected` on entry),
+ * -ETIMEDOUT, -EINTR (a signal arrived). Nothing else is expected.
+ */
+int dmasync_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
+
+/**
+ * futex(2) FUTEX_WAKE_PRIVATE on \b word.
+ *
+ * \param word The word sleepers wait on.
+ * \param count How many sleepers to wake at most (INT32_MAX for all).
+ * \return The number woken, or a negated errno.
+ */
+int dmasync_futex_wake(uint32_t *word, int32_t count);
+
+/** Hint to the CPU that the caller is spinning (x86 `pause`, Arm `yield`). */
+static inline void dmasync_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/**
+ * pthread_setname_np(pthread_self(), name): names the calling thread (shown by top, gdb, perf).
+ *
+ * \param name Up to 15 bytes are used.
+ * \return 0 or a positive errno.
+ */
+int dmasync_set_thread_name(const char *name);
+
+/** CLOCK_MONOTONIC in nanoseconds (vDSO, no system call on Linux). */
+uint64_t dmasync_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMAHOST_DMASYNC_H */

@@ -1,0 +1,175 @@
+import DMADriverKit
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An asynchronous memory copy engine running on CPU worker threads: the software data path of
+/// the CPU accel backend.
+///
+/// - Operations: ``submitCopy(destination:destinationCount:source:sourceCount:callback:argument:)``
+///   (scatter-gather on both sides, independently segmented) and
+///   ``submitFill(destination:destinationCount:pattern:callback:argument:)`` (memset; pattern 0 is memzero).
+/// - Back-pressure: a bounded, preallocated descriptor ring; when it is full a submission
+///   throws ``SubmitError/queueFull`` and nothing is queued. No allocation per operation.
+/// - Batching: an idle worker claims up to ``CopyEngineConfiguration/batchLimit`` small
+///   descriptors with one atomic operation.
+/// - Large operations are split into parts run by several workers; the callback fires once,
+///   after the last part, with the first error of any part.
+/// - Completions: exactly once per accepted operation, on a worker or from ``poll(maxCompletions:)``
+///   (``CompletionMode``).
+/// - Shutdown: ``shutdown(_:)`` completes every accepted operation, normally or with
+///   `-ECANCELED`, before it returns; later submissions throw ``SubmitError/stopped``.
+///
+/// The `iovec` arrays and the buffers they describe must stay valid and unchanged until the
+/// operation's callback ran. Submission, polling and shutdown may be called from any thread.
+public final class CopyEngine: @unchecked Sendable {
+    // @unchecked Sendable: `core` is immutable and thread-safe; the shutdown state is an Atomic
+    // and the thread list is guarded by `lifecycle`.
+
+    /// What ``shutdown(_:)`` does with operations not yet run.
+    public enum ShutdownMode: Sendable {
+        /// Run every accepted operation, then stop.
+        case drain
+        /// Complete operations no worker has started with `-ECANCELED`; parts already running finish.
+        case cancel
+    }
+
+    private let core: EngineCore
+    /// Serialises shutdown; holds the worker threads until they are joined.
+    private let lifecycle: Mutex<[pthread_t]>
+    /// 0 running, 1 stopping, 2 stopped.
+    private let state = Atomic<Int>(0)
+    /// The thread delivering the last completions during a poll-mode shutdown (0: none).
+    private let drainingThread = Atomic<UInt>(0)
+
+    /// The configuration the engine runs with.
+    public var configuration: CopyEngineConfiguration { core.configuration }
+
+    /// Starts the worker threads.
+    /// - Throws: ``DMAError/invalidArgument(_:)`` for a bad configuration;
+    ///   ``DMAError/system(errno:_:)`` when a thread cannot be created.
+    public init(configuration: CopyEngineConfiguration = CopyEngineConfiguration()) throws(DMAError) {
+        let checked = try configuration.validated()
+        let core = EngineCore(configuration: checked)
+        switch WorkerThreads.start(checked.workers, core: core) {
+        case .success(let threads):
+            self.core = core
+            lifecycle = Mutex(threads)
+        case .failure(let failure):
+            core.finalTail.store(core.ring.close(), ordering: .relaxed)
+            core.stopping.store(true, ordering: .releasing)
+            core.work.notifyAll()
+            WorkerThreads.join(failure.started)
+            throw DMAError(errno: failure.errno, context: "copy engine: cannot start worker thread \(failure.started.count + 1) of \(checked.workers) (pthread_create); lower the worker count or raise the thread limit")
+        }
+    }
+
+    deinit {
+        stop(.cancel, fromWorker: WorkerThreads.contains(lifecycle.withLock { $0 }))
+    }
+
+    // MARK: Submission
+
+    /// Starts copying the bytes of `source` into `destination`.
+    ///
+    /// The lists are segmented independently (any number of entries, any alignment,
+    /// zero-length entries allowed). Exactly the source's total is copied; the destination
+    /// may be longer.
+    /// - Parameters:
+    ///   - destination: Destination entries; NULL only when `destinationCount` is 0.
+    ///   - destinationCount: Entries in `destination`.
+    ///   - source: Source entries; NULL only when `sourceCount` is 0.
+    ///   - sourceCount: Entries in `source`.
+    ///   - callback: Called exactly once with 0 or a negated errno, unless this throws.
+    ///   - argument: Passed to `callback`.
+    /// - Throws: ``SubmitError``; then `callback` is never called.
+    @inline(__always)
+    public func submitCopy(destination: UnsafePointer<iovec>?, destinationCount: Int,
+                           source: UnsafePointer<iovec>?, sourceCount: Int,
+                           callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        try core.submit(kind: .copy, destination: destination, destinationCount: destinationCount,
+                        source: source, sourceCount: sourceCount, pattern: 0, callback: callback, argument: argument)
+    }
+
+    /// Starts filling every byte of `destination` with `pattern` (0: memzero).
+    /// - Parameters:
+    ///   - destination: Entries to fill; NULL only when `destinationCount` is 0.
+    ///   - destinationCount: Entries in `destination`.
+    ///   - pattern: The byte value.
+    ///   - callback: Called exactly once with 0 or a negated errno, unless this throws.
+    ///   - argument: Passed to `callback`.
+    /// - Throws: ``SubmitError``; then `callback` is never called.
+    @inline(__always)
+    public func submitFill(destination: UnsafePointer<iovec>?, destinationCount: Int, pattern: UInt8,
+                           callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        try core.submit(kind: .fill, destination: destination, destinationCount: destinationCount,
+                        source: nil, sourceCount: 0, pattern: pattern, callback: callback, argument: argument)
+    }
+
+    // MARK: Completion
+
+    /// Delivers finished completions on the calling thread (poll mode), in submission order:
+    /// an operation that is still running holds back the ones submitted after it.
+    /// - Parameter maxCompletions: Most callbacks to invoke.
+    /// - Returns: How many callbacks were invoked; always 0 in worker mode.
+    @discardableResult
+    public func poll(maxCompletions: Int = .max) -> Int {
+        core.poll(maxCompletions: maxCompletions)
+    }
+
+    // MARK: Shutdown
+
+    /// Stops the engine. When it returns, every accepted operation has completed (its callback
+    /// returned, or, in poll mode, it is being delivered by another thread's ``poll(maxCompletions:)``),
+    /// and every later submission throws ``SubmitError/stopped``. Calling it again does nothing.
+    /// - Parameter mode: Whether operations not yet started still run.
+    /// - Throws: ``DMAError/invalidArgument(_:)`` when called from a completion callback on a
+    ///   worker thread (the worker cannot wait for itself).
+    public func shutdown(_ mode: ShutdownMode = .drain) throws(DMAError) {
+        if WorkerThreads.contains(lifecycle.withLock { $0 }) {
+            throw .invalidArgument("copy engine: shutdown called from a completion callback on a worker thread; call it from another thread")
+        }
+        stop(mode, fromWorker: false)
+    }
+
+    /// True once ``shutdown(_:)`` completed.
+    public var isShutDown: Bool { state.load(ordering: .acquiring) == 2 }
+
+    private func stop(_ mode: ShutdownMode, fromWorker: Bool) {
+        let owner: Bool = lifecycle.withLock { threads in
+            guard state.load(ordering: .relaxed) == 0 else { return false }
+            state.store(1, ordering: .relaxed)
+            if mode == .cancel { core.cancelling.store(true, ordering: .relaxed) }
+            core.finalTail.store(core.ring.close(), ordering: .relaxed)
+            core.stopping.store(true, ordering: .releasing)
+            core.work.notifyAll()
+            if fromWorker {
+                // Dropped from a callback: the workers finish on their own (each keeps the core alive).
+                WorkerThreads.detach(threads)
+            } else {
+                WorkerThreads.join(threads)
+            }
+            threads = []
+            return true
+        }
+        guard owner else {
+            // Another thread is stopping the engine: wait for it, unless this call comes from a
+            // callback that thread is delivering (it would wait for itself).
+            if drainingThread.load(ordering: .acquiring) == UInt(pthread_self()) { return }
+            while state.load(ordering: .acquiring) != 2 { sched_yield() }
+            return
+        }
+        if !fromWorker && core.configuration.completionMode == .poll {
+            drainingThread.store(UInt(pthread_self()), ordering: .releasing)
+            let end = core.finalTail.load(ordering: .relaxed)
+            while !core.reaped(upTo: end) {
+                if core.poll(maxCompletions: .max) == 0 { sched_yield() }
+            }
+            drainingThread.store(0, ordering: .releasing)
+        }
+        state.store(2, ordering: .releasing)
+    }
+}

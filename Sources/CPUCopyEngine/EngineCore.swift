@@ -1,0 +1,227 @@
+import DMASync
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The shared state of a ``CopyEngine``: the ring, the flags, and the submit, execute,
+/// complete and reap paths. Worker threads keep it alive until they exit.
+final class EngineCore: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state is the ring (raw memory accessed only through
+    // atomics, or by the one thread that owns a cell by the ring protocol) and the flags below,
+    // which are Atomics. `threads` is written only by the thread that starts or stops the engine.
+
+    let configuration: CopyEngineConfiguration
+    let ring: DescriptorRing
+    /// Workers sleep here when the ring is empty.
+    let work = EventCount()
+    /// Set by shutdown in cancel mode: workers complete what they claim with -ECANCELED.
+    let cancelling = Atomic<Bool>(false)
+    /// Set by shutdown once `finalTail` is known: workers exit when the ring is drained.
+    let stopping = Atomic<Bool>(false)
+    /// The ring's tail when it was closed.
+    let finalTail = Atomic<Int>(0)
+    /// Worker threads (started and joined by ``CopyEngine``).
+    var threads: [pthread_t] = []
+
+    private let isPollMode: Bool
+    private let splitWorkers: Int
+    private let splitThreshold: Int
+    private let minimumPartSize: Int
+    private let batchLimit: Int
+    private let batchBytes: Int
+
+    init(configuration: CopyEngineConfiguration) {
+        self.configuration = configuration
+        ring = DescriptorRing(capacity: configuration.queueDepth)
+        isPollMode = configuration.completionMode == .poll
+        splitWorkers = configuration.workers
+        splitThreshold = configuration.splitThreshold
+        minimumPartSize = configuration.minimumPartSize
+        batchLimit = configuration.batchLimit
+        batchBytes = configuration.batchBytes
+    }
+
+    deinit { ring.deallocate() }
+
+    // MARK: Submission
+
+    /// Validates, reserves, fills and publishes an operation. See ``CopyEngine``.
+    @inline(__always)
+    func submit(kind: OperationKind, destination: UnsafePointer<iovec>?, destinationCount: Int,
+                source: UnsafePointer<iovec>?, sourceCount: Int, pattern: UInt8,
+                callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        guard let callback, sourceCount <= Int(UInt32.max), destinationCount <= Int(UInt32.max) else { throw .invalidArgument }
+        guard let destinationTotal = ScatterGather.total(destination, destinationCount) else { throw .invalidArgument }
+        let length: Int
+        if kind == .copy {
+            guard let sourceTotal = ScatterGather.total(source, sourceCount) else { throw .invalidArgument }
+            guard destinationTotal >= sourceTotal else { throw .destinationTooSmall }
+            length = sourceTotal
+        } else {
+            length = destinationTotal
+        }
+        let parts = partCount(length)
+        let first = try ring.reserve(parts)
+        var descriptor = Descriptor(
+            callback: callback, argument: argument, source: source, destination: destination,
+            sourceCount: UInt32(truncatingIfNeeded: sourceCount), destinationCount: UInt32(truncatingIfNeeded: destinationCount),
+            sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: first,
+            parts: Int32(parts), kind: kind, pattern: pattern)
+        if parts == 1 {
+            ring.descriptor(first).pointee = descriptor
+            ring.lengthHint(first).pointee.store(length, ordering: .relaxed)
+            ring.publish(first)
+            work.notify(count: 1)
+            return
+        }
+        submitParts(descriptor: &descriptor, first: first, parts: parts, length: length)
+    }
+
+    /// How many parts an operation of `length` bytes is split into.
+    @inline(__always)
+    func partCount(_ length: Int) -> Int {
+        guard splitWorkers > 1, length >= splitThreshold else { return 1 }
+        return max(1, min(splitWorkers, length / minimumPartSize))
+    }
+
+    /// Fills and publishes the cells of a split operation: equal parts rounded to 4 KiB.
+    private func submitParts(descriptor: inout Descriptor, first: Int, parts: Int, length: Int) {
+        let ring = self.ring
+        let sourceCount = Int(descriptor.sourceCount)
+        let destinationCount = Int(descriptor.destinationCount)
+        ring.remaining(first).pointee.store(parts, ordering: .relaxed)
+        ring.status(first).pointee.store(0, ordering: .relaxed)
+        let partLength = ((length + parts - 1) / parts + 4095) & ~4095
+        var offset = 0
+        var sourcePosition = SGPosition.start
+        var destinationPosition = SGPosition.start
+        for index in 0..<parts {
+            let thisLength = max(0, min(partLength, length - offset))
+            descriptor.sourceStart = sourcePosition
+            descriptor.destinationStart = destinationPosition
+            descriptor.length = thisLength
+            let position = first &+ index
+            ring.descriptor(position).pointee = descriptor
+            ring.lengthHint(position).pointee.store(thisLength, ordering: .relaxed)
+            if thisLength > 0 {
+                if let source = descriptor.source, descriptor.kind == .copy {
+                    sourcePosition = ScatterGather.advance(source, count: sourceCount, from: sourcePosition, by: thisLength)
+                }
+                if let destination = descriptor.destination {
+                    destinationPosition = ScatterGather.advance(destination, count: destinationCount,
+                                                                from: destinationPosition, by: thisLength)
+                }
+            }
+            offset += thisLength
+        }
+        for index in 0..<parts { ring.publish(first &+ index) }
+        work.notify(count: Int32(parts))
+    }
+
+    // MARK: Execution (worker threads)
+
+    /// Claims and runs one batch. Returns false when nothing was published.
+    @inline(__always)
+    func runBatch() -> Bool {
+        let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes)
+        guard count > 0 else { return false }
+        for position in first..<(first &+ count) { execute(position) }
+        return true
+    }
+
+    /// Runs the part in a claimed cell and completes its operation when it was the last part.
+    @inline(__always)
+    private func execute(_ position: Int) {
+        let descriptor = ring.descriptor(position).pointee
+        var status: Int32
+        if cancelling.load(ordering: .relaxed) {
+            status = -ECANCELED
+        } else {
+            status = descriptor.kind == .copy ? ScatterGather.copy(descriptor) : ScatterGather.fill(descriptor)
+        }
+        let leader = descriptor.leader
+        if descriptor.parts == 1 {
+            complete(leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
+            return
+        }
+        if status != 0 {
+            _ = ring.status(leader).pointee.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
+        }
+        let before = ring.remaining(leader).pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+        if position != leader { ring.release(position) }
+        guard before == 1 else { return }
+        status = Int32(truncatingIfNeeded: ring.status(leader).pointee.load(ordering: .relaxed))
+        let leaderDescriptor = ring.descriptor(leader)
+        complete(leader, callback: leaderDescriptor.pointee.callback, argument: leaderDescriptor.pointee.argument, status: status)
+    }
+
+    /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
+    /// operation whose leader cell is at `leader`.
+    @inline(__always)
+    private func complete(_ leader: Int, callback: CompletionCallback?, argument: UnsafeMutableRawPointer?, status: Int32) {
+        if isPollMode {
+            ring.status(leader).pointee.store(Int(status), ordering: .relaxed)
+            ring.markDone(leader)
+            return
+        }
+        ring.release(leader)
+        callback?(argument, status)
+    }
+
+    // MARK: Polling
+
+    /// Delivers up to `maxCompletions` finished completions, in submission order, on the
+    /// calling thread. Returns how many were delivered. Does nothing in worker mode.
+    func poll(maxCompletions: Int) -> Int {
+        guard isPollMode else { return 0 }
+        let ring = self.ring
+        var delivered = 0
+        var position = ring.reap.pointee.load(ordering: .relaxed)
+        while delivered < maxCompletions {
+            let state = ring.reapState(position)
+            if case .pending = state { break }
+            let (exchanged, current) = ring.reap.pointee.compareExchange(
+                expected: position, desired: position &+ 1, ordering: .relaxed)
+            guard exchanged else {
+                position = current
+                continue
+            }
+            if case .done = state {
+                let descriptor = ring.descriptor(position)
+                let callback = descriptor.pointee.callback
+                let argument = descriptor.pointee.argument
+                let status = Int32(truncatingIfNeeded: ring.status(position).pointee.load(ordering: .relaxed))
+                ring.release(position)
+                callback?(argument, status)
+                delivered += 1
+            }
+            position &+= 1
+        }
+        return delivered
+    }
+
+    /// True when every position below `end` was reaped (poll mode).
+    func reaped(upTo end: Int) -> Bool {
+        ring.reap.pointee.load(ordering: .acquiring) >= end
+    }
+
+    // MARK: Worker loop
+
+    /// The body of a worker thread: run batches; when idle, spin then sleep; exit once the
+    /// engine is stopping and every reserved position was claimed.
+    func workerLoop() {
+        let policy = SpinPolicy(spinNanoseconds: configuration.idleSpinNanoseconds,
+                                yieldAfterNanoseconds: configuration.idleSpinNanoseconds / 2)
+        while true {
+            if runBatch() { continue }
+            if stopping.load(ordering: .acquiring),
+               ring.head.pointee.load(ordering: .relaxed) >= finalTail.load(ordering: .relaxed) {
+                return
+            }
+            policy.wait(on: work) { ring.hasPublishedWork() || stopping.load(ordering: .acquiring) }
+        }
+    }
+}

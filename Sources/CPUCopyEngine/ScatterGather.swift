@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Scatter-gather arithmetic and the data path: `memcpy`/`memset` over two independently
+/// segmented `iovec` lists. Zero-length entries are allowed anywhere and skipped.
+enum ScatterGather {
+    /// Total bytes of a list, after checking it.
+    /// - Returns: The sum of the lengths, or nil when `count` is negative, the array is NULL with
+    ///   a non-zero count, an entry has a NULL base and a non-zero length, or the sum overflows.
+    @inline(__always)
+    static func total(_ list: UnsafePointer<iovec>?, _ count: Int) -> Int? {
+        guard count >= 0 else { return nil }
+        guard count > 0 else { return 0 }
+        guard let list else { return nil }
+        var sum = 0
+        for index in 0..<count {
+            let entry = list[index]
+            guard entry.iov_len >= 0, entry.iov_base != nil || entry.iov_len == 0 else { return nil }
+            let (next, overflow) = sum.addingReportingOverflow(entry.iov_len)
+            guard !overflow else { return nil }
+            sum = next
+        }
+        return sum
+    }
+
+    /// The position `distance` bytes after `start`. Lands at the end of an entry rather than
+    /// the start of the next, which the data path skips over anyway.
+    static func advance(_ list: UnsafePointer<iovec>, count: Int, from start: SGPosition, by distance: Int) -> SGPosition {
+        var position = start
+        var left = distance
+        while left > 0 && position.index < count {
+            let available = list[position.index].iov_len - position.offset
+            if left < available {
+                position.offset += left
+                return position
+            }
+            left -= available
+            position.index += 1
+            position.offset = 0
+        }
+        return position
+    }
+
+    /// Copies `length` bytes from `source` (from `sourceStart`) to `destination` (from
+    /// `destinationStart`), one `memcpy` per overlap of a source and a destination entry.
+    /// - Returns: 0, or -EINVAL when a list ends early (it was changed after submission).
+    @inline(__always)
+    static func copy(_ descriptor: Descriptor) -> Int32 {
+        var left = descriptor.length
+        guard left > 0 else { return 0 }
+        guard let source = descriptor.source, let destination = descriptor.destination else { return -EINVAL }
+        var sourceIndex = Int(descriptor.sourceIndex)
+        var sourceOffset = descriptor.sourceOffset
+        var destinationIndex = Int(descriptor.destinationIndex)
+        var destinationOffset = descriptor.destinationOffset
+        let sourceCount = Int(descriptor.sourceCount)
+        let destinationCount = Int(descriptor.destinationCount)
+        while left > 0 {
+            guard sourceIndex < sourceCount, destinationIndex < destinationCount else { return -EINVAL }
+            let sourceEntry = source[sourceIndex]
+            let destinationEntry = destination[destinationIndex]
+            let sourceAvailable = sourceEntry.iov_len &- sourceOffset
+            if sourceAvailable <= 0 {
+                sourceIndex &+= 1
+                sourceOffset = 0
+                continue
+            }
+            let destinationAvailable = destinationEntry.iov_len &- destinationOffset
+            if destinationAvailable <= 0 {
+                destinationIndex &+= 1
+                destinationOffset = 0
+                continue
+            }
+            guard let sourceBase = sourceEntry.iov_base, let destinationBase = destinationEntry.iov_base else { return -EINVAL }
+            let chunk = min(left, sourceAvailable, destinationAvailable)
+            memcpy(destinationBase + destinationOffset, sourceBase + sourceOffset, chunk)
+            left &-= chunk
+            sourceOffset &+= chunk
+            destinationOffset &+= chunk
+        }
+        return 0
+    }
+
+    /// Fills `length` bytes of `destination` (from `destinationStart`) with `pattern`, one
+    /// `memset` per entry.
+    /// - Returns: 0, or -EINVAL when the list ends early (it was changed after submission).
+    @inline(__always)
+    static func fill(_ descriptor: Descriptor) -> Int32 {
+        var left = descriptor.length
+        guard left > 0 else { return 0 }
+        guard let destination = descriptor.destination else { return -EINVAL }
+        var index = Int(descriptor.destinationIndex)
+        var offset = descriptor.destinationOffset
+        let count = Int(descriptor.destinationCount)
+        let value = Int32(descriptor.pattern)
+        while left > 0 {
+            guard index < count else { return -EINVAL }
+            let entry = destination[index]
+            let available = entry.iov_len &- offset
+            if available <= 0 {
+                index &+= 1
+                offset = 0
+                continue
+            }
+            guard let base = entry.iov_base else { return -EINVAL }
+            let chunk = min(left, available)
+            memset(base + offset, value, chunk)
+            left &-= chunk
+            offset &+= chunk
+        }
+        return 0
+    }
+}

@@ -1,0 +1,210 @@
+import CDMAHostABI
+import DMADriverKit
+@_spi(CABI) import DMAHost
+import DMASync
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What a domain run measured.
+public struct DomainMeasurement: Sendable {
+    /// Operations completed between the end of the warm-up and the deadline.
+    public var throughput: Throughput
+    /// Round-trip times (submission call to completion callback) of the sampled operations, in
+    /// nanoseconds, timer cost included.
+    public var latencies: [UInt64]
+    /// One operation in this many was timed (chosen so timing costs about 1% of the run).
+    public var sampleInterval: Int
+    /// Submissions the device refused with -EAGAIN and that were retried.
+    public var retries: Int
+    /// The last operation's destination equals its source (copy) or is zero (fill).
+    public var verified: Bool
+}
+
+/// Drives one memory domain through the memory-domain API at a fixed queue depth:
+/// `spdk_memory_domain_push_data` (copy: system memory → the domain) or
+/// `spdk_memory_domain_memzero` (fill), the library's exported C entry points, with a C completion callback. As soon as the oldest
+/// in-flight operation completes its slot is resubmitted with the next buffer of the working set.
+/// The domain's own callbacks, the registry dispatch and the completion path are all in the number.
+struct DomainRunner {
+    let domain: OpaquePointer
+    let operation: BenchOperation
+    let set: WorkingSet
+    let queueDepth: Int
+    /// Set for a CPU domain: in poll mode, the waiting thread delivers completions itself.
+    let cpu: CPUDomainContext?
+    /// Cost of one clock read (see ``BenchTimer``).
+    let timerCost: UInt64
+
+    /// Samples kept at most.
+    static let maximumSamples = 1 << 20
+
+    /// Runs for `warmup` seconds unmeasured, then `seconds` measured; reports progress about
+    /// every 0.5 s.
+    /// - Throws: The ``DMAError`` of the first operation that failed to start (other than
+    ///   -EAGAIN) or completed with an error, once every in-flight operation has completed.
+    func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
+        let slots = BenchSlots(count: queueDepth)
+        defer { slots.deallocate() }
+        let pollMode = cpu?.pollMode ?? false
+        let waitPolicy = pollMode ? SpinPolicy(spinNanoseconds: .max, yieldAfterNanoseconds: 20_000)
+                                  : SpinPolicy(spinNanoseconds: 30_000, yieldAfterNanoseconds: 5_000)
+        var sequence = 0
+        var retries = 0
+        var sampleInterval = 64
+        var latencies: [UInt64] = []
+        var failure: (rc: Int32, sequence: Int)?
+
+        /// Starts operation `sequence` in slot `index` (retrying -EAGAIN); returns its rc.
+        func submit(_ index: Int) -> Int32 {
+            let record = slots.record(index)
+            let destination = BenchSlots.destination(record)
+            destination.pointee = iovec(iov_base: set.destinationSlot(sequence), iov_len: set.size)
+            let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
+            BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
+            BenchSlots.state(record).pointee.store(0, ordering: .relaxed)
+            var retryStart: UInt64 = 0
+            while true {
+                if sampled { BenchSlots.submittedAt(record).pointee = monotonicNanoseconds() }
+                let rc: Int32
+                if operation == .copy {
+                    let source = BenchSlots.source(record)
+                    source.pointee = iovec(iov_base: set.sourceSlot(sequence), iov_len: set.size)
+                    rc = spdk_memory_domain_push_data_export(domain, nil, destination, 1, source, 1, benchCompletion, record)
+                } else {
+                    rc = spdk_memory_domain_memzero_export(domain, nil, destination, 1, benchCompletion, record)
+                }
+                guard rc == -EAGAIN else {
+                    if rc != 0 { BenchSlots.state(record).pointee.store(1, ordering: .relaxed) }
+                    return rc
+                }
+                retries += 1
+                if retryStart == 0 { retryStart = monotonicNanoseconds() }
+                if retries & 1023 == 0, monotonicNanoseconds() - retryStart > 10_000_000_000 { return rc }
+                cpu?.poll()
+                sched_yield()
+            }
+        }
+
+        var outstanding = 0
+        for index in 0..<queueDepth {
+            let rc = submit(index)
+            sequence += 1
+            if rc != 0 {
+                failure = (rc, sequence - 1)
+                break
+            }
+            outstanding += 1
+        }
+
+        let start = monotonicNanoseconds()
+        let measureFrom = start + UInt64(warmup * 1e9)
+        let measureUntil = measureFrom + UInt64(seconds * 1e9)
+        var measuring = false
+        var stopping = failure != nil
+        var completed = 0
+        var measuredFrom = (count: 0, time: UInt64(0))
+        var measured = Throughput(operations: 0, size: set.size, seconds: 0)
+        var checkEvery = 16
+        var nextCheck = checkEvery
+        var lastCheck = (count: 0, time: start)
+        var lastProgress = start
+        var index = 0
+
+        while outstanding > 0 {
+            let record = slots.record(index)
+            let state = BenchSlots.state(record)
+            waitPolicy.wait(on: benchCompletionEvents, whilePolling: { if pollMode { cpu?.poll() } }) {
+                state.pointee.load(ordering: .acquiring) == 1
+            }
+            outstanding -= 1
+            completed += 1
+            let rc = Int32(truncatingIfNeeded: BenchSlots.rc(record).pointee.load(ordering: .relaxed))
+            if rc != 0 && failure == nil {
+                failure = (rc, sequence)
+                stopping = true
+            }
+            if measuring && BenchSlots.sampled(record).pointee.load(ordering: .relaxed) != 0 {
+                let done = UInt64(truncatingIfNeeded: BenchSlots.completedAt(record).pointee.load(ordering: .relaxed))
+                latencies.append(done &- BenchSlots.submittedAt(record).pointee)
+            }
+            if !stopping {
+                let rc = submit(index)
+                sequence += 1
+                if rc != 0 {
+                    failure = (rc, sequence - 1)
+                    stopping = true
+                } else {
+                    outstanding += 1
+                }
+            }
+            index += 1
+            if index == queueDepth { index = 0 }
+
+            if completed >= nextCheck && !stopping {
+                let now = monotonicNanoseconds()
+                // Read the clock about every 200 µs; time about 1% of the operations.
+                let perOperation = Double(now - lastCheck.time) / Double(max(1, completed - lastCheck.count))
+                checkEvery = max(1, min(1 << 20, Int(200_000 / max(perOperation, 1))))
+                sampleInterval = max(1, Int((2 * Double(timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
+                nextCheck = completed + checkEvery
+                lastCheck = (completed, now)
+                if !measuring && now >= measureFrom {
+                    measuring = true
+                    measuredFrom = (completed, now)
+                } else if measuring && now >= measureUntil {
+                    measured = Throughput(operations: completed - measuredFrom.count, size: set.size,
+                                          seconds: Double(now - measuredFrom.time) / 1e9)
+                    stopping = true
+                }
+                if let progress, now - lastProgress >= 500_000_000 {
+                    lastProgress = now
+                    progress(BenchProgress(measuring: measuring, elapsed: Double(now - start) / 1e9,
+                                           total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: set.size))
+                }
+            }
+        }
+
+        if let failure {
+            let what = operation == .copy ? "push" : "memzero"
+            throw DMAError(errno: failure.rc, context: "\(what) of \(set.size) bytes (operation \(failure.sequence))")
+        }
+        return DomainMeasurement(throughput: measured, latencies: latencies, sampleInterval: sampleInterval,
+                                 retries: retries, verified: verify(sequence: sequence - 1))
+    }
+
+    /// Checks the buffer of operation `sequence` (the last one, all operations done).
+    private func verify(sequence: Int) -> Bool {
+        guard sequence >= 0 else { return false }
+        let destination = set.destinationSlot(sequence)
+        if operation == .copy, let source = set.sourceSlot(sequence) {
+            return memcmp(destination, source, set.size) == 0
+        }
+        let bytes = UnsafeRawBufferPointer(start: destination, count: set.size)
+        return bytes.allSatisfy { $0 == 0 }
+    }
+}
+
+/// A progress report while a benchmark runs.
+public struct BenchProgress: Sendable {
+    /// False during the warm-up.
+    public var measuring: Bool
+    /// Seconds since the device run started.
+    public var elapsed: Double
+    /// Warm-up plus measured seconds.
+    public var total: Double
+    /// Average time per operation since the previous clock read.
+    public var recentNanosecondsPerOperation: Double
+    /// Bytes per operation.
+    public var size: Int
+
+    /// One line: phase, time, GB/s, Mops/s.
+    public var line: String {
+        let rate = recentNanosecondsPerOperation > 0 ? 1e9 / recentNanosecondsPerOperation : 0
+        let gbps = rate * Double(size) / 1e9
+        return "\(measuring ? "measuring" : "warming up") \(Format.fixed(elapsed, 1))/\(Format.fixed(total, 1)) s  "
+            + "\(Format.fixed(gbps, 2)) GB/s  \(Format.fixed(rate / 1e6, 3)) Mops/s"
+    }
+}

@@ -1,0 +1,101 @@
+import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What a benchmark does to each buffer.
+public enum BenchOperation: String, Sendable, CaseIterable {
+    /// Copy a source slot into a destination slot (device: push; baseline: memcpy).
+    case copy
+    /// Zero a destination slot (device: memzero; baseline: memset).
+    case fill
+}
+
+/// The buffers a benchmark rotates over: `slots` source and destination slots of `size` bytes,
+/// each slot starting on a 4 KiB boundary. Operation `j` uses slot `j % slots`, for the device
+/// and for the baseline alike.
+///
+/// Cold (default): the slots cover at least 4× the last-level cache (source and destination
+/// together), so every operation streams from and to memory, as real transfers do. Hot: one
+/// slot per in-flight operation, reused every round, so small sizes stay in the caches.
+public final class WorkingSet: @unchecked Sendable {
+    // @unchecked Sendable: the buffers are raw memory written by the benchmark's operations;
+    // the structure itself is immutable after init.
+
+    /// Bytes per operation.
+    public let size: Int
+    /// Distance between slots (size rounded up to 4 KiB).
+    public let stride: Int
+    /// Number of slots per side.
+    public let slots: Int
+    /// True for the hot variant.
+    public let hot: Bool
+    /// Source slots (copy only).
+    public let source: UnsafeMutableRawPointer?
+    /// Destination slots.
+    public let destination: UnsafeMutableRawPointer
+    /// The cache size the cold plan was based on, and whether it came from sysfs.
+    public let cacheBytes: Int
+    /// False when sysfs gave no cache size and ``defaultCacheBytes`` was assumed.
+    public let cacheSizeFromSysfs: Bool
+
+    /// Assumed last-level cache size when sysfs has none.
+    public static let defaultCacheBytes = 32 << 20
+    /// Largest size of one side of a cold working set, unless the queue depth needs more slots.
+    public static let sideCap = 512 << 20
+
+    private let mappingBytes: Int
+
+    /// Plans and allocates the slots, and touches every page (so that no page fault is measured).
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the memory cannot be mapped.
+    public init(operation: BenchOperation, size: Int, queueDepth: Int, hot: Bool, cache: CacheInfo = .read()) throws(DMAError) {
+        self.size = size
+        self.hot = hot
+        stride = (size + 4095) & ~4095
+        cacheBytes = cache.lastLevelBytes ?? Self.defaultCacheBytes
+        cacheSizeFromSysfs = cache.lastLevelBytes != nil
+        slots = Self.slotCount(operation: operation, stride: stride, queueDepth: queueDepth, hot: hot, cacheBytes: cacheBytes)
+        let side = slots * stride
+        mappingBytes = operation == .copy ? 2 * side : side
+        let mapped = mmap(nil, mappingBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw DMAError(errno: errno, context: "mmap \(mappingBytes) bytes for the benchmark working set; lower --size or --qd, or use --hot")
+        }
+        if operation == .copy {
+            source = mapped
+            destination = mapped + side
+            memset(mapped, 0x5A, side)
+            memset(mapped + side, 0, side)
+        } else {
+            source = nil
+            destination = mapped
+            memset(mapped, 0xA5, side)
+        }
+    }
+
+    deinit { munmap(source ?? destination, mappingBytes) }
+
+    /// Slots per side: hot, one per in-flight operation; cold, enough to cover the cache
+    /// 4 times over (2× per side for copies), at least one per in-flight operation while that
+    /// stays under ``sideCap``.
+    static func slotCount(operation: BenchOperation, stride: Int, queueDepth: Int, hot: Bool, cacheBytes: Int) -> Int {
+        if hot { return max(1, queueDepth) }
+        let sideTarget = (operation == .copy ? 2 : 4) * cacheBytes
+        let forCache = (sideTarget + stride - 1) / stride
+        let forQueue = min(queueDepth, max(1, sideCap / stride))
+        return max(1, forCache, forQueue)
+    }
+
+    /// Total bytes of the working set (source and destination).
+    public var bytes: Int { mappingBytes }
+
+    /// Source slot `index % slots` (copy only).
+    @inline(__always)
+    public func sourceSlot(_ index: Int) -> UnsafeMutableRawPointer? { source.map { $0 + (index % slots) * stride } }
+
+    /// Destination slot `index % slots`.
+    @inline(__always)
+    public func destinationSlot(_ index: Int) -> UnsafeMutableRawPointer { destination + (index % slots) * stride }
+}

@@ -1,0 +1,72 @@
+import CDMASync
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// How long a thread busy-polls for a condition before it sleeps on an ``EventCount``.
+///
+/// Busy-polling keeps the latency of a hand-off between threads in the hundreds of
+/// nanoseconds; sleeping costs a futex wake-up (microseconds) but frees the core. After
+/// ``yieldAfterNanoseconds`` the poller calls `sched_yield()` between checks so that, when
+/// there are more runnable threads than cores, the threads doing the work get to run.
+public struct SpinPolicy: Sendable, Equatable {
+    /// Total time spent polling before sleeping.
+    public var spinNanoseconds: UInt64
+    /// Time after which polling yields the CPU between checks.
+    public var yieldAfterNanoseconds: UInt64
+
+    /// Creates a policy.
+    public init(spinNanoseconds: UInt64, yieldAfterNanoseconds: UInt64) {
+        self.spinNanoseconds = spinNanoseconds
+        self.yieldAfterNanoseconds = yieldAfterNanoseconds
+    }
+
+    /// 50 µs of polling, yielding after 10 µs.
+    public static let standard = SpinPolicy(spinNanoseconds: 50_000, yieldAfterNanoseconds: 10_000)
+
+    /// Waits until `condition` returns true: polls it under this policy, then sleeps on
+    /// `events` (whose notifiers must make the condition true before notifying).
+    /// - Parameters:
+    ///   - events: The event count the condition's writers notify.
+    ///   - whilePolling: Called on every polling round (e.g. to reap completions); not called
+    ///     while asleep.
+    ///   - condition: Checked repeatedly; must be cheap and have no side effect.
+    @inline(__always)
+    public func wait(on events: EventCount, whilePolling: () -> Void = {}, until condition: () -> Bool) {
+        if condition() { return }
+        var start: UInt64 = 0
+        var elapsed: UInt64 = 0
+        var rounds = 0
+        while true {
+            whilePolling()
+            if condition() { return }
+            rounds &+= 1
+            if rounds & 31 == 0 {
+                let now = dmasync_now_ns()
+                if start == 0 { start = now }
+                elapsed = now &- start
+                if elapsed >= spinNanoseconds { break }
+            }
+            if elapsed >= yieldAfterNanoseconds { sched_yield() } else { dmasync_cpu_relax() }
+        }
+        while true {
+            let key = events.prepareWait()
+            if condition() {
+                events.cancelWait()
+                return
+            }
+            events.commitWait(key)
+            if condition() { return }
+        }
+    }
+}
+
+/// The monotonic clock in nanoseconds (`clock_gettime(CLOCK_MONOTONIC)` through the vDSO).
+@inline(__always)
+public func monotonicNanoseconds() -> UInt64 { dmasync_now_ns() }
+
+/// Tells the CPU the caller is spinning (x86 `pause`).
+@inline(__always)
+public func cpuRelax() { dmasync_cpu_relax() }

@@ -1,0 +1,125 @@
+import CDMAHostABI
+@_spi(CABI) import DMAHost
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The host's side of one loaded plugin: what its `host_ctx` points to.
+///
+/// It records which device each domain the plugin creates belongs to, refuses domains for
+/// devices the plugin did not report, and forwards the plugin's log lines to swift-log.
+/// Plugins may call in from any thread (domain creation usually happens during `open`, which
+/// the host calls while holding LoadedDriver's call lock; this object has its own lock, so
+/// there is no lock-order problem).
+///
+/// Lifetime: a context is retained for the life of the process (the plugin keeps its host
+/// table, and the table points here; plugins are never unloaded).
+final class PluginContext: Sendable {
+    /// The plugin file.
+    let candidate: PluginCandidate
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var driverName: String?
+        var allowedTypes: Set<Int32> = []
+        var devices: Set<String> = []
+        var domains: [(device: String, domain: MemoryDomain)] = []
+    }
+
+    init(candidate: PluginCandidate, logger: Logger) {
+        self.candidate = candidate
+        self.logger = logger
+    }
+
+    /// Retains `self` forever and returns the opaque `host_ctx` for the plugin's table.
+    func retainedForever() -> UnsafeMutableRawPointer { Unmanaged.passRetained(self).toOpaque() }
+
+    /// The context behind a `host_ctx`, or nil for NULL.
+    static func from(_ hostContext: UnsafeMutableRawPointer?) -> PluginContext? {
+        hostContext.map { Unmanaged<PluginContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Records the validated name and the device types the plugin's domains may have.
+    func accept(driverName: String, types: [DMADeviceType]) {
+        state.withLock {
+            $0.driverName = driverName
+            $0.allowedTypes = Set(types.map(\.rawValue))
+        }
+    }
+
+    /// Sets the devices (from an accepted probe) the plugin may create domains for.
+    func setDevices(_ ids: [String]) {
+        state.withLock { $0.devices = Set(ids) }
+    }
+
+    /// Domains the plugin created for `device`, in creation order.
+    func domains(of device: String) -> [MemoryDomain] {
+        state.withLock { $0.domains.filter { $0.device == device }.map(\.domain) }
+    }
+
+    /// Label for log lines: the driver name once known, else the file.
+    private var label: String { state.withLock { $0.driverName } ?? candidate.path }
+
+    /// `dmahost_host_api.log`.
+    func log(level: Int32, message: UnsafePointer<CChar>?) {
+        let text = PluginStrings.message(message)
+        let metadata: Logger.Metadata = ["driver": "\(label)"]
+        switch DriverLogLevel(rawValue: level) {
+        case .error: logger.error("\(text)", metadata: metadata)
+        case .warning: logger.warning("\(text)", metadata: metadata)
+        case .info: logger.info("\(text)", metadata: metadata)
+        case .debug, nil: logger.debug("\(text)", metadata: metadata)
+        }
+    }
+
+    /// `dmahost_host_api.domain_create`: checks the device and type, creates the domain in the
+    /// process registry and records its device.
+    func createDomain(device: UnsafePointer<CChar>?, out: UnsafeMutablePointer<OpaquePointer?>?, type: spdk_dma_device_type,
+                      context: UnsafeMutablePointer<spdk_memory_domain_ctx>?, id: UnsafePointer<CChar>?) -> Int32 {
+        guard let out else { return refuse("domain_create: the output pointer is NULL") }
+        let deviceID: String
+        do throws(PluginStrings.Problem) {
+            deviceID = try PluginStrings.decode(device)
+        } catch {
+            return refuse("domain_create: device_id is NULL or not UTF-8; pass the id of a device the plugin reported")
+        }
+        let typeValue = Int32(bitPattern: type.rawValue)
+        let (known, allowed) = state.withLock { ($0.devices.contains(deviceID), $0.allowedTypes.contains(typeValue)) }
+        guard known else {
+            return refuse("domain_create: '\(deviceID)' is not a device this plugin reported from probe; create domains only for reported devices")
+        }
+        guard allowed else {
+            return refuse("domain_create: type \(typeValue) for device '\(deviceID)' is not one of the driver's declared device_types")
+        }
+        let rc = spdk_memory_domain_create_export(out, type, context, id)
+        guard rc == 0, let handle = out.pointee else { return rc == 0 ? -EINVAL : rc }
+        state.withLock { $0.domains.append((deviceID, MemoryDomain(handle: handle))) }
+        return 0
+    }
+
+    /// `dmahost_host_api.domain_destroy`: destroys a domain this plugin created.
+    func destroyDomain(_ handle: OpaquePointer?) {
+        guard let handle else { return }
+        let owned = state.withLock { state -> Bool in
+            guard let index = state.domains.firstIndex(where: { $0.domain.handle == handle }) else { return false }
+            state.domains.remove(at: index)
+            return true
+        }
+        guard owned else {
+            logger.warning("domain_destroy: \(handle) was not created by this plugin (or already destroyed); call ignored",
+                           metadata: ["driver": "\(label)"])
+            return
+        }
+        spdk_memory_domain_destroy_export(handle)
+    }
+
+    private func refuse(_ message: String) -> Int32 {
+        logger.warning("\(message)", metadata: ["driver": "\(label)"])
+        return -EINVAL
+    }
+}

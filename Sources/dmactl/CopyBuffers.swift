@@ -1,0 +1,80 @@
+import DMAHost
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One contiguous, aligned allocation described as several iovec segments.
+final class SegmentedBuffer {
+    let base: UnsafeMutableRawPointer
+    let length: Int
+    let iovecs: UnsafeMutableBufferPointer<iovec>
+
+    /// Allocates `length` bytes aligned to `alignment` (at least 64) and cuts them into
+    /// `lengths` (which sum to `length`).
+    init(length: Int, alignment: Int, lengths: [Int]) throws(Failure) {
+        var memory: UnsafeMutableRawPointer?
+        let rc = posix_memalign(&memory, max(alignment, 64), max(length, 1))
+        guard rc == 0, let memory else { throw Failure(.failed, "cannot allocate \(length) bytes: \(String(cString: strerror(rc)))") }
+        base = memory
+        self.length = length
+        iovecs = .allocate(capacity: max(lengths.count, 1))
+        var offset = 0
+        for (index, segment) in lengths.enumerated() {
+            iovecs[index] = iovec(iov_base: base + offset, iov_len: segment)
+            offset += segment
+        }
+    }
+
+    deinit {
+        free(base)
+        iovecs.deallocate()
+    }
+
+    /// The bytes.
+    var bytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: length) }
+
+    /// Splits `length` into `count` segments at random multiples of `alignment` (some may be
+    /// empty when there are more segments than aligned units).
+    static func layout<G: RandomNumberGenerator>(length: Int, count: Int, alignment: Int, using generator: inout G) -> [Int] {
+        let unit = max(alignment, 1)
+        let units = length / unit
+        var cuts = (0..<max(count - 1, 0)).map { _ in Int.random(in: 0...units, using: &generator) * unit }.sorted()
+        cuts.insert(0, at: 0)
+        cuts.append(length)
+        return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
+    }
+}
+
+/// SplitMix64: a seeded generator, so that a failing copy can be repeated with `--seed`.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A byte count given on the command line: a number with an optional K, M or G suffix (powers of 1024).
+struct ByteCount: Sendable {
+    let value: Int
+
+    init?(_ text: String) {
+        let multipliers: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
+        var digits = Substring(text)
+        var multiplier = 1
+        if let last = digits.last, let factor = multipliers[last] {
+            multiplier = factor
+            digits = digits.dropLast()
+        }
+        guard let number = Int(digits), number > 0 else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { return nil }
+        value = product
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import DMAHost
+import DriverHost
+
+extension ByteCount: ExpressibleByArgument {
+    init?(argument: String) { self.init(argument) }
+}
+
+extension DMACtl {
+    /// `dmactl copy`: move a random pattern from one domain to another and verify it.
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a random pattern between two memory domains and verify it byte for byte.",
+            discussion: """
+                system → X uses X's push; X → system uses X's pull; X → Y uses Y's transfer, or \
+                X's pull then Y's push through a system bounce buffer when Y cannot transfer from X. \
+                The source pattern is written into X directly when X translates its buffers to \
+                system memory, else pushed. The destination is read the same way (translate, else pull).
+
+                Exit status: 0 verified; 1 an operation failed or the data differ; 2 usage; 3 no such device.
+                """
+        )
+
+        @OptionGroup var options: GlobalOptions
+        @ParentCommand var root: DMACtl
+
+        @Option(help: ArgumentHelp("Source: 'system' or a selection of exactly one device.", valueName: "selection"))
+        var from: String
+
+        @Option(help: ArgumentHelp("Destination: 'system' or a selection of exactly one device.", valueName: "selection"))
+        var to: String
+
+        @Option(help: ArgumentHelp("Bytes to copy (suffix K, M or G for KiB, MiB, GiB).", valueName: "bytes"))
+        var size: ByteCount
+
+        @Option(help: "Scatter-gather segments per side (the two sides are cut differently).")
+        var segments: Int = 4
+
+        @Option(help: "Seed of the pattern and the segment layouts (default: random, printed).")
+        var seed: UInt64?
+
+        func validate() throws {
+            guard (1...4096).contains(segments) else { throw ValidationError("--segments must be 1...4096") }
+            guard from != "system" || to != "system" else {
+                throw ValidationError("--from and --to are both the system domain; choose a device for at least one side")
+            }
+        }
+
+        func run() async throws {
+            let options = self.options.merged(with: root.global)
+            let session = Session(options)
+            defer { session.host.closeAll() }
+            let source = try Endpoint.resolve(from, host: session.host)
+            let destination = try Endpoint.resolve(to, host: session.host)
+            let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
+            var generator = SeededGenerator(seed: seed)
+            let copier = DomainCopier(source: source, destination: destination, size: size.value, segments: segments)
+            let report = try await copier.run(using: &generator)
+
+            if options.format == .json {
+                print(JSON.object([
+                    ("from", .string(source.name)), ("to", .string(destination.name)), ("size", .integer(size.value)),
+                    ("segments", .integer(segments)), ("seed", .string(String(seed))), ("method", .string(report.method)),
+                    ("fallbackReason", .optional(report.fallbackReason)), ("sourceWrittenBy", .string(report.sourceAccess)),
+                    ("verifiedBy", .string(report.destinationAccess)), ("verified", .bool(report.mismatch == nil)),
+                    ("mismatchOffset", .optional(report.mismatch?.offset)),
+                    ("elapsedMicroseconds", .int(Formatting.microseconds(report.elapsed))),
+                ]).rendered())
+            } else {
+                print("copy \(size.value) bytes \(source.name) -> \(destination.name): \(report.method), "
+                      + "\(Formatting.milliseconds(report.elapsed)) (seed \(seed), \(segments) segments per side)")
+                if let reason = report.fallbackReason { print("  transfer not possible (\(reason)); used a bounce buffer") }
+                print("  source written by \(report.sourceAccess); destination read by \(report.destinationAccess)")
+                if let mismatch = report.mismatch {
+                    print("  MISMATCH at byte \(mismatch.offset): expected 0x\(String(mismatch.expected, radix: 16)), "
+                          + "found 0x\(String(mismatch.found, radix: 16))")
+                } else {
+                    print("  verified: all \(size.value) bytes match")
+                }
+            }
+            if let mismatch = report.mismatch {
+                throw Failure(.failed, "data mismatch at byte \(mismatch.offset) (repeat with --seed \(seed))")
+            }
+        }
+    }
+}
+
+/// One side of a copy: the system domain or an opened device's domain.
+struct Endpoint {
+    let name: String
+    let domain: MemoryDomain
+    let alignment: Int
+
+    var isSystem: Bool { domain.isSystem }
+
+    /// Resolves 'system' or a selection of exactly one device, opening the device.
+    static func resolve(_ selection: String, host: DriverHost) throws(Failure) -> Endpoint {
+        if selection == "system" { return Endpoint(name: "system", domain: .system, alignment: 1) }
+        let devices: [HostedDevice]
+        do throws(DMAError) {
+            devices = try host.select(selection)
+        } catch {
+            if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
+            throw Failure(error, context: "selection '\(selection)'")
+        }
+        guard devices.count == 1, let device = devices.first else {
+            throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); copy needs exactly one")
+        }
+        let domains: [MemoryDomain]
+        do throws(DMAError) {
+            domains = try host.open(deviceID: device.id)
+        } catch {
+            throw Failure(error, context: "open \(device.id)")
+        }
+        guard let domain = domains.first else { throw Failure(.failed, "device \(device.id) opened without a memory domain") }
+        return Endpoint(name: device.id, domain: domain, alignment: Int(device.info.alignment))
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import DMAHost
+import DriverHost
+
+extension DMACtl {
+    /// `dmactl doctor`: why each plugin was or was not loaded, and what each driver checked.
+    struct Doctor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain every candidate plugin, each driver's own checks, and whether each device opens.",
+            discussion: "Exit status: 0 when nothing is wrong, 5 when something is (rejected plugin, failed check, device that does not open), 4 when no driver loaded."
+        )
+
+        @OptionGroup var options: GlobalOptions
+        @ParentCommand var root: DMACtl
+
+        /// Result of opening and closing one device.
+        struct DeviceCheck {
+            var id: String
+            var domains: [String]
+            var error: String?
+        }
+
+        func run() async throws {
+            let options = self.options.merged(with: root.global)
+            let session = Session(options)
+            let host = session.host
+            let diagnostics = host.diagnostics()
+            let checks = host.devices.map { device -> DeviceCheck in
+                do throws(DMAError) {
+                    // Read the domain ids before closing: closing destroys the domains.
+                    let domains = try host.open(deviceID: device.id).map { $0.id ?? "(no id)" }
+                    try host.close(deviceID: device.id)
+                    return DeviceCheck(id: device.id, domains: domains, error: nil)
+                } catch {
+                    return DeviceCheck(id: device.id, domains: [], error: error.message)
+                }
+            }
+            let failedLines = diagnostics.flatMap(\.lines).filter { !$0.ok }.count
+            let failedDevices = checks.filter { $0.error != nil }.count
+            let rejected = host.rejections.count
+
+            if options.format == .json {
+                print(json(session, diagnostics: diagnostics, checks: checks).rendered())
+            } else {
+                printText(session, diagnostics: diagnostics, checks: checks)
+                print("Summary: \(host.drivers.count) drivers, \(host.devices.count) devices, \(rejected) rejected, "
+                      + "\(failedLines) failed checks, \(failedDevices) devices that do not open")
+            }
+            if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded (see the candidates above)") }
+            if rejected + failedLines + failedDevices > 0 {
+                throw Failure(.problems, "\(rejected) rejected plugins, \(failedLines) failed checks, \(failedDevices) devices that do not open")
+            }
+        }
+
+        private func printText(_ session: Session, diagnostics: [DriverDiagnostics], checks: [DeviceCheck]) {
+            let search = session.search
+            print("Plugin search (in this order)")
+            print("  1. --driver-dir:        \(search.explicit.isEmpty ? "(none)" : search.explicit.joined(separator: ", "))")
+            print("  2. \(DriverSearch.environmentVariable): \(search.environmentPath ?? "(not set)")")
+            print("  3. installed directory: \(search.installedDirectories.isEmpty ? "(none)" : search.installedDirectories.joined(separator: ", "))")
+            print("Candidates (\(session.outcomes.count))")
+            if session.outcomes.isEmpty { print("  none: no file named libdmahost-*.so was found") }
+            for outcome in session.outcomes {
+                switch outcome {
+                case .loaded(let driver):
+                    print("  [loaded]   \(driver.path) (\(driver.candidate.source)): driver \(driver.name) \(driver.version), "
+                          + "ABI \(driver.abiVersion), \(session.host.devices.count { $0.driverName == driver.name }) devices")
+                case .rejected(let rejection):
+                    print("  [rejected] \(rejection.candidate.path) (\(rejection.candidate.source)): \(rejection.kind.rawValue): \(rejection.reason)")
+                    for line in rejection.diagnostics { print("             " + lineText(line)) }
+                }
+            }
+            print("Driver checks")
+            if diagnostics.isEmpty { print("  none: no driver loaded") }
+            for report in diagnostics {
+                print("  \(report.driverName)")
+                if report.lines.isEmpty { print("    (the driver reports no checks)") }
+                for line in report.lines { print("    " + lineText(line)) }
+            }
+            print("Device checks (open, then close)")
+            if checks.isEmpty { print("  none: no devices") }
+            for check in checks {
+                if let error = check.error {
+                    print("  [fail] \(check.id): \(error)")
+                } else {
+                    print("  [ok]   \(check.id): \(check.domains.count) domain(s): \(check.domains.joined(separator: ", "))")
+                }
+            }
+        }
+
+        private func lineText(_ line: DriverDiagnostic) -> String {
+            "[\(line.ok ? "ok" : "fail")] \(line.subject): \(line.detail)"
+        }
+
+        private func json(_ session: Session, diagnostics: [DriverDiagnostics], checks: [DeviceCheck]) -> JSON {
+            let search = session.search
+            return .object([
+                ("search", .object([
+                    ("explicit", .array(search.explicit.map(JSON.string))),
+                    ("environment", .optional(search.environmentPath)),
+                    ("installed", .array(search.installedDirectories.map(JSON.string))),
+                ])),
+                ("candidates", .array(session.outcomes.map { outcome in
+                    switch outcome {
+                    case .loaded(let driver):
+                        return .object([("path", .string(driver.path)), ("source", .string(driver.candidate.source.rawValue)),
+                                        ("loaded", .bool(true)), ("driver", .string(driver.name))])
+                    case .rejected(let rejection):
+                        guard case .object(let members) = Formatting.rejectionJSON(rejection) else { return .null }
+                        return .object([("path", .string(rejection.candidate.path)), ("source", .string(rejection.candidate.source.rawValue)),
+                                         ("loaded", .bool(false))] + members.filter { $0.0 != "path" && $0.0 != "source" })
+                    }
+                })),
+                ("drivers", .array(diagnostics.map { report in
+                    .object([("name", .string(report.driverName)), ("checks", .array(report.lines.map(Formatting.diagnosticJSON)))])
+                })),
+                ("devices", .array(checks.map { check in
+                    .object([("id", .string(check.id)), ("opens", .bool(check.error == nil)),
+                             ("domains", .array(check.domains.map(JSON.string))), ("error", .optional(check.error))])
+                })),
+            ])
+        }
+    }
+}

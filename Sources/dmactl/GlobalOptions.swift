@@ -1,0 +1,67 @@
+import ArgumentParser
+import DMAHost
+import DriverHost
+import Logging
+
+/// Output format of every subcommand.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json
+}
+
+/// Options every subcommand accepts (before or after the subcommand name).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("driver-dir"),
+            help: ArgumentHelp("Load plugins from this file or directory first (repeatable).", valueName: "path"))
+    var driverDirectories: [String] = []
+
+    @Flag(name: .customLong("no-default-drivers"),
+          help: "Load only --driver-dir plugins: ignore DMAHOST_DRIVER_PATH and the installed directory.")
+    var noDefaultDrivers = false
+
+    @Option(name: .long, help: "Output format: text or json (one JSON object).")
+    var format: OutputFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Log plugin and loader messages at debug level on stderr.")
+    var verbose = false
+
+    /// The plugin search these options describe.
+    var search: DriverSearch {
+        noDefaultDrivers ? DriverSearch(explicit: driverDirectories) : DriverSearch.standard(explicit: driverDirectories)
+    }
+
+    /// Merges options given before the subcommand (`parent`) with those after it (`self`).
+    /// The parser may hand the same option to both groups, so repeated paths count once.
+    func merged(with parent: GlobalOptions) -> GlobalOptions {
+        var result = self
+        var seen = Set<String>()
+        result.driverDirectories = (parent.driverDirectories + driverDirectories).filter { seen.insert($0).inserted }
+        result.noDefaultDrivers = noDefaultDrivers || parent.noDefaultDrivers
+        if format == .text { result.format = parent.format }
+        result.verbose = verbose || parent.verbose
+        return result
+    }
+}
+
+/// A loaded host and what loading it took.
+struct Session {
+    let host: DriverHost
+    let search: DriverSearch
+    let outcomes: [LoadOutcome]
+    /// Wall time of the whole load (search, every candidate's load and probe).
+    let loadWallTime: Duration
+
+    /// Sets up logging and loads the plugins the options describe.
+    init(_ options: GlobalOptions) {
+        let level: Logger.Level = options.verbose ? .debug : .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        host = DriverHost(logger: Logger(label: "dmactl"))
+        search = options.search
+        let start = ContinuousClock.now
+        outcomes = host.load(search)
+        loadWallTime = start.duration(to: .now)
+    }
+}

@@ -1,0 +1,66 @@
+import DMABench
+import DMAHost
+import DriverHost
+import Foundation
+import Testing
+
+/// Keys `dmactl bench --format json` must always print.
+let requiredBenchKeys = ["backend", "device", "op", "size", "qd", "workers", "gbps", "mops", "p50_ns", "p99_ns",
+                         "baseline_gbps", "ratio", "working_set_bytes", "hot"]
+
+@Suite("dmactl bench: the CPU device through the memory-domain API")
+struct CPUBenchTests {
+    @Test("a short copy and fill run measure the device, the baseline and latencies, and verify the data",
+          arguments: [(BenchOperation.copy, 4096), (.fill, 65536)])
+    func benchmark(operation: BenchOperation, size: Int) throws {
+        let host = try cpuHost()
+        let domain = try openCPU(host)
+        let parameters = BenchParameters(operation: operation, size: size, queueDepth: 8, seconds: 0.2, hot: true)
+        let report = try Benchmark.run(domain: domain, backend: "cpu", device: "cpu:0", parameters: parameters)
+        host.closeAll()
+        #expect(report.measurement.verified)
+        #expect(report.measurement.throughput.operations > 0)
+        #expect(report.measurement.throughput.gigabytesPerSecond > 0)
+        #expect(report.baseline.gigabytesPerSecond > 0)
+        #expect(report.ratio > 0)
+        #expect(!report.measurement.latencies.isEmpty)
+        #expect(report.workers != nil && report.completionMode == "worker")
+        #expect(report.workingSetBytes == (operation == .copy ? 2 : 1) * 8 * ((size + 4095) & ~4095))
+        let keys = report.fields.map(\.0)
+        for key in requiredBenchKeys { #expect(keys.contains(key), "report lacks \(key)") }
+        #expect(report.text.contains("backend cpu, device cpu:0"))
+    }
+
+    @Test("dmactl bench --format json prints one object with the required keys")
+    func json() throws {
+        let result = try dmactl(["bench", "--device", "cpu:0", "--op", "copy", "--size", "4KiB", "--qd", "4", "--seconds", "0.2",
+                                 "--workers", "1", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in requiredBenchKeys { #expect(object[key] != nil, "JSON lacks \(key)") }
+        #expect(object["backend"] as? String == "cpu")
+        #expect(object["device"] as? String == "cpu:0")
+        #expect(object["workers"] as? Int == 1)
+        #expect(object["size"] as? Int == 4096)
+        #expect(object["hot"] as? Bool == false)
+        #expect((object["working_set_bytes"] as? Int ?? 0) >= 4 * (object["llc_bytes"] as? Int ?? .max))
+        #expect(object["verified"] as? Bool == true)
+    }
+
+    @Test("poll completions: the benchmark delivers them through the domain's poll function")
+    func pollMode() throws {
+        let result = try dmactl(["bench", "--op", "fill", "--size", "64B", "--qd", "16", "--seconds", "0.2", "--hot",
+                                 "--workers", "2", "--completion", "poll", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"completion\": \"poll\""))
+        #expect(result.stdout.contains("\"verified\": true"))
+    }
+
+    @Test("out-of-range sizes and queue depths are usage errors", arguments: [
+        ["--size", "32B"], ["--size", "65MiB"], ["--qd", "0"], ["--completion", "interrupt"], ["--size", "lots"],
+    ])
+    func usage(arguments: [String]) throws {
+        let result = try dmactl(["bench", "--seconds", "0.1"] + arguments)
+        #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    }
+}

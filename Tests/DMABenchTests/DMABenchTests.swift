@@ -1,0 +1,99 @@
+@testable import DMABench
+import Foundation
+import Testing
+
+@Suite("DMABench: sizes, caches, working sets, statistics")
+struct DMABenchUnitTests {
+    @Test("sizes parse with binary units and print in their shortest exact form", arguments: [
+        ("64B", 64), ("64", 64), ("4K", 4096), ("4KiB", 4096), ("4kib", 4096), ("64MiB", 64 << 20), ("1G", 1 << 30), ("1500b", 1500),
+    ])
+    func parse(text: String, bytes: Int) {
+        #expect(ByteSize(parsing: text)?.bytes == bytes)
+    }
+
+    @Test("bad sizes are refused", arguments: ["", "0", "-4K", "4X", "KiB", "99999999999999999999G"])
+    func refuse(text: String) {
+        #expect(ByteSize(parsing: text) == nil)
+    }
+
+    @Test("descriptions")
+    func describe() {
+        #expect(ByteSize(bytes: 64).description == "64B")
+        #expect(ByteSize(bytes: 4096).description == "4KiB")
+        #expect(ByteSize(bytes: 64 << 20).description == "64MiB")
+        #expect(ByteSize(bytes: 1500).description == "1500B")
+    }
+
+    @Test("the last-level cache is the largest data cache of the highest level in sysfs")
+    func cacheFromSysfs() throws {
+        let root = NSTemporaryDirectory() + "dmabench-cache-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let entries: [(Int, String, String)] = [(1, "Data", "32K"), (1, "Instruction", "32K"), (2, "Unified", "512K"), (3, "Unified", "32768K")]
+        for (index, entry) in entries.enumerated() {
+            let directory = "\(root)/index\(index)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try "\(entry.0)\n".write(toFile: directory + "/level", atomically: true, encoding: .utf8)
+            try "\(entry.1)\n".write(toFile: directory + "/type", atomically: true, encoding: .utf8)
+            try "\(entry.2)\n".write(toFile: directory + "/size", atomically: true, encoding: .utf8)
+        }
+        let info = CacheInfo.read(root: root)
+        #expect(info.lastLevel == 3)
+        #expect(info.lastLevelBytes == 32 << 20)
+        #expect(CacheInfo.read(root: root + "/missing") == CacheInfo(lastLevelBytes: nil, lastLevel: nil))
+    }
+
+    @Test("cold working sets cover 4x the cache; hot ones one slot per in-flight operation")
+    func workingSetPlan() {
+        let cache = 32 << 20
+        #expect(WorkingSet.slotCount(operation: .copy, stride: 4096, queueDepth: 32, hot: false, cacheBytes: cache) * 4096 * 2 >= 4 * cache)
+        #expect(WorkingSet.slotCount(operation: .fill, stride: 4096, queueDepth: 32, hot: false, cacheBytes: cache) * 4096 >= 4 * cache)
+        #expect(WorkingSet.slotCount(operation: .copy, stride: 4096, queueDepth: 32, hot: true, cacheBytes: cache) == 32)
+        #expect(WorkingSet.slotCount(operation: .copy, stride: 64 << 20, queueDepth: 4, hot: false, cacheBytes: cache) == 4)
+        #expect(WorkingSet.slotCount(operation: .copy, stride: 64 << 20, queueDepth: 64, hot: false, cacheBytes: cache) == 8)
+    }
+
+    @Test("a working set's slots are distinct, 4 KiB aligned and pre-filled")
+    func workingSetMemory() throws {
+        let set = try WorkingSet(operation: .copy, size: 100, queueDepth: 3, hot: true, cache: CacheInfo(lastLevelBytes: 1 << 20, lastLevel: 3))
+        #expect(set.slots == 3 && set.stride == 4096 && set.bytes == 2 * 3 * 4096)
+        let source = try #require(set.sourceSlot(4))
+        #expect(UInt(bitPattern: source) % 4096 == 0)
+        #expect(set.destinationSlot(1) == set.destinationSlot(4))
+        #expect(set.destinationSlot(0) != set.destinationSlot(1))
+        #expect(source.load(as: UInt8.self) == 0x5A)
+        #expect(set.destinationSlot(0).load(as: UInt8.self) == 0)
+    }
+
+    @Test("nearest-rank percentiles")
+    func percentiles() {
+        let values = Percentiles((1...100).map { UInt64($0) }.shuffled())
+        #expect(values.value(at: 0.5) == 50)
+        #expect(values.value(at: 0.99) == 99)
+        #expect(values.value(at: 1) == 100)
+        #expect(Percentiles([7]).value(at: 0.99) == 7)
+        #expect(Percentiles([]).value(at: 0.5) == nil)
+    }
+
+    @Test("throughput arithmetic and number formatting")
+    func arithmetic() {
+        let measured = Throughput(operations: 1_000_000, size: 4096, seconds: 2)
+        #expect(measured.gigabytesPerSecond == 2.048)
+        #expect(measured.megaOperationsPerSecond == 0.5)
+        #expect(measured.nanosecondsPerOperation == 2000)
+        #expect(Format.fixed(2.0449, 2) == "2.04")
+        #expect(Format.fixed(-0.5, 1) == "-0.5")
+        #expect(Format.fixed(3, 0) == "3")
+        #expect(Format.fixed(1.005, 3) == "1.005")
+        #expect(Format.duration(nanoseconds: 850) == "850 ns")
+        #expect(Format.duration(nanoseconds: 12_345) == "12.3 µs")
+    }
+
+    @Test("the raw baseline runs, on one thread and on several")
+    func baseline() throws {
+        let set = try WorkingSet(operation: .copy, size: 4096, queueDepth: 4, hot: true)
+        let one = RawBaseline.run(.copy, on: set, seconds: 0.05)
+        #expect(one.operations > 0 && one.seconds >= 0.05)
+        let two = RawBaseline.runParallel(.copy, on: set, seconds: 0.05, threads: 2)
+        #expect(two.operations > 0)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// Runs the built dmactl against plugin directories outside the build tree.
+@Suite("dmactl")
+struct DMACtlTests {
+    static var dmactl: String { Fixtures.buildDirectory + "/dmactl" }
+
+    /// Runs dmactl with only `directory`'s plugins.
+    func dmactl(_ directory: String?, _ arguments: [String]) throws -> (status: Int32, output: String, stdout: String) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DMAHOST_DRIVER_PATH"] = nil
+        let plugins = directory.map { ["--driver-dir", $0] } ?? []
+        return try Fixtures.run(Self.dmactl, arguments + ["--no-default-drivers"] + plugins, environment: environment)
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(object as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    @Test("list shows drivers, devices, the system domain and the devices' domains")
+    func listText() throws {
+        let directory = try PluginDirectory.withSamples()
+        let result = try dmactl(directory.path, ["list"])
+        #expect(result.status == 0, "\(result.output)")
+        let output = result.output
+        #expect(output.contains("Drivers (2 loaded, 0 rejected)"))
+        #expect(output.contains("vendor-c  ") && output.contains(directory.path + "/libdmahost-vendor-c.so (explicit)"))
+        #expect(output.contains("Devices (4)"))
+        #expect(output.contains("vendor-swift:1  VENDOR(1000)  copy,fill,sg,translate-identity,transfer"))
+        #expect(output.contains("Domains (5)"))
+        #expect(output.contains("  system  ") && output.contains("system memory"))
+        #expect(output.contains("device vendor-c:1"))
+    }
+
+    @Test("list --format json is one object with stable keys; --timing adds per-plugin load and probe times")
+    func listJSON() throws {
+        let directory = try PluginDirectory.withSamples()
+        let result = try dmactl(directory.path, ["--format", "json", "list", "--timing"])
+        #expect(result.status == 0, "\(result.output)")
+        let object = try json(result.stdout)
+        let keys = ["\"drivers\"", "\"devices\"", "\"domains\"", "\"rejected\"", "\"timing\""].map { result.stdout.range(of: $0)?.lowerBound }
+        #expect(keys.allSatisfy { $0 != nil } && keys.compactMap { $0 } == keys.compactMap { $0 }.sorted(), "top-level key order")
+        let drivers = try #require(object["drivers"] as? [[String: Any]])
+        #expect(drivers.compactMap { $0["name"] as? String } == ["vendor-c", "vendor-swift"])
+        let devices = try #require(object["devices"] as? [[String: Any]])
+        #expect(devices.compactMap { $0["id"] as? String } == ["vendor-c:0", "vendor-c:1", "vendor-swift:0", "vendor-swift:1"])
+        #expect(devices.first?["type"] as? Int == 1001)
+        let domains = try #require(object["domains"] as? [[String: Any]])
+        #expect(domains.first?["id"] as? String == "system" && domains.first?["system"] as? Bool == true)
+        #expect(domains.count == 5)
+        let timing = try #require(object["timing"] as? [String: Any])
+        let perDriver = try #require(timing["drivers"] as? [[String: Any]])
+        #expect(perDriver.count == 2 && perDriver.allSatisfy { ($0["loadMicroseconds"] as? Int).map { $0 >= 0 } == true })
+        #expect(timing["totalMicroseconds"] is Int)
+    }
+
+    @Test("list --timing in text names each plugin")
+    func listTiming() throws {
+        let result = try dmactl(try PluginDirectory.withSamples().path, ["list", "--timing", "--no-open"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("Timing ("))
+        #expect(result.output.contains("vendor-c      load ") || result.output.contains("vendor-c  load "))
+        #expect(result.output.contains("all plugins"))
+    }
+
+    @Test("no driver loaded: exit status 4")
+    func noDrivers() throws {
+        let result = try dmactl(nil, ["list"])
+        #expect(result.status == 4, "\(result.output)")
+        #expect(result.output.contains("Domains (1)"))
+    }
+
+    @Test("doctor explains a rejected plugin and exits 5; a clean setup exits 0")
+    func doctor() throws {
+        let directory = try PluginDirectory.withSamples()
+        let clean = try dmactl(directory.path, ["doctor"])
+        #expect(clean.status == 0, "\(clean.output)")
+        #expect(clean.output.contains("[ok]   vendor-c:0: 1 domain(s): vendor-c:0"))
+        #expect(clean.output.contains("[ok] engine: software copy engine"))
+
+        try Fixtures.buildPlugin("future", in: directory.path, flags: ["-DABI_MAJOR=2", "-DPLUGIN_NAME=\"future\""])
+        let result = try dmactl(directory.path, ["doctor"])
+        #expect(result.status == 5, "\(result.output)")
+        #expect(result.output.contains("[rejected] \(directory.path)/libdmahost-future.so (explicit): abiMismatch: plugin was built for driver ABI 2.0"))
+        #expect(result.output.contains("[loaded]   \(directory.path)/libdmahost-vendor-swift.so"))
+
+        let json = try self.json(try dmactl(directory.path, ["doctor", "--format", "json"]).stdout)
+        let candidates = try #require(json["candidates"] as? [[String: Any]])
+        #expect(candidates.compactMap { $0["loaded"] as? Bool } == [false, true, true])
+        #expect(candidates.first?["kind"] as? String == "abiMismatch")
+    }
+
+    @Test("copy moves data in every direction and verifies it", arguments: [
+        ("system", "vendor-c:0", "push"), ("vendor-swift:0", "system", "pull"),
+        ("vendor-c:0", "vendor-swift:1", "transfer"), ("vendor-swift:1", "vendor-c:1", "transfer"),
+        ("vendor-c:0", "fixture:0", "pull+push (bounce buffer)"), ("fixture:0", "vendor-swift:0", "pull+push (bounce buffer)"),
+    ])
+    func copy(_ from: String, _ to: String, _ method: String) throws {
+        let directory = try PluginDirectory.withSamples()
+        try Fixtures.buildPlugin("fixture", in: directory.path, flags: ["-DCOPY_CALLBACKS"])
+        let result = try dmactl(directory.path, ["copy", "--from", from, "--to", to, "--size", "192K", "--segments", "5", "--format", "json"])
+        #expect(result.status == 0, "\(result.output)")
+        let object = try json(result.stdout)
+        #expect(object["method"] as? String == method)
+        #expect(object["verified"] as? Bool == true)
+        #expect(object["size"] as? Int == 192 * 1024)
+    }
+
+    @Test("copy through a device that corrupts data exits 1 and names the byte")
+    func copyMismatch() throws {
+        let directory = try PluginDirectory.withSamples()
+        try Fixtures.buildPlugin("fixture", in: directory.path, flags: ["-DFAULTY_COPY"])
+        let result = try dmactl(directory.path, ["copy", "--from", "system", "--to", "fixture:0", "--size", "4096", "--seed", "1"])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains("MISMATCH at byte 0"))
+        #expect(result.output.contains("repeat with --seed 1"))
+    }
+
+    @Test("copy exit statuses: unknown device 3, several devices 2, missing option 2")
+    func copyErrors() throws {
+        let directory = try PluginDirectory.withSamples().path
+        let unknown = try dmactl(directory, ["copy", "--from", "vendor-c:7", "--to", "system", "--size", "1K"])
+        #expect(unknown.status == 3)
+        #expect(unknown.output.contains("did you mean 'vendor-c:0', 'vendor-c:1'?"))
+        let several = try dmactl(directory, ["copy", "--from", "vendor-c:", "--to", "system", "--size", "1K"])
+        #expect(several.status == 2)
+        #expect(several.output.contains("selects 2 devices"))
+        #expect(try dmactl(directory, ["copy", "--from", "system", "--size", "1K"]).status == 2)
+        #expect(try dmactl(directory, ["copy", "--from", "system", "--to", "vendor-c:0", "--size", "0"]).status == 2)
+        #expect(try dmactl(directory, ["copy", "--from", "system", "--to", "system", "--size", "1K"]).status == 2)
+    }
+
+    @Test("--help documents the exit statuses")
+    func help() throws {
+        let result = try Fixtures.run(Self.dmactl, ["--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("Exit status: 0 success; 1 operation failed or data mismatch; 2 usage error; 3"))
+    }
+}

@@ -1,0 +1,239 @@
+/*
+ * A deliberately configurable plugin for the loader's rejection tests
+ * (Tests/DriverHostTests). Each -D option below breaks one rule of dmahost/driver.h;
+ * with none, it is a valid vendor plugin named "fixture" with one device "fixture:0"
+ * whose domain supports nothing (the tests only load, probe and open it).
+ *
+ *   -DPLUGIN_NAME='"x"'        driver name (default "fixture")
+ *   -DNULL_NAME / -DNULL_VERSION / -DBAD_UTF8_NAME / -DBAD_UTF8_VERSION
+ *   -DBAD_UTF8_DEVICE_ID / -DBAD_UTF8_DESCRIPTION / -DNULL_DEVICE_ID
+ *   -DNO_ENTRY                 export no dmahost_driver_entry
+ *   -DRETURN_NULL              entry returns NULL (after logging why)
+ *   -DABI_MAJOR=n              ops.abi_major (default DMAHOST_DRIVER_ABI_MAJOR)
+ *   -DOPS_SIZE=n               ops.size (default sizeof(struct dmahost_driver_ops))
+ *   -DDECLARED_TYPE=n          the one declared device type (default 1500)
+ *   -DDEVICE_TYPE=n            type of the devices (default DECLARED_TYPE)
+ *   -DDEVICE_ID0='"id"'        id of device 0 (default PLUGIN_NAME ":0")
+ *   -DDEVICE_ID1='"id"'        adds a second device with this id
+ *   -DINFO_SIZE=n              info.size (default sizeof(struct dmahost_device_info))
+ *   -DNULL_PROBE / -DNULL_OPEN / -DNULL_TYPES
+ *   -DCOUNT_WITHOUT_ARRAY      probe reports 3 devices and a NULL array
+ *   -DPROBE_FAILS              probe returns -EIO with a reason
+ *   -DUSE_MISSING_SYMBOL       calls an undefined function (dlopen RTLD_NOW fails)
+ *   -DUSE_SDK                  calls vendor_sdk_version() from libvendorsdk.so (link it)
+ *   -DCREATE_FOREIGN_DOMAIN    open first asks the host for a domain of a device it did
+ *                              not report; open fails with -EPROTO if the host accepts
+ *   -DCOPY_CALLBACKS           the domain gets pull and push (no transfer, no translate), both
+ *                              completing before they return
+ *   -DFAULTY_COPY              as COPY_CALLBACKS, but push flips bit 0 of the first byte it writes
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dmahost/driver.h"
+
+#ifndef PLUGIN_NAME
+#define PLUGIN_NAME "fixture"
+#endif
+#ifndef ABI_MAJOR
+#define ABI_MAJOR DMAHOST_DRIVER_ABI_MAJOR
+#endif
+#ifndef OPS_SIZE
+#define OPS_SIZE sizeof(struct dmahost_driver_ops)
+#endif
+#ifndef DECLARED_TYPE
+#define DECLARED_TYPE 1500
+#endif
+#ifndef DEVICE_TYPE
+#define DEVICE_TYPE DECLARED_TYPE
+#endif
+#ifndef DEVICE_ID0
+#define DEVICE_ID0 PLUGIN_NAME ":0"
+#endif
+#ifndef INFO_SIZE
+#define INFO_SIZE sizeof(struct dmahost_device_info)
+#endif
+
+#if defined(USE_MISSING_SYMBOL)
+extern int vendor_sdk_function_that_does_not_exist(void);
+#endif
+#if defined(USE_SDK)
+extern int vendor_sdk_version(void);
+#endif
+
+static const struct dmahost_host_api *g_host;
+static struct dmahost_driver_ops g_ops;
+static int32_t g_types[1] = { DECLARED_TYPE };
+static struct dmahost_device_info g_infos[2];
+static struct spdk_memory_domain *g_domain;
+
+static int fixture_probe(void *ctx, const struct dmahost_device_info **devices, uint32_t *count, char *err, size_t err_len)
+{
+	(void)ctx;
+#if defined(PROBE_FAILS)
+	snprintf(err, err_len, "simulated failure: firmware file fixture.bin not found");
+	return -EIO;
+#elif defined(COUNT_WITHOUT_ARRAY)
+	(void)err; (void)err_len;
+	*devices = NULL;
+	*count = 3;
+	return 0;
+#else
+	(void)err; (void)err_len;
+	*devices = g_infos;
+#ifdef DEVICE_ID1
+	*count = 2;
+#else
+	*count = 1;
+#endif
+	return 0;
+#endif
+}
+
+#if defined(FAULTY_COPY) || defined(COPY_CALLBACKS)
+/* Copies src into dst (dst at least as long), walking both segmentations. */
+static int copy_segments(struct iovec *dst, uint32_t dst_cnt, struct iovec *src, uint32_t src_cnt)
+{
+	uint32_t di = 0, si = 0;
+	size_t doff = 0, soff = 0;
+	while (si < src_cnt) {
+		if (soff == src[si].iov_len) { si++; soff = 0; continue; }
+		if (di == dst_cnt) { return -EINVAL; }
+		if (doff == dst[di].iov_len) { di++; doff = 0; continue; }
+		size_t n = src[si].iov_len - soff < dst[di].iov_len - doff ? src[si].iov_len - soff : dst[di].iov_len - doff;
+		memcpy((char *)dst[di].iov_base + doff, (char *)src[si].iov_base + soff, n);
+		soff += n;
+		doff += n;
+	}
+	return 0;
+}
+
+static int fixture_pull(struct spdk_memory_domain *domain, void *ctx, struct iovec *src, uint32_t src_cnt,
+			struct iovec *dst, uint32_t dst_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	(void)domain; (void)ctx;
+	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
+	if (rc == 0) { cb(cb_arg, 0); }
+	return rc;
+}
+
+static int fixture_push(struct spdk_memory_domain *domain, void *ctx, struct iovec *dst, uint32_t dst_cnt,
+			struct iovec *src, uint32_t src_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	(void)domain; (void)ctx;
+	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
+#if defined(FAULTY_COPY)
+	for (uint32_t i = 0; rc == 0 && i < dst_cnt; i++) {
+		if (dst[i].iov_len > 0) { ((unsigned char *)dst[i].iov_base)[0] ^= 1; break; }
+	}
+#endif
+	if (rc == 0) { cb(cb_arg, 0); }
+	return rc;
+}
+#endif
+
+static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_len)
+{
+	(void)ctx;
+#if defined(CREATE_FOREIGN_DOMAIN)
+	struct spdk_memory_domain *foreign = NULL;
+	int foreign_rc = g_host->domain_create(g_host->host_ctx, "someone-else:0", &foreign,
+					       (enum spdk_dma_device_type)DEVICE_TYPE, NULL, "someone-else:0");
+	if (foreign_rc == 0) {
+		snprintf(err, err_len, "the host accepted a domain for a device this plugin did not report");
+		return -EPROTO;
+	}
+#endif
+	int rc = g_host->domain_create(g_host->host_ctx, device_id, &g_domain, (enum spdk_dma_device_type)DEVICE_TYPE,
+				       NULL, device_id);
+	if (rc != 0) {
+		snprintf(err, err_len, "domain_create failed");
+	}
+#if defined(FAULTY_COPY) || defined(COPY_CALLBACKS)
+	if (rc == 0) {
+		g_host->spdk_memory_domain_set_pull(g_domain, fixture_pull);
+		g_host->spdk_memory_domain_set_push(g_domain, fixture_push);
+	}
+#endif
+	return rc;
+}
+
+static void fixture_close(void *ctx, const char *device_id)
+{
+	(void)ctx;
+	(void)device_id;
+	if (g_domain != NULL) {
+		g_host->domain_destroy(g_host->host_ctx, g_domain);
+		g_domain = NULL;
+	}
+}
+
+#if !defined(NO_ENTRY)
+const struct dmahost_driver_ops *dmahost_driver_entry(const struct dmahost_host_api *host)
+#else
+const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *host);
+const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *host)
+#endif
+{
+	g_host = host;
+#if defined(USE_MISSING_SYMBOL)
+	if (vendor_sdk_function_that_does_not_exist() != 0) {
+		return NULL;
+	}
+#endif
+#if defined(USE_SDK)
+	if (vendor_sdk_version() < 0) {
+		return NULL;
+	}
+#endif
+#if defined(RETURN_NULL)
+	host->log(host->host_ctx, DMAHOST_LOG_ERROR, "fixture refuses to load (RETURN_NULL)");
+	return NULL;
+#endif
+	g_infos[0] = (struct dmahost_device_info) {
+		.size = INFO_SIZE, .id = DEVICE_ID0, .type = DEVICE_TYPE, .alignment = 1,
+		.description = "fixture device", .capabilities = DMAHOST_CAP_COPY,
+	};
+#ifdef DEVICE_ID1
+	g_infos[1] = g_infos[0];
+	g_infos[1].id = DEVICE_ID1;
+#endif
+#if defined(BAD_UTF8_DEVICE_ID)
+	g_infos[0].id = "fixture:\xff\xfe";
+#endif
+#if defined(NULL_DEVICE_ID)
+	g_infos[0].id = NULL;
+#endif
+#if defined(BAD_UTF8_DESCRIPTION)
+	g_infos[0].description = "bad \xc3\x28 text";
+#endif
+	g_ops = (struct dmahost_driver_ops) {
+		.size = OPS_SIZE, .abi_major = ABI_MAJOR, .abi_minor = DMAHOST_DRIVER_ABI_MINOR,
+		.name = PLUGIN_NAME, .version = "0.0.1",
+		.device_types = g_types, .device_type_count = 1,
+		.probe = fixture_probe, .open = fixture_open, .close = fixture_close,
+	};
+#if defined(NULL_NAME)
+	g_ops.name = NULL;
+#endif
+#if defined(BAD_UTF8_NAME)
+	g_ops.name = "fixture\xff";
+#endif
+#if defined(NULL_VERSION)
+	g_ops.version = NULL;
+#endif
+#if defined(BAD_UTF8_VERSION)
+	g_ops.version = "1.\xe2\x82";
+#endif
+#if defined(NULL_PROBE)
+	g_ops.probe = NULL;
+#endif
+#if defined(NULL_OPEN)
+	g_ops.open = NULL;
+#endif
+#if defined(NULL_TYPES)
+	g_ops.device_types = NULL;
+#endif
+	return &g_ops;
+}
