@@ -68,7 +68,7 @@ int dmahost_fcntl_seal_shrink(int fd)
 	return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
 }
 
-int dmahost_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size)
+int dmahost_rdma_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size)
 {
 	struct udmabuf_create create = {
 		.memfd = (uint32_t)memfd,

@@ -99,7 +99,7 @@ int dmahost_fcntl_seal_shrink(int fd);
  * bytes at \b offset of the sealed memfd \b memfd (close-on-exec).
  * \return The dma-buf file descriptor (the caller closes it), or -1 with errno set.
  */
-int dmahost_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size);
+int dmahost_rdma_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size);
 
 #ifdef __cplusplus
 }

@@ -38,7 +38,7 @@ public final class UDMABuffer: @unchecked Sendable {
             let device = Int32(try VerbsCall.count("open", "opening \(Self.devicePath)") { Int(open(Self.devicePath, O_RDWR | O_CLOEXEC)) })
             cleanup.append(device)
             let fd = Int32(try VerbsCall.count("ioctl", "UDMABUF_CREATE of \(length) bytes") {
-                Int(dmahost_udmabuf_create(device, memfd, 0, UInt64(length)))
+                Int(dmahost_rdma_udmabuf_create(device, memfd, 0, UInt64(length)))
             })
             close(device)
             cleanup.removeLast()
