@@ -49,7 +49,9 @@ public struct SpinPolicy: Sendable, Equatable {
                 elapsed = now &- start
                 if elapsed >= spinNanoseconds { break }
             }
-            if elapsed >= yieldAfterNanoseconds { sched_yield() } else { dmasync_cpu_relax() }
+            // Yield now and then even while spinning: when this thread shares a CPU with the
+            // one it waits for, a pure spin would burn the rest of its time slice.
+            if elapsed >= yieldAfterNanoseconds || rounds & 127 == 0 { sched_yield() } else { dmasync_cpu_relax() }
         }
         while true {
             let key = events.prepareWait()
