@@ -171,3 +171,34 @@ package.targets += cpuTargets
 if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
     dmactl.dependencies.append("DMABench")
 }
+
+// MARK: - RDMA verbs backend (branch `rdma`): libibverbs plugin, registration cache, tests.
+package.products += [
+    /// RDMA verbs backend: RDMA READ/WRITE over an RC loopback QP pair, lkey/rkey translation.
+    .library(name: "dmahost-rdma", type: .dynamic, targets: ["RDMAVerbsPlugin"]),
+]
+package.targets += [
+    /// libibverbs through pkg-config (module CIBVerbs: the verbs.h types and exported functions).
+    .systemLibrary(
+        name: "CIBVerbs", path: "Plugins/RDMAVerbs/CIBVerbs", pkgConfig: "libibverbs",
+        providers: [.apt(["libibverbs-dev"])]
+    ),
+    /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
+    /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
+    .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
+    /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
+    .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache"),
+    /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
+    .target(
+        name: "RDMAVerbsKit",
+        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI"],
+        path: "Plugins/RDMAVerbs/RDMAVerbsKit"
+    ),
+    /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
+    .target(
+        name: "RDMAVerbsPlugin", dependencies: ["RDMAVerbsKit"], path: "Plugins/RDMAVerbs/RDMAVerbsPlugin",
+        linkerSettings: pluginLinkerSettings
+    ),
+    /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
+    .testTarget(name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost"]),
+]

@@ -19,6 +19,8 @@
 #
 # Exits 0 when every target is met, 1 when one is missed, 2 on a setup error.
 set -euo pipefail
+# A failure inside $(...) must stop the script, not yield an empty number that "passes".
+shopt -s inherit_errexit
 
 N="${1:-100000}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,8 +42,13 @@ CFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror -I "$ROOT/Sources/CDMAHostABI/include
 mkdir -p "$OUT/baseline"
 "$CC" "${CFLAGS[@]}" -fPIC -shared -o "$OUT/baseline/libDMAHost.so" "$ROOT/Benchmarks/CABI/baseline_dma.c" -lpthread \
     || die "cannot compile baseline_dma.c"
+# valgrind 3.19's debuginfo reader rejects the Swift toolchain's DWARF in libDMAHost.so
+# ("Possibly corrupted debuginfo file"): measure a copy without debug sections (same code,
+# symbols kept).
+mkdir -p "$OUT/lib"
+objcopy --strip-debug "$BIN/libDMAHost.so" "$OUT/lib/libDMAHost.so" || die "cannot copy $BIN/libDMAHost.so without debug info"
 "$CC" "${CFLAGS[@]}" -o "$OUT/bench_cabi" "$ROOT/Benchmarks/CABI/bench_cabi.c" \
-    -L "$BIN" -lDMAHost -Wl,-rpath,"$BIN" || die "cannot compile bench_cabi.c against $BIN/libDMAHost.so"
+    -L "$OUT/lib" -lDMAHost -Wl,-rpath,"$OUT/lib" -Wl,-rpath,"$BIN" || die "cannot compile bench_cabi.c against $BIN/libDMAHost.so"
 "$CC" "${CFLAGS[@]}" -o "$OUT/bench_cabi_baseline" "$ROOT/Benchmarks/CABI/bench_cabi.c" \
     -L "$OUT/baseline" -lDMAHost -Wl,-rpath,"$OUT/baseline" || die "cannot compile bench_cabi.c against the baseline"
 
@@ -59,8 +66,8 @@ total_ir() {
 # Instructions per loop iteration: per_call <driver> <mode>.
 per_call() {
     local base full
-    base="$(total_ir "$1" "$2" 0)"
-    full="$(total_ir "$1" "$2" "$N")"
+    base="$(total_ir "$1" "$2" 0)" || exit 2
+    full="$(total_ir "$1" "$2" "$N")" || exit 2
     awk -v a="$full" -v b="$base" -v n="$N" 'BEGIN { printf "%.2f", (a - b) / n }'
 }
 
@@ -68,8 +75,8 @@ status=0
 # report <mode> <label> <target>
 report() {
     local mode="$1" label="$2" target="$3" per baseline ratio verdict
-    per="$(per_call bench_cabi "$mode")"
-    baseline="$(per_call bench_cabi_baseline "$mode")"
+    per="$(per_call bench_cabi "$mode")" || exit 2
+    baseline="$(per_call bench_cabi_baseline "$mode")" || exit 2
     ratio="$(awk -v p="$per" -v b="$baseline" 'BEGIN { printf "%.2f", p / b }')"
     if awk -v p="$per" -v t="$target" 'BEGIN { exit !(p <= t) }'; then verdict=PASS; else verdict=FAIL; status=1; fi
     printf '%-50s %9s  (target <= %4s)  %s   C baseline %9s  ratio %s\n' "$label" "$per" "$target" "$verdict" "$baseline" "$ratio"

@@ -3,6 +3,11 @@ import DMADriverKit
 /// A mapped dma-buf: the fd, the CPU mapping of a page-aligned range of it, and what keeps the
 /// memory alive elsewhere (the udmabuf's memfd, the GEM handle on a DRM device). The mapping is
 /// removed and the fds closed when the last reference goes.
+///
+/// The CPU mapping of a udmabuf made from one whole memfd is a shared mapping of that memfd: the
+/// same pages as the dma-buf, but an ordinary shmem mapping, which the kernel can pin
+/// (`ibv_reg_mr`, `O_DIRECT`). The mappings dma-buf exporters give (udmabuf, heaps and DRM GEM
+/// objects on 6.x kernels) are `VM_PFNMAP`, which cannot be pinned: registering them fails with EFAULT.
 public final class DMABuffer: Sendable, CustomStringConvertible {
     /// The dma-buf.
     public let file: DMABufFile
@@ -14,8 +19,13 @@ public final class DMABuffer: Sendable, CustomStringConvertible {
     public let memfd: OwnedFileDescriptor?
     /// DRM only: the buffer's GEM handle on the domain's device.
     public let gem: GEMHandle?
+    /// True when the CPU mapping is of ``memfd`` (pinnable); false when it is of the dma-buf.
+    public let mapsMemfd: Bool
 
     /// Maps [`offset`, `offset + length`) of `file` (length nil: to the end).
+    /// - Parameters:
+    ///   - memfd: For a udmabuf made of this whole memfd (from offset 0): the memfd, which is then
+    ///     what gets mapped (same pages, pinnable mapping).
     /// - Throws: ``DMAError/invalidArgument(_:)`` for a misaligned offset or a range outside the
     ///   dma-buf; mmap errors (EACCES for a read-only dma-buf).
     public init(file: DMABufFile, offset: UInt64 = 0, length: UInt64? = nil,
@@ -29,7 +39,12 @@ public final class DMABuffer: Sendable, CustomStringConvertible {
             throw .invalidArgument("range [\(offset), \(offset &+ count)) is not inside \(file) (\(file.size) bytes); pass a length of at most \(available), or 0 for the rest")
         }
         guard let mapped = Int(exactly: count) else { throw .invalidArgument("length \(count) is too large to map") }
-        self.mapping = try Mapping(fd: file.fd, offset: offset, length: mapped, what: "\(file)")
+        if let memfd {
+            self.mapping = try Mapping(fd: memfd.rawValue, offset: offset, length: mapped, what: "memfd \(memfd.rawValue) of \(file)")
+        } else {
+            self.mapping = try Mapping(fd: file.fd, offset: offset, length: mapped, what: "\(file)")
+        }
+        self.mapsMemfd = memfd != nil
         self.file = file
         self.offset = offset
         self.memfd = memfd

@@ -1,7 +1,6 @@
 import CDMABuf
 import CLibDRM
 import DMADriverKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -41,7 +40,7 @@ public final class DRMDevice: Sendable, CustomStringConvertible {
     public let dumbBuffers: Bool?
     let device: OwnedFileDescriptor
     /// GEM handle reference counts: PRIME import returns the same handle for the same object.
-    private let handleCounts = Mutex<[UInt32: Int]>([:])
+    private let handleCounts = Locked<[UInt32: Int]>([:])
 
     /// The fd of the open node (owned by this object).
     public var fd: Int32 { device.rawValue }

@@ -27,6 +27,12 @@ struct DMABufHardwareDomainTests {
         var fromMemfd = [UInt8](repeating: 0, count: buffer.length)
         #expect(pread(memfd, &fromMemfd, fromMemfd.count, 0) == fromMemfd.count)
         #expect(fromMemfd == Array(data.bytes))
+        // ...and in the dma-buf, through its own (exporter's) mapping.
+        let dmabufView = try DMABuffer(file: DMABufFile.importing(fd: buffer.fd))
+        try dmabufView.beginAccess(.read)
+        let fromDMABuf = Array(dmabufView.mapping.bytes)
+        try dmabufView.endAccess(.read)
+        #expect(fromDMABuf == Array(data.bytes))
 
         let written = (0..<buffer.length).map { UInt8(truncatingIfNeeded: $0 ^ 0xA5) }
         #expect(pwrite(memfd, written, written.count, 0) == written.count)

@@ -3,6 +3,7 @@ import DMABuf
 import DMADriverKit
 import DMAHost
 import Synchronization
+import DMABuf
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +33,7 @@ enum ForeignDomain {
 
 /// Per-operation completion counts for the exactly-once test (arg = operation index + 1).
 enum CompletionTally {
-    static let counts = Mutex<[Int: (calls: Int, rc: Int32)]>([:])
+    static let counts = Locked<[Int: (calls: Int, rc: Int32)]>([:])
     static let callback: spdk_memory_domain_data_cpl_cb = { arg, rc in
         let index = Int(bitPattern: arg) - 1
         counts.withLock { table in

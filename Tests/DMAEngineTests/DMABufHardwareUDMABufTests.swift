@@ -16,7 +16,9 @@ struct DMABufHardwareUDMABufTests {
         let (memfd, file) = try device.allocate(length: UInt64(3 * page))
         #expect(file.size == UInt64(3 * page))
         #expect(file.exporter == "udmabuf")
-        let buffer = try DMABuffer(file: file, memfd: memfd)
+        // Map the dma-buf itself (not the memfd): the point is that the two views share pages.
+        let buffer = try DMABuffer(file: file)
+        #expect(!buffer.mapsMemfd)
         let pattern = (0..<buffer.length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         try buffer.beginAccess(.write)
         pattern.withUnsafeBytes { buffer.mapping.bytes.copyMemory(from: $0) }
@@ -78,6 +80,19 @@ struct DMABufHardwareUDMABufTests {
         let atLimit = (0..<Int(listLimit)).map { _ in UDMABufSegment(memfd: sealed.rawValue, offset: 0, size: UInt64(page)) }
         #expect(throws: Never.self) { _ = try device.create(segments: atLimit) }
         #expect(throws: Never.self) { _ = try device.create(memfd: sealed.rawValue, offset: 0, size: sizeLimit) }
+    }
+
+    @Test func allocationsMapTheirMemfdWhichCanBePinned() throws {
+        let (memfd, file) = try UDMABufDevice().allocate(length: UInt64(2 * page))
+        let buffer = try DMABuffer(file: file, memfd: memfd)
+        #expect(buffer.mapsMemfd && buffer.length == 2 * page)
+        // The dma-buf's own mapping sees what is written through the memfd mapping.
+        let view = try DMABuffer(file: file)
+        buffer.mapping.bytes.initializeMemory(as: UInt8.self, repeating: 0x3C)
+        try view.beginAccess(.read)
+        let seen = Array(view.mapping.bytes)
+        try view.endAccess(.read)
+        #expect(seen.allSatisfy { $0 == 0x3C })
     }
 
     @Test func importedFDIsValidatedAndDuplicated() throws {

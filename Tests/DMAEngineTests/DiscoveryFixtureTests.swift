@@ -72,9 +72,12 @@ import Glibc
         let f = try Self.populated()
         let functions = try PCIEngineScanner.functions(sysfsPath: "\(f.root)/sys/bus/pci")
         #expect(Set(functions.map(\.slot)) == ["0000:00:03.0", "0000:00:04.0", "0000:6a:01.0"])
-        let engines = try PCIEngineScanner.scan(sysfsPath: "\(f.root)/sys/bus/pci").sorted { $0.slot < $1.slot }
+        let (engines, count) = try PCIEngineScanner.scan(sysfsPath: "\(f.root)/sys/bus/pci")
+        #expect(count == 3)
         #expect(engines.map(\.slot) == ["0000:00:04.0", "0000:6a:01.0"])
         #expect(engines[0].ids == "8086:2021" && engines[0].classCode == 0x0880 && engines[0].driver == "ioatdma" && engines[0].numaNode == 1)
+        #expect(engines[0].vendorName.contains("Intel"), "names come from pci.ids for engines: \(engines[0].vendorName)")
+        #expect(functions.first { $0.slot == "0000:00:03.0" }?.vendorName == "1af4", "no database lookup without names")
         #expect(engines[1].ids == "8086:0b25" && engines[1].driver == "idxd" && engines[1].numaNode == 0 && engines[1].reason.contains("DSA"))
     }
 

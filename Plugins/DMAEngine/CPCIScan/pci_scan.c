@@ -46,7 +46,7 @@ static void copy_string(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src);
 }
 
-static void fill_record(struct pci_access *pacc, struct pci_dev *dev, struct dmahost_pci_function *rec)
+static void fill_record(struct pci_access *pacc, struct pci_dev *dev, struct dmahost_pci_function *rec, unsigned int flags)
 {
 	memset(rec, 0, sizeof(*rec));
 	pci_fill_info(dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_NUMA_NODE | PCI_FILL_DRIVER);
@@ -61,6 +61,11 @@ static void fill_record(struct pci_access *pacc, struct pci_dev *dev, struct dma
 	rec->numa_node = dev->numa_node;
 	copy_string(rec->driver, sizeof(rec->driver), pci_get_string_property(dev, PCI_FILL_DRIVER));
 
+	if ((flags & DMAHOST_PCI_SCAN_NAMES) == 0) {
+		snprintf(rec->vendor_name, sizeof(rec->vendor_name), "%04x", dev->vendor_id);
+		snprintf(rec->device_name, sizeof(rec->device_name), "%04x", dev->device_id);
+		return;
+	}
 	char name[256];
 	const char *vendor = pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR, dev->vendor_id);
 	copy_string(rec->vendor_name, sizeof(rec->vendor_name), vendor);
@@ -69,7 +74,7 @@ static void fill_record(struct pci_access *pacc, struct pci_dev *dev, struct dma
 }
 
 int dmahost_pci_scan(const char *sysfs_path, struct dmahost_pci_function *out, size_t capacity,
-		     size_t *count, char *err, size_t err_len)
+		     size_t *count, unsigned int flags, char *err, size_t err_len)
 {
 	if (count == NULL || (out == NULL && capacity > 0)) {
 		copy_string(err, err_len, "dmahost_pci_scan: NULL output");
@@ -111,7 +116,7 @@ int dmahost_pci_scan(const char *sysfs_path, struct dmahost_pci_function *out, s
 	size_t found = 0;
 	for (struct pci_dev *dev = access->devices; dev != NULL; dev = dev->next) {
 		if (found < capacity)
-			fill_record(access, dev, &out[found]);
+			fill_record(access, dev, &out[found], flags);
 		found++;
 	}
 	*count = found;

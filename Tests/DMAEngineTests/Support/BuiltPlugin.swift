@@ -27,15 +27,15 @@ enum BuiltPlugin {
 
 import DriverHost
 import CDMAHostABI
-import Synchronization
+import DMABuf
 
 /// Plugin tables and hosts the tests keep for the life of the process, as a real host does
 /// (driver.h: a plugin's table stays valid for the process's life and is never unloaded), so
 /// LeakSanitizer sees them as reachable rather than lost.
 enum KeptForProcessLifetime {
     /// Table addresses (kept as integers: the bytes are what LeakSanitizer scans for).
-    private static let tables = Mutex<[UInt]>([])
-    private static let hosts = Mutex<[DriverHost]>([])
+    private static let tables = Locked<[UInt]>([])
+    private static let hosts = Locked<[DriverHost]>([])
 
     static func keep(_ table: UnsafePointer<dmahost_driver_ops>) { tables.withLock { $0.append(UInt(bitPattern: table)) } }
     static func keep(_ host: DriverHost) { hosts.withLock { $0.append(host) } }

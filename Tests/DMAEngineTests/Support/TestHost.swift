@@ -1,7 +1,7 @@
 import CDMAHostABI
 import DMADriverKit
 import DMAHost
-import Synchronization
+import DMABuf
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,9 +11,9 @@ import Glibc
 /// the registry (recording the device it belongs to), `log` collects messages.
 enum TestHost {
     /// Messages the backend logged.
-    static let messages = Mutex<[String]>([])
+    static let messages = Locked<[String]>([])
     /// Device id of each created domain.
-    static let owners = Mutex<[UInt: String]>([:])
+    static let owners = Locked<[UInt: String]>([:])
 
     /// The table (allocated once, never freed: like the real host's).
     // nonisolated(unsafe): written once by the lazy initialiser, immutable afterwards.

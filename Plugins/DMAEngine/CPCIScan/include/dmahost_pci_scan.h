@@ -47,11 +47,14 @@ struct dmahost_pci_function {
 	int32_t numa_node;
 	/** Bound kernel driver ("ioatdma", "idxd"...), empty when none. */
 	char driver[64];
-	/** Vendor name from pci.ids, or the vendor id in hex. */
+	/** Vendor name from pci.ids, or the vendor id in hex (always hex without \ref DMAHOST_PCI_SCAN_NAMES). */
 	char vendor_name[128];
 	/** Device name from pci.ids, or the device id in hex. */
 	char device_name[128];
 };
+
+/** \ref dmahost_pci_scan flag: fill the vendor and device names from pci.ids (slower: loads the database). */
+#define DMAHOST_PCI_SCAN_NAMES 0x1u
 
 /**
  * Enumerate PCI functions.
@@ -62,11 +65,12 @@ struct dmahost_pci_function {
  * \param capacity Number of records \b out can hold.
  * \param count Receives the number of functions found (may exceed \b capacity; only the first
  * \b capacity are written).
+ * \param flags \ref DMAHOST_PCI_SCAN_NAMES or 0 (names are then the ids in hex).
  * \param err Receives a NUL-terminated reason on failure (\b err_len bytes).
  * \return 0 on success; -1 when libpci reported an error (reason in \b err).
  */
 int dmahost_pci_scan(const char *sysfs_path, struct dmahost_pci_function *out, size_t capacity,
-		     size_t *count, char *err, size_t err_len);
+		     size_t *count, unsigned int flags, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,5 @@
 import DMABuf
 import DMADriverKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,7 +15,7 @@ final class BufferTable: Sendable {
         let buffer: DMABuffer
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Locked<[Entry]>([])
     /// The domain id, for messages.
     let domainID: String
 

@@ -116,15 +116,10 @@ public enum Discovery {
         // PCI engines
         var pciEngines: [PCIEngineInfo] = []
         do throws(DMAError) {
-            let functions = try PCIEngineScanner.functions(sysfsPath: paths.pciSysfs)
-            for function in functions {
-                guard let reason = PCIEngineScanner.classify(function) else { continue }
-                pciEngines.append(PCIEngineInfo(slot: function.slot, vendorID: function.vendorID, deviceID: function.deviceID,
-                                                classCode: function.classCode, vendorName: function.vendorName, deviceName: function.deviceName,
-                                                driver: function.driver, numaNode: function.numaNode, reason: reason))
-            }
+            let (engines, count) = try PCIEngineScanner.scan(sysfsPath: paths.pciSysfs)
+            pciEngines = engines
             if pciEngines.isEmpty {
-                diagnostics.append(.init(subject: "PCI DMA engines", ok: false, detail: "none among \(functions.count) PCI functions (looked for class 0801 DMA controllers, class 12xx accelerators, drivers \(PCIEngineScanner.dmaDrivers.sorted().joined(separator: "/")), Intel DSA/IAX/CBDMA and AMD PTDMA ids)"))
+                diagnostics.append(.init(subject: "PCI DMA engines", ok: false, detail: "none among \(count) PCI functions (looked for class 0801 DMA controllers, class 12xx accelerators, drivers \(PCIEngineScanner.dmaDrivers.sorted().joined(separator: "/")), Intel DSA/IAX/CBDMA and AMD PTDMA ids)"))
             }
         } catch {
             diagnostics.append(.init(subject: "PCI DMA engines", ok: false, detail: "\(error.message) (is /sys mounted? libpci needs /sys/bus/pci or /proc/bus/pci)"))

@@ -89,8 +89,11 @@ public enum PCIEngineScanner {
         return nil
     }
 
-    /// All PCI functions libpci reports (`sysfsPath`: a `/sys/bus/pci` directory; nil: libpci's choice).
-    public static func functions(sysfsPath: String?) throws(DMAError) -> [PCIFunction] {
+    /// All PCI functions libpci reports (`sysfsPath`: a `/sys/bus/pci` directory; nil: libpci's
+    /// choice), sorted by slot. With `names`, vendor and device names come from pci.ids (loading
+    /// the database costs milliseconds); without, they are the ids in hex.
+    public static func functions(sysfsPath: String?, names: Bool = false) throws(DMAError) -> [PCIFunction] {
+        let flags: UInt32 = names ? DMAHOST_PCI_SCAN_NAMES : 0
         var capacity = 256
         while true {
             var records = [dmahost_pci_function](repeating: dmahost_pci_function(), count: capacity)
@@ -98,9 +101,9 @@ public enum PCIEngineScanner {
             var error = [CChar](repeating: 0, count: 512)
             let rc: Int32 = records.withUnsafeMutableBufferPointer { out in
                 if let sysfsPath {
-                    return sysfsPath.withCString { dmahost_pci_scan($0, out.baseAddress, out.count, &count, &error, error.count) }
+                    return sysfsPath.withCString { dmahost_pci_scan($0, out.baseAddress, out.count, &count, flags, &error, error.count) }
                 }
-                return dmahost_pci_scan(nil, out.baseAddress, out.count, &count, &error, error.count)
+                return dmahost_pci_scan(nil, out.baseAddress, out.count, &count, flags, &error, error.count)
             }
             guard rc == 0 else {
                 let message = String(decoding: error.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -110,19 +113,27 @@ public enum PCIEngineScanner {
                 capacity = count
                 continue
             }
-            return records.prefix(count).map(PCIFunction.init)
+            return records.prefix(count).map(PCIFunction.init).sorted { $0.slot < $1.slot }
         }
     }
 
-    /// The DMA engines and accelerators among the PCI functions.
-    public static func scan(sysfsPath: String?) throws(DMAError) -> [PCIEngineInfo] {
-        try functions(sysfsPath: sysfsPath).compactMap { function in
+    /// The DMA engines and accelerators among the PCI functions, with their pci.ids names (the
+    /// database is loaded only when there is an engine to name), and how many functions there are.
+    public static func scan(sysfsPath: String?) throws(DMAError) -> (engines: [PCIEngineInfo], functionCount: Int) {
+        let all = try functions(sysfsPath: sysfsPath)
+        var matches = all.filter { classify($0) != nil }
+        if !matches.isEmpty {
+            let slots = Set(matches.map(\.slot))
+            matches = try functions(sysfsPath: sysfsPath, names: true).filter { slots.contains($0.slot) }
+        }
+        let engines = matches.compactMap { function in
             classify(function).map {
                 PCIEngineInfo(slot: function.slot, vendorID: function.vendorID, deviceID: function.deviceID,
                               classCode: function.classCode, vendorName: function.vendorName, deviceName: function.deviceName,
                               driver: function.driver, numaNode: function.numaNode, reason: $0)
             }
         }
+        return (engines, all.count)
     }
 }
 

@@ -1,7 +1,6 @@
 import CDMAHostABI
 import DMABuf
 import DMADriverKit
-import Synchronization
 
 /// The dmaengine backend: dma-buf memory domains (udmabuf, dma-buf heaps, DRM PRIME), Intel DSA
 /// user work queues, and discovery of kernel DMA engines (reported, not driven: Linux offers
@@ -22,7 +21,7 @@ public final class DMAEngineDriver: DMADeviceDriver {
     let host: HostAPI
     let paths: SystemPaths
     let cpu: CPUFeatures
-    private let state = Mutex<State>(State())
+    private let state = Locked<State>(State())
 
     private struct State {
         var discovered: [String: DiscoveredDevice] = [:]

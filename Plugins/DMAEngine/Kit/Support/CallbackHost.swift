@@ -1,12 +1,12 @@
 import CDMAHostABI
 import DMADriverKit
-import Synchronization
+import DMABuf
 
 /// The host table the C domain callbacks use. A `@convention(c)` callback receives only the
 /// domain pointer; it reads the domain's user context through the host that created it. The
 /// driver installs its host here when it is created (one host per loaded plugin).
 enum CallbackHost {
-    private static let installed = Mutex<HostAPI?>(nil)
+    private static let installed = Locked<HostAPI?>(nil)
 
     /// Makes `host` the table the callbacks use.
     static func install(_ host: HostAPI) {

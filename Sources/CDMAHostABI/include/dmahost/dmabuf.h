@@ -25,6 +25,12 @@
  * operation fails with -EINVAL (-EFAULT for an address no buffer contains). Zero-length
  * iovecs are ignored.
  *
+ * In udmabuf domains the CPU mapping of an allocated buffer is a shared mapping of its memfd
+ * (the very pages the dma-buf is made of): an ordinary mapping the kernel can pin, so it can be
+ * registered with `ibv_reg_mr`. Other mappings (heap and DRM buffers, imported dma-bufs) are the
+ * exporter's own `VM_PFNMAP` mappings, which cannot be pinned (`ibv_reg_mr` fails with EFAULT):
+ * register those with `ibv_reg_dmabuf_mr` on the fd, or copy through registered memory.
+ *
  * \section ops Operations
  * - pull (domain → local memory), push (local memory → domain), memzero: CPU copies through
  *   the mapping, bracketed by `DMA_BUF_IOCTL_SYNC` (`SYNC_START`/`SYNC_END` with READ for

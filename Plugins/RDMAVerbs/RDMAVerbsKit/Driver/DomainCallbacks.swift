@@ -1,0 +1,65 @@
+import CDMAHostABI
+import CIBVerbsShim
+import DMADriverKit
+import RegistrationCache
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The C callbacks of the backend's RDMA domains (the `spdk_memory_domain_*_cb` typedefs).
+///
+/// An RDMA domain's address space is host virtual memory registered in the device's
+/// protection domain: its iovecs are plain process addresses, and the backend reaches them
+/// through lkeys/rkeys from the registration cache. Each callback finds its engine through
+/// ``DomainTable`` (-ENODEV when the domain is not open), validates its arguments (-EINVAL)
+/// and returns at once; data operations complete on the device's completion thread.
+enum DomainCallbacks {
+    /// Pull: RDMA READ of `src_iov` (domain side) into the local `dst_iov`.
+    static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIOV, srcCount, dstIOV, dstCount, callback, argument in
+        guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
+        guard let callback, let remote = buffer(srcIOV, srcCount), let local = buffer(dstIOV, dstCount) else { return -EINVAL }
+        return binding.engine.read(remote: remote, into: local, completion: .callback(callback, argument))
+    }
+
+    /// Push: RDMA WRITE of the local `src_iov` to `dst_iov` (domain side).
+    static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIOV, dstCount, srcIOV, srcCount, callback, argument in
+        guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
+        guard let callback, let remote = buffer(dstIOV, dstCount), let local = buffer(srcIOV, srcCount) else { return -EINVAL }
+        return binding.engine.write(remote: remote, from: local, completion: .callback(callback, argument))
+    }
+
+    /// Translate: keys for a host buffer (see ``Translation``).
+    static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, destinationContext, address, length, result in
+        guard let binding = DomainTable.lookup(source) else { return -ENODEV }
+        return Translation.translate(binding: binding, source: source, destination: destination,
+                                     destinationContext: destinationContext, address: address, length: length, result: result)
+    }
+
+    /// Invalidate: drop the registrations overlapping each buffer.
+    static let invalidate: spdk_memory_domain_invalidate_data_cb = { domain, _, iov, count in
+        guard let binding = DomainTable.lookup(domain), let buffers = buffer(iov, count) else { return }
+        for entry in buffers {
+            guard let base = entry.iov_base, entry.iov_len > 0 else { continue }
+            binding.engine.invalidate(address: base, length: entry.iov_len)
+        }
+    }
+
+    /// Transfer: RDMA WRITE from a source domain's buffers into `dst_iov` (see ``Transfer``).
+    static let transfer: spdk_memory_domain_transfer_data_cb = { destination, _, dstIOV, dstCount, source, sourceContext,
+        srcIOV, srcCount, translation, callback, argument in
+        guard let binding = DomainTable.lookup(destination) else { return -ENODEV }
+        guard let callback, let remote = buffer(dstIOV, dstCount), let local = buffer(srcIOV, srcCount) else { return -EINVAL }
+        return Transfer.start(binding: binding, destination: destination, remote: remote, source: source,
+                              sourceContext: sourceContext, local: local, translation: translation,
+                              completion: .callback(callback, argument))
+    }
+
+    /// An iovec array as a buffer; nil when the pointer is NULL with a non-zero count.
+    static func buffer(_ iov: UnsafeMutablePointer<iovec>?, _ count: UInt32) -> UnsafeBufferPointer<iovec>? {
+        guard count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard let iov else { return nil }
+        return UnsafeBufferPointer(start: iov, count: Int(count))
+    }
+}

@@ -1,0 +1,219 @@
+import CIBVerbsShim
+import RegistrationCache
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Moves data with RDMA READ and WRITE over one device's loopback queue-pair pair.
+///
+/// - **Submission** (any thread): an operation is planned into work requests
+///   (``WorkPlanner``), queued, and as many requests as there are free slots (the send-queue
+///   depth) are posted in one `ibv_post_send` chain. Operations beyond the slots wait in a
+///   bounded queue; when that is full, submission returns -EAGAIN and nothing is started.
+/// - **Completions** (one thread per device, ``startCompletionThread()``): the thread sleeps in
+///   `poll(2)` on the completion channel, drains the completion queue, posts waiting requests
+///   into the freed slots, and calls each operation's completion exactly once, on itself,
+///   with no lock held (so a callback may submit again).
+/// - **Errors**: a failed request moves the queue pair to the error state; its operation
+///   reports the mapped errno (``CompletionStatus``), requests flushed behind it report
+///   -ECANCELED, and once nothing is in flight the thread resets and reconnects both queue
+///   pairs (``LoopbackPair/connect()``) and carries on with the waiting operations.
+public final class RDMAEngine: Sendable {
+    /// The device's limits and addressing.
+    public let profile: DeviceProfile
+    /// Tunables in effect.
+    public let configuration: EngineConfiguration
+    /// The open device.
+    let context: VerbsContext
+    /// The backend's protection domain (its `ibv_pd` is in the domains' user context).
+    let protectionDomain: ProtectionDomain
+    /// Memory registrations (lkey/rkey) of this device.
+    let registrations: Registrations
+    let channel: CompletionChannel
+    let completionQueue: CompletionQueue
+    let idleQueue: CompletionQueue
+    let pair: LoopbackPair
+    let wakeup: WakeupPipe
+    let state: Mutex<EngineState>
+    let thread = Mutex<WorkerThread?>(nil)
+    /// Result of the dma-buf registration attempts (see ``registerDMABuf(fd:offset:length:cpuMapping:)``).
+    let dmaBufStatus = Mutex<DMABufStatus>(.untried)
+    /// Most local entries per WRITE and per READ request.
+    let maxSGE: Int
+    let maxSGERead: Int
+
+    /// Opens the resources of a device: protection domain, completion channel and queues,
+    /// the connected loopback pair. Call ``startCompletionThread()`` before submitting.
+    public init(context: VerbsContext, configuration: EngineConfiguration = .fromEnvironment()) throws(VerbsError) {
+        self.context = context
+        self.configuration = configuration
+        profile = try DeviceProfile(context: context, preferredGID: configuration.gidIndex)
+        guard profile.portState == IBV_PORT_ACTIVE else {
+            throw VerbsError(function: "ibv_query_port", errno: ENETDOWN,
+                             context: "port \(profile.port) of \(profile.name) is \(profile.portStateName), not ACTIVE (is its netdev up?)")
+        }
+        protectionDomain = try context.allocateProtectionDomain()
+        registrations = Registrations(protectionDomain: protectionDomain, limit: configuration.registrationLimit)
+        let depth = max(1, min(configuration.queueDepth, profile.maxQueuePairRequests))
+        let sge = max(1, min(profile.maxSGE, 32))
+        channel = try context.createCompletionChannel()
+        completionQueue = try context.createCompletionQueue(entries: Int32(depth + 16), channel: channel)
+        idleQueue = try context.createCompletionQueue(entries: 4, channel: nil)
+        pair = try LoopbackPair(protectionDomain: protectionDomain, completionQueue: completionQueue, idleQueue: idleQueue,
+                                profile: profile, sendDepth: depth, sendSGE: sge)
+        let granted = pair.initiator.capabilities
+        let slots = max(1, min(depth, Int(granted.max_send_wr)))
+        maxSGE = max(1, min(sge, Int(granted.max_send_sge)))
+        maxSGERead = max(1, min(maxSGE, profile.maxSGERead))
+        wakeup = try WakeupPipe()
+        state = Mutex(EngineState(slots: slots, maxSGE: maxSGE))
+        try completionQueue.requestNotification()
+    }
+
+    /// Starts the completion thread. Call once, after init.
+    public func startCompletionThread() throws(VerbsError) {
+        let worker = try WorkerThread(name: "rdma-\(profile.name)") { [self] in completionLoop() }
+        thread.withLock { $0 = worker }
+    }
+
+    /// The `ibv_pd` of the backend (what the domains' `spdk_memory_domain_rdma_ctx` carries).
+    public var protectionDomainHandle: UnsafeMutableRawPointer { UnsafeMutableRawPointer(protectionDomain.raw) }
+
+    /// Work-request slots (the queue depth in effect).
+    public var queueDepth: Int { state.withLock { $0.slots.count } }
+
+    /// Counters so far.
+    public var counters: EngineCounters { state.withLock { $0.counters } }
+
+    /// Registration cache counters.
+    public var registrationStatistics: RegistrationCacheStatistics { registrations.statistics }
+
+    /// Queue-pair phase in words, for diagnosis.
+    public var phaseDescription: String {
+        state.withLock { state in
+            switch state.phase {
+            case .ready: "ready"
+            case .draining: "draining after an error"
+            case .recovering: "recovering"
+            case .failed(let reason): "failed: \(reason)"
+            }
+        }
+    }
+
+    /// Queues an operation and posts what fits.
+    /// - Returns: 0 when accepted (its completion will be delivered exactly once); -EAGAIN when
+    ///   the queue is full, -ECANCELED when the device is closing, -EIO when the queue pair
+    ///   could not be recovered: then the completion is never delivered.
+    func submit(_ operation: Operation) -> Int32 {
+        let (rc, wake) = state.withLock { state -> (Int32, Bool) in
+            if state.closing { return (-ECANCELED, false) }
+            if case .failed = state.phase { return (-EIO, false) }
+            if state.queue.count >= configuration.maxQueuedOperations {
+                state.counters.refusedBusy += 1
+                return (-EAGAIN, false)
+            }
+            state.counters.submitted += 1
+            if operation.plan.requests.isEmpty {
+                state.finish(operation)
+                return (0, true)
+            }
+            state.queue.append(operation)
+            if state.phase == .ready { postQueued(&state) }
+            return (0, !state.finished.isEmpty || state.phase == .draining && state.outstanding == 0)
+        }
+        if wake { wakeup.signal() }
+        return rc
+    }
+
+    /// Posts requests of queued operations into free slots, as one chain. Called with the state
+    /// mutex held, only in phase `.ready`.
+    func postQueued(_ state: inout EngineState) {
+        var count = 0
+        var sgeCursor = 0
+        let opcode = IBV_SEND_SIGNALED.rawValue
+        while let operation = state.queue.first, !state.freeSlots.isEmpty {
+            if operation.status != 0 || operation.fullyPosted {
+                state.queue.popFirst()
+                if operation.done { state.finish(operation) }
+                continue
+            }
+            let request = operation.plan.requests[operation.nextRequest]
+            guard sgeCursor + request.sgeCount <= state.sgeCapacity, let slot = state.freeSlots.popLast() else { break }
+            state.slots[slot] = operation
+            let wr = state.requests + count
+            wr.pointee = ibv_send_wr()
+            wr.pointee.wr_id = UInt64(slot)
+            wr.pointee.sg_list = state.sges + sgeCursor
+            wr.pointee.num_sge = Int32(request.sgeCount)
+            wr.pointee.opcode = operation.kind.opcode
+            wr.pointee.send_flags = opcode
+            wr.pointee.wr.rdma.remote_addr = request.remoteAddress
+            wr.pointee.wr.rdma.rkey = request.rkey
+            for index in 0..<request.sgeCount {
+                let sge = operation.plan.sges[request.firstSGE + index]
+                state.sges[sgeCursor + index] = ibv_sge(addr: sge.address, length: sge.length, lkey: sge.lkey)
+            }
+            if count > 0 { state.requests[count - 1].next = wr }
+            sgeCursor += request.sgeCount
+            count += 1
+            operation.nextRequest += 1
+            operation.inFlight += 1
+            state.outstanding += 1
+            if operation.fullyPosted { state.queue.popFirst() }
+        }
+        guard count > 0 else { return }
+        do throws(QueuePair.PostFailure) {
+            try pair.initiator.post(state.requests)
+            state.counters.posted += UInt64(count)
+        } catch {
+            let firstFailed = error.firstNotPosted - state.requests
+            let failedIndex = (0..<count).contains(firstFailed) ? firstFailed : 0
+            state.counters.posted += UInt64(failedIndex)
+            for index in failedIndex..<count {
+                let slot = Int(state.requests[index].wr_id)
+                guard let operation = state.slots[slot] else { continue }
+                state.slots[slot] = nil
+                state.freeSlots.append(slot)
+                state.outstanding -= 1
+                operation.inFlight -= 1
+                operation.status = CompletionStatus.merge(operation.status, -error.error.errno)
+                if operation.done { state.finish(operation) }
+            }
+            // The queue pair may be unusable: recover once what was posted has completed.
+            state.phase = .draining
+        }
+    }
+
+    /// Stops accepting operations, cancels queued ones (-ECANCELED), waits for the requests in
+    /// flight (flushing them after ``EngineConfiguration/closeGraceSeconds``), stops the
+    /// completion thread after it delivered every completion, and deregisters all memory.
+    /// Resources are released when the last reference to the engine goes away.
+    public func close() {
+        state.withLock { state in
+            state.closing = true
+            state.abandonQueue(status: -ECANCELED)
+        }
+        wakeup.signal()
+        let worker = thread.withLock { current -> WorkerThread? in
+            let worker = current
+            current = nil
+            return worker
+        }
+        worker?.join()
+        if worker == nil { deliverFinished() }
+        registrations.removeAll()
+    }
+}
+
+/// What the backend knows about registering dma-bufs on a device.
+public enum DMABufStatus: Sendable, Equatable {
+    /// No dma-buf was registered yet.
+    case untried
+    /// `ibv_reg_dmabuf_mr` works.
+    case supported
+    /// It failed with this errno; CPU mappings are registered instead.
+    case fallback(errno: Int32, reason: String)
+}

@@ -1,0 +1,111 @@
+/// A buffer with the key that makes it reachable: an lkey for local buffers, an rkey for the
+/// remote (domain) side.
+public struct KeyedSegment: Equatable, Sendable {
+    /// Start address (host virtual address).
+    public var address: UInt64
+    /// Length in bytes.
+    public var length: UInt64
+    /// lkey or rkey of a registration that covers the whole segment.
+    public var key: UInt32
+
+    /// Creates a segment.
+    public init(address: UInt64, length: UInt64, key: UInt32) {
+        self.address = address
+        self.length = length
+        self.key = key
+    }
+}
+
+/// One local scatter-gather entry of a work request (an `ibv_sge`).
+public struct LocalSGE: Equatable, Sendable {
+    /// Local address.
+    public var address: UInt64
+    /// Length in bytes (at most the port's largest message).
+    public var length: UInt32
+    /// lkey of the registration covering it.
+    public var lkey: UInt32
+}
+
+/// One RDMA READ or WRITE: a contiguous remote range and the local entries it moves from or to.
+public struct PlannedRequest: Equatable, Sendable {
+    /// Remote start address.
+    public var remoteAddress: UInt64
+    /// rkey of the remote registration.
+    public var rkey: UInt32
+    /// Total bytes (the sum of its local entries).
+    public var length: UInt64
+    /// Index of the first local entry in ``WorkPlan/sges``.
+    public var firstSGE: Int
+    /// Number of local entries (1 ... the device's max_sge).
+    public var sgeCount: Int
+}
+
+/// How an operation's scatter-gather lists become work requests.
+public struct WorkPlan: Equatable, Sendable {
+    /// The work requests, in order.
+    public var requests: [PlannedRequest] = []
+    /// The local entries of all requests, in order.
+    public var sges: [LocalSGE] = []
+    /// Bytes the plan moves (the total of the remote side).
+    public var totalBytes: UInt64 = 0
+}
+
+/// Splits an operation into RDMA work requests (pure; no verbs calls).
+///
+/// Each remote segment is cut into requests of at most `maxMessage` bytes; each request takes
+/// at most `maxSGE` local entries, cut wherever a local buffer ends. Both lists are walked in
+/// order; zero-length segments are skipped. The plan moves the remote total; the local side
+/// must hold at least that many bytes.
+public enum WorkPlanner {
+    /// Why a plan cannot be made.
+    public enum Failure: Error, Equatable, Sendable {
+        /// The local buffers are shorter than the remote ones.
+        case localTooShort(local: UInt64, remote: UInt64)
+        /// A limit is zero.
+        case invalidLimits
+    }
+
+    /// Plans the work requests of one operation.
+    /// - Parameters:
+    ///   - remote: Domain-side buffers with their rkeys (the source of a READ, the target of a WRITE).
+    ///   - local: Local buffers with their lkeys.
+    ///   - maxSGE: Most local entries per request (device `max_sge`, or `max_sge_rd` for READ).
+    ///   - maxMessage: Most bytes per request (port `max_msg_sz`), at most `UInt32.max`.
+    public static func plan(remote: [KeyedSegment], local: [KeyedSegment], maxSGE: Int, maxMessage: UInt64) throws(Failure) -> WorkPlan {
+        guard maxSGE > 0, maxMessage > 0 else { throw .invalidLimits }
+        let messageLimit = min(maxMessage, UInt64(UInt32.max))
+        let remoteTotal = remote.reduce(UInt64(0)) { $0 + $1.length }
+        let localTotal = local.reduce(UInt64(0)) { $0 + $1.length }
+        guard localTotal >= remoteTotal else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
+
+        var plan = WorkPlan()
+        plan.totalBytes = remoteTotal
+        var localIndex = 0
+        var localOffset: UInt64 = 0
+        for segment in remote where segment.length > 0 {
+            var remoteOffset: UInt64 = 0
+            while remoteOffset < segment.length {
+                let limit = min(segment.length - remoteOffset, messageLimit)
+                var request = PlannedRequest(remoteAddress: segment.address + remoteOffset, rkey: segment.key,
+                                             length: 0, firstSGE: plan.sges.count, sgeCount: 0)
+                while request.length < limit, request.sgeCount < maxSGE {
+                    // Skip exhausted or empty local buffers (localTotal >= remoteTotal: one remains).
+                    while localIndex < local.count, local[localIndex].length - localOffset == 0 {
+                        localIndex += 1
+                        localOffset = 0
+                    }
+                    guard localIndex < local.count else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
+                    let buffer = local[localIndex]
+                    let take = min(buffer.length - localOffset, limit - request.length)
+                    plan.sges.append(LocalSGE(address: buffer.address + localOffset, length: UInt32(take), lkey: buffer.key))
+                    request.length += take
+                    request.sgeCount += 1
+                    localOffset += take
+                }
+                plan.requests.append(request)
+                remoteOffset += request.length
+            }
+        }
+        return plan
+    }
+}
