@@ -40,7 +40,7 @@ struct RDMAHardwareErrorTests {
         let translation = UnsafeMutablePointer<spdk_memory_domain_translation_result>.allocate(capacity: 1)
         defer { translation.deallocate() }
         translation.initialize(to: try fixture.domain.translate(source.base, length: source.count, to: fixture.domain))
-        withIOV([source.entry()]) { fixture.domain.invalidate($0) }
+        try withIOV([source.entry()]) { try fixture.domain.invalidate($0) }
         let posted = fixture.engine.counters.posted
         let error = await #expect(throws: DMAError.self) {
             try await withIOV([target.entry()]) { dst in

@@ -74,7 +74,7 @@ struct RDMAHardwareTranslateTests {
         let buffer = HostBuffer(count: 4096 * 3, invalidatingIn: fixture.engine)
         let first = try fixture.domain.translate(buffer.base, length: buffer.count, to: fixture.domain)
         let deregistered = fixture.engine.registrationStatistics.deregistrations
-        withIOV([buffer.entry()]) { fixture.domain.invalidate($0) }
+        try withIOV([buffer.entry()]) { try fixture.domain.invalidate($0) }
         #expect(fixture.engine.registrationStatistics.deregistrations > deregistered)
         let second = try fixture.domain.translate(buffer.base, length: buffer.count, to: fixture.domain)
         #expect(second.rdma.rkey != first.rdma.rkey)
