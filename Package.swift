@@ -200,5 +200,9 @@ package.targets += [
         linkerSettings: pluginLinkerSettings
     ),
     /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
-    .testTarget(name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost"]),
+    /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
+    .testTarget(
+        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost"],
+        linkerSettings: pluginHostLinkerSettings
+    ),
 ]

@@ -30,26 +30,26 @@ extern "C" {
  * \param num_devices Receives the number of devices; may be NULL.
  * \return A NULL-terminated array to release with `ibv_free_device_list`, or NULL with errno set.
  */
-struct ibv_device **dmahost_ibv_get_device_list(int *num_devices);
+struct ibv_device **dmahost_rdma_ibv_get_device_list(int *num_devices);
 
 /**
  * `ibv_query_port` (a macro in verbs.h).
  * \return 0, or an errno value (positive) on failure.
  */
-int dmahost_ibv_query_port(struct ibv_context *context, uint8_t port_num, struct ibv_port_attr *port_attr);
+int dmahost_rdma_ibv_query_port(struct ibv_context *context, uint8_t port_num, struct ibv_port_attr *port_attr);
 
 /**
  * `ibv_reg_mr` (a macro in verbs.h): register \b length bytes at \b addr in \b pd.
  * \return The memory region (release with `ibv_dereg_mr`), or NULL with errno set.
  */
-struct ibv_mr *dmahost_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access);
+struct ibv_mr *dmahost_rdma_ibv_reg_mr(struct ibv_pd *pd, void *addr, size_t length, int access);
 
 /**
  * Whether the libibverbs this process loaded exports `ibv_reg_dmabuf_mr` (rdma-core v34 and
  * later). The symbol is bound weakly, so the plugin builds and loads without it.
  * \return 1 when available, 0 otherwise.
  */
-int dmahost_ibv_has_reg_dmabuf_mr(void);
+int dmahost_rdma_ibv_has_reg_dmabuf_mr(void);
 
 /**
  * `ibv_reg_dmabuf_mr`: register \b length bytes at \b offset of the dma-buf \b fd, seen by the
@@ -57,7 +57,7 @@ int dmahost_ibv_has_reg_dmabuf_mr(void);
  * \return The memory region, or NULL with errno set (ENOSYS when libibverbs lacks the function,
  * EOPNOTSUPP when the provider cannot register dma-bufs, as rxe).
  */
-struct ibv_mr *dmahost_ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset, size_t length,
+struct ibv_mr *dmahost_rdma_ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset, size_t length,
 					 uint64_t iova, int fd, int access);
 
 /**
@@ -65,34 +65,34 @@ struct ibv_mr *dmahost_ibv_reg_dmabuf_mr(struct ibv_pd *pd, uint64_t offset, siz
  * \param bad_wr Receives the first request not posted, on failure.
  * \return 0, or an errno value (positive).
  */
-int dmahost_ibv_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad_wr);
+int dmahost_rdma_ibv_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr, struct ibv_send_wr **bad_wr);
 
 /**
  * `ibv_poll_cq` (static inline in verbs.h): take up to \b num_entries completions.
  * \return The number of completions written to \b wc (0 when empty), or a negative value on failure.
  */
-int dmahost_ibv_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
+int dmahost_rdma_ibv_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
 
 /**
  * `ibv_req_notify_cq` (static inline in verbs.h): arm \b cq so that its next completion
  * produces an event on its completion channel.
  * \return 0, or an errno value (positive).
  */
-int dmahost_ibv_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int dmahost_rdma_ibv_req_notify_cq(struct ibv_cq *cq, int solicited_only);
 
 /**
  * `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)` (a GNU extension the Swift Glibc
  * module does not expose).
  * \return The file descriptor, or -1 with errno set.
  */
-int dmahost_memfd_create_sealable(const char *name);
+int dmahost_rdma_memfd_create_sealable(const char *name);
 
 /**
  * `fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)` (variadic, so not callable from Swift): the memfd
  * can no longer shrink, as `UDMABUF_CREATE` requires.
  * \return 0, or -1 with errno set.
  */
-int dmahost_fcntl_seal_shrink(int fd);
+int dmahost_rdma_fcntl_seal_shrink(int fd);
 
 /**
  * `ioctl(devfd, UDMABUF_CREATE, ...)` on an open `/dev/udmabuf`: make a dma-buf of \b size

@@ -9,13 +9,16 @@ import Musl
 /// The transfer callback of the backend's RDMA domains: RDMA WRITE from a source domain's
 /// buffers into the destination (ours). Where the source bytes are:
 /// - a translation (`src_translation`) made for one of this device's domains: its `iov`/`iovs`
-///   and `rdma.lkey` are used as given (no registration; a stale key fails with -EFAULT);
+///   and `rdma.lkey` are used, provided the lkey still names a registration of the cache
+///   (which is held for the operation); a translation used after invalidate gets -EFAULT;
 /// - the system domain, or any RDMA domain of this plugin: host virtual addresses, registered
 ///   through the cache;
-/// - a dma-buf domain (type DMA, id `dmabuf:…`): the source domain's own translate into our
-///   domain gives the buffer's CPU mapping (`iov`), which is registered through the cache (the
-///   dma-buf fd is not part of that contract, so `ibv_reg_dmabuf_mr` is not tried here; see
-///   ``RDMAEngine/registerDMABuf(fd:offset:length:cpuMapping:)``).
+/// - a dma-buf domain (type DMA, id `dmabuf:…`, `dmahost/dmabuf.h`): the source domain's own
+///   translate (with the extended `dmahost_dmabuf_translation_result`) gives the CPU mapping
+///   and the dma-buf fd/offset. Each piece is registered for this operation alone:
+///   `ibv_reg_dmabuf_mr` on the fd (IOVA = the CPU address), or — when the provider cannot,
+///   as rxe — the CPU mapping with `ibv_reg_mr`. Not cached: a dma-buf's mapping can be
+///   released and its address reused without an invalidate reaching this domain.
 /// Anything else: -ENOTSUP.
 enum Transfer {
     static func start(binding: DomainTable.Binding, destination: OpaquePointer?, remote: UnsafeBufferPointer<iovec>,
@@ -34,29 +37,54 @@ enum Transfer {
             return engine.write(remote: remote, from: local, completion: completion)
         }
         let sourceID = host.id(of: source) ?? ""
-        if host.type(of: source) == .dma, sourceID.hasPrefix("dmabuf:") {
-            var mappings: [iovec] = []
-            for entry in local where entry.iov_len > 0 {
-                var result = spdk_memory_domain_translation_result()
-                result.size = MemoryLayout<spdk_memory_domain_translation_result>.size
-                let rc = host.table.pointee.spdk_memory_domain_translate_data?(source, sourceContext, destination, nil,
-                                                                             entry.iov_base, entry.iov_len, &result) ?? -ENOTSUP
-                guard rc == 0 else {
-                    EngineLog.emit("transfer from \(sourceID): its translate returned \(rc); cannot find the CPU mapping of the dma-buf")
-                    return rc
-                }
-                if result.iov_count == 1 {
-                    mappings.append(result.iov)
-                } else if let iovs = result.iovs, result.iov_count > 1 {
-                    mappings.append(contentsOf: UnsafeBufferPointer(start: iovs, count: Int(result.iov_count)))
-                } else {
-                    return -EINVAL
-                }
-            }
-            return mappings.withUnsafeBufferPointer { engine.write(remote: remote, from: $0, completion: completion) }
+        if host.type(of: source) == .dma, sourceID.hasPrefix(DMAHOST_DMABUF_DOMAIN_ID_PREFIX) {
+            return startFromDMABuf(engine: engine, destination: destination, remote: remote, source: source, sourceID: sourceID,
+                                   sourceContext: sourceContext, local: local, host: host, completion: completion)
         }
         EngineLog.emit("transfer into \(binding.engine.profile.name) from \(sourceID.isEmpty ? "a domain without id" : sourceID) (type \(host.type(of: source)?.description ?? "?")): only the system domain, RDMA domains of this plugin, dma-buf domains and keyed translations are supported")
         return -ENOTSUP
+    }
+
+    /// The dma-buf case: translate each source piece, register it for this operation, write.
+    static func startFromDMABuf(engine: RDMAEngine, destination: OpaquePointer?, remote: UnsafeBufferPointer<iovec>,
+                                source: OpaquePointer, sourceID: String, sourceContext: UnsafeMutableRawPointer?,
+                                local: UnsafeBufferPointer<iovec>, host: HostAPI, completion: OperationCompletion) -> Int32 {
+        guard let translate = host.table.pointee.spdk_memory_domain_translate_data else { return -ENOTSUP }
+        var segments: [KeyedSegment] = []
+        var regions: [MemoryRegion] = []
+        for entry in local where entry.iov_len > 0 {
+            var extended = dmahost_dmabuf_translation_result()
+            extended.base.size = MemoryLayout<dmahost_dmabuf_translation_result>.size
+            let rc = translate(source, sourceContext, destination, nil, entry.iov_base, entry.iov_len, &extended.base)
+            guard rc == 0 else {
+                EngineLog.emit("transfer from \(sourceID): its translate returned \(rc); cannot find the CPU mapping of the dma-buf")
+                return rc
+            }
+            let pieces: [iovec]
+            if extended.base.iov_count == 1 {
+                pieces = [extended.base.iov]
+            } else if let iovs = extended.base.iovs, extended.base.iov_count > 1 {
+                pieces = Array(UnsafeBufferPointer(start: iovs, count: Int(extended.base.iov_count)))
+            } else {
+                return -EINVAL
+            }
+            let view = extended.dmabuf
+            let hasFD = pieces.count == 1 && view.size >= MemoryLayout<dmahost_dmabuf_translation>.size && view.fd >= 0
+            for piece in pieces where piece.iov_len > 0 {
+                guard let base = piece.iov_base else { return -EINVAL }
+                do throws(VerbsError) {
+                    let region = hasFD
+                        ? try engine.registerDMABuf(fd: view.fd, offset: view.offset, length: piece.iov_len, cpuMapping: base).region
+                        : try engine.protectionDomain.registerMemory(address: base, length: piece.iov_len, access: Registrations.access)
+                    regions.append(region)
+                    segments.append(KeyedSegment(address: UInt64(UInt(bitPattern: base)), length: UInt64(piece.iov_len), key: region.lkey))
+                } catch {
+                    EngineLog.emit("transfer from \(sourceID): \(error)")
+                    return -error.errno
+                }
+            }
+        }
+        return engine.start(.write, remote: .host(remote), local: .owned(segments, regions), completion: completion)
     }
 
     /// The source buffers of a translation with its lkey; nil when it has none.

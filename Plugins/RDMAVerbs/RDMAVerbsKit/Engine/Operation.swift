@@ -39,6 +39,8 @@ final class Operation: @unchecked Sendable {
     let kind: OperationKind
     let plan: WorkPlan
     let leases: [RegionLease]
+    /// Regions registered for this operation alone, deregistered when it is dropped.
+    let regions: [MemoryRegion]
     let completion: OperationCompletion
 
     /// Index of the next request of `plan` to post.
@@ -50,10 +52,11 @@ final class Operation: @unchecked Sendable {
     /// Set once, when the operation is handed over for delivery.
     var finished = false
 
-    init(kind: OperationKind, plan: WorkPlan, leases: [RegionLease], completion: OperationCompletion) {
+    init(kind: OperationKind, plan: WorkPlan, leases: [RegionLease], regions: [MemoryRegion] = [], completion: OperationCompletion) {
         self.kind = kind
         self.plan = plan
         self.leases = leases
+        self.regions = regions
         self.completion = completion
     }
 

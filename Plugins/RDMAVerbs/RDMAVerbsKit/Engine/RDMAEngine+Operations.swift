@@ -18,6 +18,10 @@ extension RDMAEngine {
         /// current registration of this device, which is held for the operation; remote ones
         /// are posted as given (only tests use them, to provoke remote access errors).
         case keyed([KeyedSegment])
+        /// Local buffers registered for this operation alone (dma-buf memory, which the cache
+        /// must not keep: its mapping can go away without an invalidate); the regions are
+        /// deregistered when the operation ends.
+        case owned([KeyedSegment], [MemoryRegion])
     }
 
     /// RDMA READ of the remote buffers into the local ones (pull).
@@ -66,9 +70,11 @@ extension RDMAEngine {
             }
             leases += keyed
         }
+        var owned: [MemoryRegion] = []
+        if case .owned(_, let regions) = local { owned = regions }
         let remoteSegments: [KeyedSegment]
         switch remote {
-        case .keyed(let segments): remoteSegments = segments
+        case .keyed(let segments), .owned(let segments, _): remoteSegments = segments
         case .host:
             remoteSegments = remoteHost.enumerated().map { index, buffer in
                 KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length), key: leases[index].handle.rkey)
@@ -76,7 +82,7 @@ extension RDMAEngine {
         }
         let localSegments: [KeyedSegment]
         switch local {
-        case .keyed(let segments): localSegments = segments
+        case .keyed(let segments), .owned(let segments, _): localSegments = segments
         case .host:
             localSegments = localHost.enumerated().map { index, buffer in
                 KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
@@ -94,7 +100,7 @@ extension RDMAEngine {
             }
             return -EINVAL
         }
-        let operation = Operation(kind: kind, plan: plan, leases: leases, completion: completion)
+        let operation = Operation(kind: kind, plan: plan, leases: leases, regions: owned, completion: completion)
         let rc = submit(operation)
         if rc != 0 { registrations.release(leases) }
         return rc

@@ -28,14 +28,14 @@ public final class CompletionQueue: @unchecked Sendable {
     public func poll(into buffer: UnsafeMutableBufferPointer<ibv_wc>) throws(VerbsError) -> Int {
         guard let base = buffer.baseAddress else { return 0 }
         return try VerbsCall.count("ibv_poll_cq", "polling a completion queue of \(context.name)") {
-            Int(dmahost_ibv_poll_cq(raw, Int32(clamping: buffer.count), base))
+            Int(dmahost_rdma_ibv_poll_cq(raw, Int32(clamping: buffer.count), base))
         }
     }
 
     /// Arms the queue: its next completion raises an event on the channel (`ibv_req_notify_cq`).
     public func requestNotification() throws(VerbsError) {
         try VerbsCall.check("ibv_req_notify_cq", "arming a completion queue of \(context.name)") {
-            dmahost_ibv_req_notify_cq(raw, 0)
+            dmahost_rdma_ibv_req_notify_cq(raw, 0)
         }
     }
 

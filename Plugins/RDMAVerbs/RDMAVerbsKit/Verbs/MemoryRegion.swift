@@ -43,7 +43,7 @@ public final class MemoryRegion: @unchecked Sendable {
     static func register(inForeign pd: UnsafeMutablePointer<ibv_pd>, address: UnsafeMutableRawPointer, length: Int,
                          access: AccessFlags) throws(VerbsError) -> MemoryRegion {
         let mr = try VerbsCall.pointer("ibv_reg_mr", "registering \(length) bytes at \(address) in caller protection domain \(pd)") {
-            dmahost_ibv_reg_mr(pd, address, length, access.rawValue)
+            dmahost_rdma_ibv_reg_mr(pd, address, length, access.rawValue)
         }
         return MemoryRegion(raw: mr, owner: .foreign)
     }

@@ -22,13 +22,13 @@ public final class ProtectionDomain: @unchecked Sendable {
     /// Registers `length` bytes of this process's memory at `address` (`ibv_reg_mr`).
     public func registerMemory(address: UnsafeMutableRawPointer, length: Int, access: AccessFlags) throws(VerbsError) -> MemoryRegion {
         let mr = try VerbsCall.pointer("ibv_reg_mr", "registering \(length) bytes at \(address) on \(context.name)") {
-            dmahost_ibv_reg_mr(raw, address, length, access.rawValue)
+            dmahost_rdma_ibv_reg_mr(raw, address, length, access.rawValue)
         }
         return MemoryRegion(raw: mr, owner: .protectionDomain(self))
     }
 
     /// True when the loaded libibverbs has `ibv_reg_dmabuf_mr` (rdma-core v34 and later).
-    public static var dmaBufRegistrationAvailable: Bool { dmahost_ibv_has_reg_dmabuf_mr() != 0 }
+    public static var dmaBufRegistrationAvailable: Bool { dmahost_rdma_ibv_has_reg_dmabuf_mr() != 0 }
 
     /// Registers `length` bytes at `offset` of the dma-buf `fd`, seen by the device at `iova`
     /// (`ibv_reg_dmabuf_mr`). The caller keeps `fd` open while the region exists.
@@ -36,7 +36,7 @@ public final class ProtectionDomain: @unchecked Sendable {
     ///   when libibverbs lacks the function.
     public func registerDMABuf(fd: Int32, offset: UInt64, length: Int, iova: UInt64, access: AccessFlags) throws(VerbsError) -> MemoryRegion {
         let mr = try VerbsCall.pointer("ibv_reg_dmabuf_mr", "registering \(length) bytes of dma-buf fd \(fd) on \(context.name)") {
-            dmahost_ibv_reg_dmabuf_mr(raw, offset, length, iova, fd, access.rawValue)
+            dmahost_rdma_ibv_reg_dmabuf_mr(raw, offset, length, iova, fd, access.rawValue)
         }
         return MemoryRegion(raw: mr, owner: .protectionDomain(self))
     }

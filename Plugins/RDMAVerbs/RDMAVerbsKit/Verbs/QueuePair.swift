@@ -57,7 +57,7 @@ public final class QueuePair: @unchecked Sendable {
     public func post(_ chain: UnsafeMutablePointer<ibv_send_wr>) throws(PostFailure) {
         var bad: UnsafeMutablePointer<ibv_send_wr>?
         do throws(VerbsError) {
-            try VerbsCall.check("ibv_post_send", "posting to qp \(number)") { dmahost_ibv_post_send(raw, chain, &bad) }
+            try VerbsCall.check("ibv_post_send", "posting to qp \(number)") { dmahost_rdma_ibv_post_send(raw, chain, &bad) }
         } catch {
             throw PostFailure(error: error, firstNotPosted: bad ?? chain)
         }

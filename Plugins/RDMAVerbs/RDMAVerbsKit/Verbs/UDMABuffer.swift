@@ -5,9 +5,11 @@ import Glibc
 import Musl
 #endif
 
-/// A dma-buf made from a sealed memfd through `/dev/udmabuf`, mapped into this process.
-/// Used to probe whether a device registers dma-bufs, and by the hardware tests. The mapping
-/// is removed and both descriptors are closed when the last reference goes away.
+/// A dma-buf made from a sealed memfd through `/dev/udmabuf`, mapped into this process twice:
+/// the dma-buf itself (``mapping``, the exporter's `VM_PFNMAP` mapping, which `ibv_reg_mr`
+/// cannot pin) and its memfd (``memfdMapping``, the same pages in an ordinary shared mapping,
+/// which it can). Used to probe whether a device registers dma-bufs, and by the hardware tests.
+/// The mappings are removed and the descriptors closed when the last reference goes away.
 public final class UDMABuffer: @unchecked Sendable {
     // @unchecked Sendable: descriptors and mapping are immutable after init; the bytes are
     // the user's to synchronise.
@@ -18,6 +20,8 @@ public final class UDMABuffer: @unchecked Sendable {
     public let length: Int
     /// The process mapping of the whole buffer (`mmap` of the dma-buf, shared).
     public let mapping: UnsafeMutableRawPointer
+    /// The memfd's mapping (`mmap` of the memfd, shared): the same pages, pinnable.
+    public let memfdMapping: UnsafeMutableRawPointer
     private let memfd: Int32
 
     /// The device node.
@@ -29,12 +33,12 @@ public final class UDMABuffer: @unchecked Sendable {
         let page = max(sysconf(Int32(_SC_PAGESIZE)), 4096)
         let length = max(page, (requested + page - 1) / page * page)
         let memfd = Int32(try VerbsCall.count("memfd_create", "creating the memfd behind a udmabuf") {
-            Int(dmahost_memfd_create_sealable("dmahost-rdma-udmabuf"))
+            Int(dmahost_rdma_memfd_create_sealable("dmahost-rdma-udmabuf"))
         })
         var cleanup: [Int32] = [memfd]
         do throws(VerbsError) {
             _ = try VerbsCall.count("ftruncate", "sizing the memfd to \(length) bytes") { Int(ftruncate(memfd, off_t(length))) }
-            _ = try VerbsCall.count("fcntl", "sealing the memfd against shrinking") { Int(dmahost_fcntl_seal_shrink(memfd)) }
+            _ = try VerbsCall.count("fcntl", "sealing the memfd against shrinking") { Int(dmahost_rdma_fcntl_seal_shrink(memfd)) }
             let device = Int32(try VerbsCall.count("open", "opening \(Self.devicePath)") { Int(open(Self.devicePath, O_RDWR | O_CLOEXEC)) })
             cleanup.append(device)
             let fd = Int32(try VerbsCall.count("ioctl", "UDMABUF_CREATE of \(length) bytes") {
@@ -47,10 +51,17 @@ public final class UDMABuffer: @unchecked Sendable {
             guard let mapped, mapped != MAP_FAILED else {
                 throw VerbsError(function: "mmap", errno: errno, context: "mapping a \(length)-byte udmabuf")
             }
+            let pages = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0)
+            guard let pages, pages != MAP_FAILED else {
+                let code = errno
+                munmap(mapped, length)
+                throw VerbsError(function: "mmap", errno: code, context: "mapping the memfd of a \(length)-byte udmabuf")
+            }
             self.fd = fd
             self.memfd = memfd
             self.length = length
             mapping = mapped
+            memfdMapping = pages
         } catch {
             for descriptor in cleanup { close(descriptor) }
             throw error
@@ -59,6 +70,7 @@ public final class UDMABuffer: @unchecked Sendable {
 
     deinit {
         munmap(mapping, length)
+        munmap(memfdMapping, length)
         close(fd)
         close(memfd)
     }

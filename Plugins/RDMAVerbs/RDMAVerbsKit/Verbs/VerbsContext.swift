@@ -36,7 +36,7 @@ public final class VerbsContext: @unchecked Sendable {
     /// Port state and limits (`ibv_query_port`).
     public func queryPort(_ port: UInt8) throws(VerbsError) -> ibv_port_attr {
         var attributes = ibv_port_attr()
-        try VerbsCall.check("ibv_query_port", "querying port \(port) of \(name)") { dmahost_ibv_query_port(raw, port, &attributes) }
+        try VerbsCall.check("ibv_query_port", "querying port \(port) of \(name)") { dmahost_rdma_ibv_query_port(raw, port, &attributes) }
         return attributes
     }
 

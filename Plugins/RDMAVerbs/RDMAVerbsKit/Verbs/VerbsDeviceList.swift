@@ -31,7 +31,7 @@ public enum VerbsDeviceList {
     private static func withDevices<R>(_ body: ([UnsafeMutablePointer<ibv_device>]) -> R) throws(VerbsError) -> R {
         var count: Int32 = 0
         let list = try VerbsCall.pointer("ibv_get_device_list", "listing RDMA devices") {
-            dmahost_ibv_get_device_list(&count)
+            dmahost_rdma_ibv_get_device_list(&count)
         }
         defer { ibv_free_device_list(list) }
         var devices: [UnsafeMutablePointer<ibv_device>] = []
