@@ -109,7 +109,7 @@ struct DomainRunner {
                         sched_yield()
                     } else {
                         cpuRelax()
-                        if rounds & 63 == 0 && monotonicNanoseconds() - start > 20_000 { yielding = true }
+                        if rounds & 63 == 0 && monotonicNanoseconds() - start > 5_000 { yielding = true }
                     }
                 }
                 return
