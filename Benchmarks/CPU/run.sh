@@ -15,9 +15,11 @@
 #   copy 4KiB qd 32, 1 worker    ratio >= 0.80 (operations/s vs a memcpy loop)
 #   copy 64B qd 1, 1 worker, hot reported: framework overhead per operation (submit → completion)
 #
-# Timings depend on what else runs on the machine: run it on an otherwise idle machine. The
-# load average is printed before and after. Exits 0 when every target is met, 1 when one is
-# missed, 2 on a setup error.
+# Timings depend on what else runs on the machine: run it on an otherwise idle machine. Before
+# and after, it prints the CPU pressure (/proc/pressure/cpu, "some" avg10: the share of time
+# runnable tasks waited for a CPU) and the round trip of a flag between two spinning threads
+# (handoff.c), and warns when the machine was busy. Exits 0 when every target is met, 1 when
+# one is missed, 2 on a setup error.
 set -euo pipefail
 
 REPEATS="${1:-3}"
@@ -34,6 +36,21 @@ BIN="$(swift build -c release --show-bin-path)"
 OUT="$ROOT/.build/bench-cpu"
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Werror -pthread -o "$OUT/handoff" "$ROOT/Benchmarks/CPU/handoff.c" \
+  || die "cannot compile handoff.c"
+
+# machine_state <label>: CPU pressure and the two-thread hand-off round trip, one line.
+busy=0
+machine_state() {
+  local pressure="n/a" handoff
+  if [[ -r /proc/pressure/cpu ]]; then
+    pressure="$(awk '/^some/ { split($2, a, "="); print a[2] }' /proc/pressure/cpu)"
+    awk -v p="$pressure" 'BEGIN { exit !(p > 10) }' && busy=1
+  fi
+  handoff="$("$OUT/handoff")"
+  (( handoff > 2000 )) && busy=1
+  echo "machine $1: CPU pressure (some, avg10) ${pressure}%, two-thread hand-off ${handoff} ns, load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
 
 configs=(
   "t64k-w1|--op copy --size 64KiB --qd 32 --workers 1"
@@ -46,7 +63,7 @@ configs=(
   "fill64k-w1|--op fill --size 64KiB --qd 32 --workers 1"
 )
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_state before
 for config in "${configs[@]}"; do
   name="${config%%|*}"
   args="${config#*|}"
@@ -57,7 +74,10 @@ for config in "${configs[@]}"; do
       || die "dmactl bench $args failed (see $OUT/$name.$run.json)"
   done
 done
-echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_state after
+if (( busy )); then
+  echo "WARNING: the machine was busy (other processes competing for the CPUs); these timings say more about them than about DMAHost"
+fi
 
 python3 - "$OUT" <<'PY'
 import glob, json, os, statistics, sys

@@ -101,9 +101,16 @@ struct BenchSlots {
         exited(record).pointee.store(1, ordering: .releasing)
     }
 
-    /// Spins until the callback of the record's last operation has returned from the record.
+    /// Waits until the callback of the record's last operation has returned from the record.
+    /// Almost always immediate; when the callback's thread was preempted between publishing
+    /// and exiting (it may share this CPU), sleep in short steps instead of spinning for its
+    /// whole time slice.
     @inline(__always) static func awaitExit(_ record: UnsafeMutableRawPointer) {
-        while exited(record).pointee.load(ordering: .acquiring) == 0 { cpuRelax() }
+        var rounds = 0
+        while exited(record).pointee.load(ordering: .acquiring) == 0 {
+            rounds &+= 1
+            if rounds < 256 { cpuRelax() } else { usleep(20) }
+        }
     }
 
     /// Sleeps until the record is done (futex on `state`; the callback wakes only a waiter).

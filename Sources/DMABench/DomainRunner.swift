@@ -98,11 +98,18 @@ struct DomainRunner {
             let record = slots.record(index)
             if BenchSlots.isDone(record) { return }
             if pollMode {
+                // Nobody else delivers completions: poll, spinning briefly, then yielding.
+                let start = monotonicNanoseconds()
                 var rounds = 0
+                var yielding = false
                 while !BenchSlots.isDone(record) {
-                    if cpu?.poll() == 0 {
-                        rounds &+= 1
-                        if rounds & 1023 == 0 { sched_yield() } else { cpuRelax() }
+                    if cpu?.poll() != 0 { continue }
+                    rounds &+= 1
+                    if yielding {
+                        sched_yield()
+                    } else {
+                        cpuRelax()
+                        if rounds & 63 == 0 && monotonicNanoseconds() - start > 5_000 { yielding = true }
                     }
                 }
                 return
@@ -111,8 +118,8 @@ struct DomainRunner {
                 let start = monotonicNanoseconds()
                 var rounds = 0
                 while !BenchSlots.isDone(record) {
+                    cpuRelax()
                     rounds &+= 1
-                    if rounds & 127 == 0 { sched_yield() } else { cpuRelax() }
                     if rounds & 63 == 0 && monotonicNanoseconds() - start > 20_000 { break }
                 }
             }
