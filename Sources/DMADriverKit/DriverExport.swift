@@ -93,8 +93,10 @@ final class ExportedDriver: @unchecked Sendable {
     }
 }
 
-/// Copies `message` (NUL-terminated, truncated) into a C error buffer.
-func writeError(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, length: Int) {
+/// Copies `message` into a caller's C buffer of `length` bytes (the `err`/`err_len` pairs of
+/// driver.h and host.h): truncated to fit and always NUL-terminated; nothing happens when
+/// `buffer` is NULL or `length` is 0.
+public func writeCString(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, length: Int) {
     guard let buffer, length > 0 else { return }
     message.withCString { source in
         let count = min(strlen(source), length - 1)
@@ -110,7 +112,7 @@ private let exportedProbe: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutab
         try exported.probe(out, count)
         return 0
     } catch {
-        writeError(error.message, to: err, length: errLength)
+        writeCString(error.message, to: err, length: errLength)
         return error.negativeErrno
     }
 }
@@ -121,7 +123,7 @@ private let exportedOpen: @convention(c) (UnsafeMutableRawPointer?, UnsafePointe
         try exported.driver.open(deviceID: String(cString: device))
         return 0
     } catch {
-        writeError(error.message, to: err, length: errLength)
+        writeCString(error.message, to: err, length: errLength)
         return error.negativeErrno
     }
 }

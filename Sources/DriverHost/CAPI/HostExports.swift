@@ -109,7 +109,7 @@ public func dmahost_select_export(_ pointer: OpaquePointer?, _ selection: Unsafe
                                   _ count: UnsafeMutablePointer<UInt32>?,
                                   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int) -> Int32 {
     guard let handle = HostHandle.from(pointer), let selection, let count, indices != nil || capacity == 0 else {
-        writeMessage("dmahost_select: host, selection and count must not be NULL, nor indices when capacity > 0", to: err, length: errLength)
+        writeCString("dmahost_select: host, selection and count must not be NULL, nor indices when capacity > 0", to: err, length: errLength)
         return -EINVAL
     }
     let all = handle.host.devices
@@ -117,14 +117,14 @@ public func dmahost_select_export(_ pointer: OpaquePointer?, _ selection: Unsafe
     do throws(DMAError) {
         selected = try handle.host.select(String(cString: selection))
     } catch {
-        writeMessage(error.message, to: err, length: errLength)
+        writeCString(error.message, to: err, length: errLength)
         return error.negativeErrno
     }
     let positions = selected.compactMap { device in all.firstIndex(of: device).map(UInt32.init) }
     count.pointee = UInt32(clamping: positions.count)
     for (slot, position) in positions.prefix(Int(capacity)).enumerated() { indices?[slot] = position }
     if positions.count > Int(capacity) {
-        writeMessage("selection has \(positions.count) devices, the array has room for \(capacity)", to: err, length: errLength)
+        writeCString("selection has \(positions.count) devices, the array has room for \(capacity)", to: err, length: errLength)
         return -ENOBUFS
     }
     return 0
@@ -137,20 +137,20 @@ public func dmahost_open_export(_ pointer: OpaquePointer?, _ selection: UnsafePo
                                 _ count: UnsafeMutablePointer<UInt32>?,
                                 _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int) -> Int32 {
     guard let handle = HostHandle.from(pointer), let selection, let count, domains != nil || capacity == 0 else {
-        writeMessage("dmahost_open: host, selection and count must not be NULL, nor domains when capacity > 0", to: err, length: errLength)
+        writeCString("dmahost_open: host, selection and count must not be NULL, nor domains when capacity > 0", to: err, length: errLength)
         return -EINVAL
     }
     let opened: [MemoryDomain]
     do throws(DMAError) {
         opened = try handle.host.open(String(cString: selection))
     } catch {
-        writeMessage(error.message, to: err, length: errLength)
+        writeCString(error.message, to: err, length: errLength)
         return error.negativeErrno
     }
     count.pointee = UInt32(clamping: opened.count)
     for (slot, domain) in opened.prefix(Int(capacity)).enumerated() { domains?[slot] = domain.handle }
     if opened.count > Int(capacity) {
-        writeMessage("\(opened.count) domains, the array has room for \(capacity)", to: err, length: errLength)
+        writeCString("\(opened.count) domains, the array has room for \(capacity)", to: err, length: errLength)
         return -ENOBUFS
     }
     return 0

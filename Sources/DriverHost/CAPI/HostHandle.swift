@@ -62,13 +62,3 @@ func fillDescriptor<Descriptor>(_ full: Descriptor, into destination: UnsafeMuta
     }
     return 0
 }
-
-/// Writes `message` into a C error buffer (NUL-terminated, truncated), when there is one.
-func writeMessage(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, length: Int) {
-    guard let buffer, length > 0 else { return }
-    message.withCString { source in
-        let count = min(strlen(source), length - 1)
-        memcpy(buffer, source, count)
-        buffer[count] = 0
-    }
-}
