@@ -39,6 +39,9 @@ struct DomainRunner {
     /// Cost of one clock read (see ``BenchTimer``).
     let timerCost: UInt64
 
+    /// Online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
+    var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
     /// Samples kept at most.
     static let maximumSamples = 1 << 20
 
@@ -50,9 +53,16 @@ struct DomainRunner {
         let slots = BenchSlots(count: queueDepth)
         defer { slots.deallocate() }
         let pollMode = cpu?.pollMode ?? false
-        // Completions are reaped in groups: the runner waits for the last of the next `group`
-        // in-flight operations, then resubmits them all, so it sleeps (or spins) once per group.
-        let group = max(1, queueDepth / 4)
+        // This thread spins while it waits when a CPU is left for it (a CPU device with fewer
+        // workers than CPUs, or any other backend); otherwise it sleeps, so as not to take CPU
+        // time from the workers. Waking a sleeper costs the waker a system call (and, in a
+        // virtual machine, an inter-processor interrupt), so completions are reaped in groups:
+        // the runner waits for the last of the next `group` in-flight operations, then
+        // resubmits them all, sleeping at most once per group (a quarter of the queue when
+        // spinning; three quarters when sleeping, the last quarter keeping the workers busy
+        // while this thread wakes up).
+        let spinning = (cpu?.workers).map { $0 < onlineCPUs } ?? true
+        let group = max(1, spinning ? queueDepth / 4 : queueDepth * 3 / 4)
         var sequence = 0
         var retries = 0
         var sampleInterval = 64
@@ -114,13 +124,17 @@ struct DomainRunner {
                 }
                 return
             }
-            if expected < 20_000 {
+            // Spin for the expected wait (at least 20 µs, at most 2 ms) when a CPU is free for
+            // this thread; only for short waits otherwise.
+            let budget: Double = spinning ? min(2_000_000, max(20_000, 2 * expected)) : (expected < 20_000 ? 20_000 : 0)
+            if budget > 0 {
                 let start = monotonicNanoseconds()
+                let limit = UInt64(budget)
                 var rounds = 0
                 while !BenchSlots.isDone(record) {
                     cpuRelax()
                     rounds &+= 1
-                    if rounds & 63 == 0 && monotonicNanoseconds() - start > 20_000 { break }
+                    if rounds & 63 == 0 && monotonicNanoseconds() - start > limit { break }
                 }
             }
             BenchSlots.sleepUntilDone(record)
@@ -247,3 +261,4 @@ public struct BenchProgress: Sendable {
             + "\(Format.fixed(gbps, 2)) GB/s  \(Format.fixed(rate / 1e6, 3)) Mops/s"
     }
 }
+
