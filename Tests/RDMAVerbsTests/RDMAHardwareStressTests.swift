@@ -135,6 +135,8 @@ struct RDMAHardwareStressTests {
         #expect((tally[-EACCES] ?? 0) >= 1, "the bad rkeys must fail with -EACCES")
         #expect((tally[0] ?? 0) >= count * 9 / 10)
         #expect(fixture.engine.counters.recoveries >= 1)
+        let counters = fixture.engine.counters
+        #expect(counters.completionEntries < counters.posted, "selective signaling: fewer completions than requests")
         try await assertDataStillMoves(fixture, seed: 10_001)
     }
 
