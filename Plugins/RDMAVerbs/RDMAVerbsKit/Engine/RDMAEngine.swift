@@ -1,6 +1,5 @@
 import CIBVerbsShim
 import RegistrationCache
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -40,10 +39,10 @@ public final class RDMAEngine: Sendable {
     let idleQueue: CompletionQueue
     let pair: LoopbackPair
     let wakeup: WakeupPipe
-    let state: Mutex<EngineState>
-    let thread = Mutex<WorkerThread?>(nil)
+    let state: Locked<EngineState>
+    let thread = Locked<WorkerThread?>(nil)
     /// Result of the dma-buf registration attempts (see ``registerDMABuf(fd:offset:length:cpuMapping:)``).
-    let dmaBufStatus = Mutex<DMABufStatus>(.untried)
+    let dmaBufStatus = Locked<DMABufStatus>(.untried)
     /// The scratch region and placeholder operation of fences (see `RDMAEngine+Posting.swift`).
     let fence: Fence
     /// Most local entries per WRITE and per READ request.
@@ -75,7 +74,7 @@ public final class RDMAEngine: Sendable {
         maxSGERead = max(1, min(maxSGE, profile.maxSGERead))
         fence = try Fence(protectionDomain: protectionDomain)
         wakeup = try WakeupPipe()
-        state = Mutex(EngineState(slots: slots, maxSGE: maxSGE))
+        state = Locked(EngineState(slots: slots, maxSGE: maxSGE))
         try completionQueue.requestNotification()
     }
 
