@@ -36,7 +36,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     /// A worker stops adding descriptors to a batch once it holds this many bytes, so that
     /// medium-sized operations spread over the workers. Default 64 KiB.
     public var batchBytes: Int
-    /// How long an idle worker polls the ring before it sleeps, in nanoseconds. Default 50 µs.
+    /// How long an idle worker polls the ring before it sleeps, in nanoseconds. Default 20 µs.
     public var idleSpinNanoseconds: UInt64
 
     /// The number of CPUs online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
@@ -46,7 +46,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public init(workers: Int = CopyEngineConfiguration.onlineCPUCount, queueDepth: Int = 1024,
                 completionMode: CompletionMode = .worker, splitThreshold: Int = 256 << 10,
                 minimumPartSize: Int = 128 << 10, batchLimit: Int = 32, batchBytes: Int = 64 << 10,
-                idleSpinNanoseconds: UInt64 = 50_000) {
+                idleSpinNanoseconds: UInt64 = 20_000) {
         self.workers = workers
         self.queueDepth = queueDepth
         self.completionMode = completionMode

@@ -213,8 +213,7 @@ final class EngineCore: @unchecked Sendable {
     /// The body of a worker thread: run batches; when idle, spin then sleep; exit once the
     /// engine is stopping and every reserved position was claimed.
     func workerLoop() {
-        let policy = SpinPolicy(spinNanoseconds: configuration.idleSpinNanoseconds,
-                                yieldAfterNanoseconds: configuration.idleSpinNanoseconds / 2)
+        let policy = SpinPolicy(spinNanoseconds: configuration.idleSpinNanoseconds)
         while true {
             if runBatch() { continue }
             if stopping.load(ordering: .acquiring),

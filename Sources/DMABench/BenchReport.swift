@@ -2,10 +2,15 @@
 public struct BenchReport: Sendable {
     /// A value of a report field (rendered as JSON by the caller).
     public enum Value: Sendable, Equatable {
+        /// Text.
         case string(String)
+        /// A whole number.
         case integer(Int)
+        /// A real number.
         case number(Double)
+        /// True or false.
         case bool(Bool)
+        /// No value (e.g. no ceiling for a single worker).
         case null
     }
 
@@ -29,8 +34,9 @@ public struct BenchReport: Sendable {
     public var ceilingThreads: Int
     /// Bytes of the working set (source and destination).
     public var workingSetBytes: Int
-    /// Last-level cache size the working set was planned with, and whether sysfs gave it.
+    /// Last-level cache size the working set was planned with.
     public var cacheBytes: Int
+    /// True when sysfs gave that size (else ``WorkingSet/defaultCacheBytes`` was assumed).
     public var cacheFromSysfs: Bool
     /// Cost of one clock read, subtracted from the latencies.
     public var timerCostNanoseconds: UInt64

@@ -7,24 +7,23 @@ import Glibc
 import Musl
 #endif
 
-/// Every benchmark's completions notify this event count. It lives as long as the process
-/// because a completion callback still calls it after publishing its slot's state, when the
-/// runner may already have moved on (a shared one only costs spurious wake-ups).
-let benchCompletionEvents = EventCount()
-
 /// The in-flight slots of a domain benchmark: one 128-byte record per queue entry, holding
 /// the state the completion callback publishes and the iovecs of the operation (which must
 /// stay valid until completion).
 ///
-/// Layout of a record: `state` (0 in flight, 1 done), `rc`, `completedAt` (written by the
-/// callback for sampled operations), `sampled`, `submittedAt`, source iovec, destination iovec.
-/// The callback touches the record only before it stores `state = 1`.
+/// Record layout: `state` (32-bit futex word: 0 in flight, 1 done), `waiting` (32-bit: the
+/// runner sleeps on `state`), `rc`, `completedAt` (for sampled operations), `sampled`,
+/// `exited` (the callback has finished touching the record), `submittedAt`, source iovec,
+/// destination iovec. A record is reused or freed only once `exited` is set, so a callback
+/// never touches freed memory, and the runner is woken only by the operation it waits for.
 struct BenchSlots {
     static let stride = 128
+    private static let waitingOffset = 4
     private static let rcOffset = 8
     private static let completedOffset = 16
     private static let sampledOffset = 24
-    private static let submittedOffset = 32
+    private static let exitedOffset = 32
+    private static let submittedOffset = 40
     private static let sourceOffset = 64
     private static let destinationOffset = 80
 
@@ -36,25 +35,32 @@ struct BenchSlots {
         base = UnsafeMutableRawPointer.allocate(byteCount: count * Self.stride, alignment: 128)
         for index in 0..<count {
             let record = base + index * Self.stride
-            record.bindMemory(to: Atomic<Int>.self, capacity: 4)
-            let atomics = record.assumingMemoryBound(to: Atomic<Int>.self)
-            for field in 0..<4 { (atomics + field).initialize(to: Atomic(field == 0 ? 1 : 0)) }
+            record.bindMemory(to: Atomic<UInt32>.self, capacity: 2).initialize(to: Atomic(1))
+            (record + Self.waitingOffset).assumingMemoryBound(to: Atomic<UInt32>.self).initialize(to: Atomic(0))
+            let words = (record + Self.rcOffset).bindMemory(to: Atomic<Int>.self, capacity: 4)
+            for field in 0..<4 { (words + field).initialize(to: Atomic(field == 3 ? 1 : 0)) }
             (record + Self.submittedOffset).bindMemory(to: UInt64.self, capacity: 1).initialize(to: 0)
             (record + Self.sourceOffset).bindMemory(to: iovec.self, capacity: 2).initialize(repeating: iovec(), count: 2)
         }
     }
 
-    /// Frees the records. Only once every slot is done.
+    /// Frees the records, after waiting until no callback is still inside one.
     func deallocate() {
+        for index in 0..<count { Self.awaitExit(record(index)) }
         for index in 0..<count {
-            (base + index * Self.stride).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 4)
+            let record = self.record(index)
+            record.assumingMemoryBound(to: Atomic<UInt32>.self).deinitialize(count: 2)
+            (record + Self.rcOffset).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 4)
         }
         base.deallocate()
     }
 
     @inline(__always) func record(_ index: Int) -> UnsafeMutableRawPointer { base + index &* Self.stride }
-    @inline(__always) static func state(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
-        record.assumingMemoryBound(to: Atomic<Int>.self)
+    @inline(__always) static func state(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt32>> {
+        record.assumingMemoryBound(to: Atomic<UInt32>.self)
+    }
+    @inline(__always) static func waiting(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<UInt32>> {
+        (record + waitingOffset).assumingMemoryBound(to: Atomic<UInt32>.self)
     }
     @inline(__always) static func rc(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
         (record + rcOffset).assumingMemoryBound(to: Atomic<Int>.self)
@@ -65,6 +71,9 @@ struct BenchSlots {
     @inline(__always) static func sampled(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
         (record + sampledOffset).assumingMemoryBound(to: Atomic<Int>.self)
     }
+    @inline(__always) static func exited(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Atomic<Int>> {
+        (record + exitedOffset).assumingMemoryBound(to: Atomic<Int>.self)
+    }
     @inline(__always) static func submittedAt(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt64> {
         (record + submittedOffset).assumingMemoryBound(to: UInt64.self)
     }
@@ -74,9 +83,51 @@ struct BenchSlots {
     @inline(__always) static func destination(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<iovec> {
         (record + destinationOffset).assumingMemoryBound(to: iovec.self)
     }
+
+    @inline(__always) static func isDone(_ record: UnsafeMutableRawPointer) -> Bool {
+        state(record).pointee.load(ordering: .acquiring) == 1
+    }
+
+    /// Marks a record in flight before its operation is submitted (its previous callback has exited).
+    @inline(__always) static func arm(_ record: UnsafeMutableRawPointer) {
+        exited(record).pointee.store(0, ordering: .relaxed)
+        state(record).pointee.store(0, ordering: .relaxed)
+    }
+
+    /// Marks a record done without a callback (the submission failed synchronously).
+    @inline(__always) static func disarm(_ record: UnsafeMutableRawPointer, rc value: Int32) {
+        rc(record).pointee.store(Int(value), ordering: .relaxed)
+        state(record).pointee.store(1, ordering: .releasing)
+        exited(record).pointee.store(1, ordering: .releasing)
+    }
+
+    /// Waits until the callback of the record's last operation has returned from the record.
+    /// Almost always immediate; when the callback's thread was preempted between publishing
+    /// and exiting (it may share this CPU), sleep in short steps instead of spinning for its
+    /// whole time slice.
+    @inline(__always) static func awaitExit(_ record: UnsafeMutableRawPointer) {
+        var rounds = 0
+        while exited(record).pointee.load(ordering: .acquiring) == 0 {
+            rounds &+= 1
+            if rounds < 256 { cpuRelax() } else { usleep(20) }
+        }
+    }
+
+    /// Sleeps until the record is done (futex on `state`; the callback wakes only a waiter).
+    static func sleepUntilDone(_ record: UnsafeMutableRawPointer) {
+        let word = UnsafeMutableRawPointer(state(record)).assumingMemoryBound(to: UInt32.self)
+        waiting(record).pointee.store(1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        while state(record).pointee.load(ordering: .acquiring) == 0 {
+            _ = Futex.wait(on: word, expected: 0)
+        }
+        waiting(record).pointee.store(0, ordering: .relaxed)
+    }
 }
 
 /// The completion callback of every benchmark operation; `argument` is the slot record.
+/// Publishes the result, wakes the runner if it sleeps on this record, then marks the
+/// record as no longer used by the callback (its last access).
 let benchCompletion: spdk_memory_domain_data_cpl_cb = { argument, rc in
     guard let record = argument else { return }
     if BenchSlots.sampled(record).pointee.load(ordering: .relaxed) != 0 {
@@ -84,5 +135,9 @@ let benchCompletion: spdk_memory_domain_data_cpl_cb = { argument, rc in
     }
     BenchSlots.rc(record).pointee.store(Int(rc), ordering: .relaxed)
     BenchSlots.state(record).pointee.store(1, ordering: .releasing)
-    benchCompletionEvents.notify()
+    atomicMemoryFence(ordering: .sequentiallyConsistent)
+    if BenchSlots.waiting(record).pointee.load(ordering: .relaxed) != 0 {
+        Futex.wake(UnsafeMutableRawPointer(BenchSlots.state(record)).assumingMemoryBound(to: UInt32.self), count: 1)
+    }
+    BenchSlots.exited(record).pointee.store(1, ordering: .releasing)
 }

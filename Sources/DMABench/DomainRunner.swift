@@ -2,6 +2,7 @@ import CDMAHostABI
 import DMADriverKit
 @_spi(CABI) import DMAHost
 import DMASync
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -50,48 +51,87 @@ struct DomainRunner {
         let slots = BenchSlots(count: queueDepth)
         defer { slots.deallocate() }
         let pollMode = cpu?.pollMode ?? false
-        let waitPolicy = pollMode ? SpinPolicy(spinNanoseconds: .max, yieldAfterNanoseconds: 20_000)
-                                  : SpinPolicy(spinNanoseconds: 30_000, yieldAfterNanoseconds: 5_000)
+        // Completions are reaped in groups: the runner waits for the last of the next `group`
+        // in-flight operations, then resubmits them all, so it sleeps (or spins) once per group.
+        let group = max(1, queueDepth / 4)
         var sequence = 0
         var retries = 0
         var sampleInterval = 64
         var latencies: [UInt64] = []
         var failure: (rc: Int32, sequence: Int)?
+        var perOperation = 1_000.0
 
-        /// Starts operation `sequence` in slot `index` (retrying -EAGAIN); returns its rc.
+        /// Starts the next operation in slot `index` (retrying -EAGAIN); returns its rc.
         func submit(_ index: Int) -> Int32 {
             let record = slots.record(index)
+            BenchSlots.awaitExit(record)
+            BenchSlots.arm(record)
             let destination = BenchSlots.destination(record)
             destination.pointee = iovec(iov_base: set.destinationSlot(sequence), iov_len: set.size)
+            let source = BenchSlots.source(record)
+            source.pointee = iovec(iov_base: set.sourceSlot(sequence), iov_len: set.size)
             let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
             BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
-            BenchSlots.state(record).pointee.store(0, ordering: .relaxed)
             var retryStart: UInt64 = 0
             while true {
                 if sampled { BenchSlots.submittedAt(record).pointee = monotonicNanoseconds() }
                 let rc: Int32
-                if operation == .read {
+                switch operation {
+                case .read:
                     // The source slot plays the domain's buffer; it is read into system memory.
-                    let source = BenchSlots.source(record)
-                    source.pointee = iovec(iov_base: set.sourceSlot(sequence), iov_len: set.size)
                     rc = spdk_memory_domain_pull_data_export(domain, nil, source, 1, destination, 1, benchCompletion, record)
-                } else if operation.copiesData {
-                    let source = BenchSlots.source(record)
-                    source.pointee = iovec(iov_base: set.sourceSlot(sequence), iov_len: set.size)
+                case .copy, .write:
                     rc = spdk_memory_domain_push_data_export(domain, nil, destination, 1, source, 1, benchCompletion, record)
-                } else {
+                case .fill:
                     rc = spdk_memory_domain_memzero_export(domain, nil, destination, 1, benchCompletion, record)
                 }
                 guard rc == -EAGAIN else {
-                    if rc != 0 { BenchSlots.state(record).pointee.store(1, ordering: .relaxed) }
+                    if rc != 0 { BenchSlots.disarm(record, rc: rc) }
                     return rc
                 }
                 retries += 1
                 if retryStart == 0 { retryStart = monotonicNanoseconds() }
-                if retries & 1023 == 0, monotonicNanoseconds() - retryStart > 10_000_000_000 { return rc }
+                if retries & 1023 == 0, monotonicNanoseconds() - retryStart > 10_000_000_000 {
+                    BenchSlots.disarm(record, rc: rc)
+                    return rc
+                }
                 cpu?.poll()
                 sched_yield()
             }
+        }
+
+        /// Waits until slot `index` is done: polls the CPU engine in poll mode; otherwise spins
+        /// when the wait should be short and sleeps on the slot when it should be long.
+        func wait(_ index: Int, expected: Double) {
+            let record = slots.record(index)
+            if BenchSlots.isDone(record) { return }
+            if pollMode {
+                // Nobody else delivers completions: poll, spinning briefly, then yielding.
+                let start = monotonicNanoseconds()
+                var rounds = 0
+                var yielding = false
+                while !BenchSlots.isDone(record) {
+                    if cpu?.poll() != 0 { continue }
+                    rounds &+= 1
+                    if yielding {
+                        sched_yield()
+                    } else {
+                        cpuRelax()
+                        if rounds & 63 == 0 && monotonicNanoseconds() - start > 5_000 { yielding = true }
+                    }
+                }
+                return
+            }
+            if expected < 20_000 {
+                let start = monotonicNanoseconds()
+                var rounds = 0
+                while !BenchSlots.isDone(record) {
+                    cpuRelax()
+                    rounds &+= 1
+                    if rounds & 63 == 0 && monotonicNanoseconds() - start > 20_000 { break }
+                }
+            }
+            BenchSlots.sleepUntilDone(record)
         }
 
         var outstanding = 0
@@ -120,39 +160,40 @@ struct DomainRunner {
         var index = 0
 
         while outstanding > 0 {
-            let record = slots.record(index)
-            let state = BenchSlots.state(record)
-            waitPolicy.wait(on: benchCompletionEvents, whilePolling: { if pollMode { cpu?.poll() } }) {
-                state.pointee.load(ordering: .acquiring) == 1
-            }
-            outstanding -= 1
-            completed += 1
-            let rc = Int32(truncatingIfNeeded: BenchSlots.rc(record).pointee.load(ordering: .relaxed))
-            if rc != 0 && failure == nil {
-                failure = (rc, sequence)
-                stopping = true
-            }
-            if measuring && BenchSlots.sampled(record).pointee.load(ordering: .relaxed) != 0 {
-                let done = UInt64(truncatingIfNeeded: BenchSlots.completedAt(record).pointee.load(ordering: .relaxed))
-                latencies.append(done &- BenchSlots.submittedAt(record).pointee)
-            }
-            if !stopping {
-                let rc = submit(index)
-                sequence += 1
-                if rc != 0 {
-                    failure = (rc, sequence - 1)
+            let batch = min(group, outstanding)
+            wait((index + batch - 1) % queueDepth, expected: perOperation * Double(batch))
+            for _ in 0..<batch {
+                let record = slots.record(index)
+                wait(index, expected: perOperation)
+                outstanding -= 1
+                completed += 1
+                let rc = Int32(truncatingIfNeeded: BenchSlots.rc(record).pointee.load(ordering: .relaxed))
+                if rc != 0 && failure == nil {
+                    failure = (rc, sequence)
                     stopping = true
-                } else {
-                    outstanding += 1
                 }
+                if measuring && BenchSlots.sampled(record).pointee.load(ordering: .relaxed) != 0 {
+                    let done = UInt64(truncatingIfNeeded: BenchSlots.completedAt(record).pointee.load(ordering: .relaxed))
+                    latencies.append(done &- BenchSlots.submittedAt(record).pointee)
+                }
+                if !stopping {
+                    let rc = submit(index)
+                    sequence += 1
+                    if rc != 0 {
+                        failure = (rc, sequence - 1)
+                        stopping = true
+                    } else {
+                        outstanding += 1
+                    }
+                }
+                index += 1
+                if index == queueDepth { index = 0 }
             }
-            index += 1
-            if index == queueDepth { index = 0 }
 
             if completed >= nextCheck && !stopping {
                 let now = monotonicNanoseconds()
                 // Read the clock about every 200 µs; time about 1% of the operations.
-                let perOperation = Double(now - lastCheck.time) / Double(max(1, completed - lastCheck.count))
+                perOperation = Double(now - lastCheck.time) / Double(max(1, completed - lastCheck.count))
                 checkEvery = max(1, min(1 << 20, Int(200_000 / max(perOperation, 1))))
                 sampleInterval = max(1, Int((2 * Double(timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
                 nextCheck = completed + checkEvery

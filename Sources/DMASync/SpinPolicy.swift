@@ -8,9 +8,12 @@ import Musl
 /// How long a thread busy-polls for a condition before it sleeps on an ``EventCount``.
 ///
 /// Busy-polling keeps the latency of a hand-off between threads in the hundreds of
-/// nanoseconds; sleeping costs a futex wake-up (microseconds) but frees the core. After
-/// ``yieldAfterNanoseconds`` the poller calls `sched_yield()` between checks so that, when
-/// there are more runnable threads than cores, the threads doing the work get to run.
+/// nanoseconds; sleeping costs a futex wake-up (microseconds) but frees the core. Keep the spin
+/// short: when there are more runnable threads than cores, a spinning thread delays the one it
+/// waits for by up to its whole spin. `sched_yield()` is no cure on a shared machine: under the
+/// Linux fair scheduler a yield can hand the CPU to another process for a whole time slice
+/// (milliseconds), while a futex sleeper is woken promptly. After ``yieldAfterNanoseconds``
+/// (default: never) the poller yields between checks.
 public struct SpinPolicy: Sendable, Equatable {
     /// Total time spent polling before sleeping.
     public var spinNanoseconds: UInt64
@@ -18,13 +21,13 @@ public struct SpinPolicy: Sendable, Equatable {
     public var yieldAfterNanoseconds: UInt64
 
     /// Creates a policy.
-    public init(spinNanoseconds: UInt64, yieldAfterNanoseconds: UInt64) {
+    public init(spinNanoseconds: UInt64, yieldAfterNanoseconds: UInt64 = .max) {
         self.spinNanoseconds = spinNanoseconds
         self.yieldAfterNanoseconds = yieldAfterNanoseconds
     }
 
-    /// 50 µs of polling, yielding after 10 µs.
-    public static let standard = SpinPolicy(spinNanoseconds: 50_000, yieldAfterNanoseconds: 10_000)
+    /// 20 µs of polling, then sleep.
+    public static let standard = SpinPolicy(spinNanoseconds: 20_000, yieldAfterNanoseconds: .max)
 
     /// Waits until `condition` returns true: polls it under this policy, then sleeps on
     /// `events` (whose notifiers must make the condition true before notifying).

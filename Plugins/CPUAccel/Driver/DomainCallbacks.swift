@@ -66,8 +66,8 @@ let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
     if let translation {
         guard translation.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
         let count = Int(translation.pointee.iov_count)
-        if count == 1 {
-            readFrom = withUnsafePointer(to: &translation.pointee.iov) { $0 }
+        if count == 1, let offset = MemoryLayout<spdk_memory_domain_translation_result>.offset(of: \.iov) {
+            readFrom = (UnsafeRawPointer(translation) + offset).assumingMemoryBound(to: iovec.self)
         } else if count > 1, let list = translation.pointee.iovs {
             readFrom = UnsafePointer(list)
         } else {
