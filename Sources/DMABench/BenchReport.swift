@@ -75,7 +75,7 @@ public struct BenchReport: Sendable {
             ("p50_ns", corrected(0.50)), ("p99_ns", corrected(0.99)),
             ("latency_samples", .integer(measurement.latencies.count)), ("latency_sample_interval", .integer(measurement.sampleInterval)),
             ("timer_overhead_ns", .integer(Int(timerCostNanoseconds))),
-            ("baseline", .string(parameters.operation == .copy ? "memcpy" : "memset")),
+            ("baseline", .string(parameters.operation.copiesData ? "memcpy" : "memset")),
             ("baseline_gbps", .number(baseline.gigabytesPerSecond)), ("baseline_mops", .number(baseline.megaOperationsPerSecond)),
             ("baseline_ns_per_op", .number(baseline.nanosecondsPerOperation)),
             ("ratio", .number(ratio)), ("overhead_ns_per_op", .number(overheadNanosecondsPerOperation)),
@@ -91,7 +91,7 @@ public struct BenchReport: Sendable {
     /// The human-readable report.
     public var text: String {
         let device = measurement.throughput
-        let baselineName = parameters.operation == .copy ? "memcpy" : "memset"
+        let baselineName = parameters.operation.copiesData ? "memcpy" : "memset"
         var lines: [String] = []
         var backendLine = "backend \(backend), device \(self.device)"
         if let workers { backendLine += ", \(workers) worker\(workers == 1 ? "" : "s")" }

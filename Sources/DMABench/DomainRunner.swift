@@ -25,7 +25,8 @@ public struct DomainMeasurement: Sendable {
 }
 
 /// Drives one memory domain through the memory-domain API at a fixed queue depth:
-/// `spdk_memory_domain_push_data` (copy: system memory → the domain) or
+/// `spdk_memory_domain_push_data` (copy/write: system memory → the domain),
+/// `spdk_memory_domain_pull_data` (read: the domain → system memory) or
 /// `spdk_memory_domain_memzero` (fill), the library's exported C entry points, with a C completion callback. As soon as the oldest
 /// in-flight operation completes its slot is resubmitted with the next buffer of the working set.
 /// The domain's own callbacks, the registry dispatch and the completion path are all in the number.
@@ -84,9 +85,16 @@ struct DomainRunner {
             var retryStart: UInt64 = 0
             while true {
                 if sampled { BenchSlots.submittedAt(record).pointee = monotonicNanoseconds() }
-                let rc = operation == .copy
-                    ? spdk_memory_domain_push_data_export(domain, nil, destination, 1, source, 1, benchCompletion, record)
-                    : spdk_memory_domain_memzero_export(domain, nil, destination, 1, benchCompletion, record)
+                let rc: Int32
+                switch operation {
+                case .read:
+                    // The source slot plays the domain's buffer; it is read into system memory.
+                    rc = spdk_memory_domain_pull_data_export(domain, nil, source, 1, destination, 1, benchCompletion, record)
+                case .copy, .write:
+                    rc = spdk_memory_domain_push_data_export(domain, nil, destination, 1, source, 1, benchCompletion, record)
+                case .fill:
+                    rc = spdk_memory_domain_memzero_export(domain, nil, destination, 1, benchCompletion, record)
+                }
                 guard rc == -EAGAIN else {
                     if rc != 0 { BenchSlots.disarm(record, rc: rc) }
                     return rc
@@ -221,7 +229,7 @@ struct DomainRunner {
         }
 
         if let failure {
-            let what = operation == .copy ? "push" : "memzero"
+            let what = operation == .read ? "pull" : operation.copiesData ? "push" : "memzero"
             throw DMAError(errno: failure.rc, context: "\(what) of \(set.size) bytes (operation \(failure.sequence))")
         }
         return DomainMeasurement(throughput: measured, latencies: latencies, sampleInterval: sampleInterval,
@@ -232,7 +240,7 @@ struct DomainRunner {
     private func verify(sequence: Int) -> Bool {
         guard sequence >= 0 else { return false }
         let destination = set.destinationSlot(sequence)
-        if operation == .copy, let source = set.sourceSlot(sequence) {
+        if operation.copiesData, let source = set.sourceSlot(sequence) {
             return memcmp(destination, source, set.size) == 0
         }
         let bytes = UnsafeRawBufferPointer(start: destination, count: set.size)

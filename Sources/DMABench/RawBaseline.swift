@@ -53,7 +53,7 @@ public enum RawBaseline {
         while now < deadline {
             for _ in 0..<batch {
                 let destination = set.destinationSlot(slot)
-                if operation == .copy, let source = set.sourceSlot(slot) {
+                if operation.copiesData, let source = set.sourceSlot(slot) {
                     memcpy(destination, source, size)
                 } else {
                     memset(destination, 0, size)

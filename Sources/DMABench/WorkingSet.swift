@@ -11,6 +11,15 @@ public enum BenchOperation: String, Sendable, CaseIterable {
     case copy
     /// Zero a destination slot (device: memzero; baseline: memset).
     case fill
+    /// Read a slot of the device's domain into a system-memory slot (device: pull, e.g. RDMA
+    /// READ; baseline: memcpy). The source slots play the domain's buffers.
+    case read
+    /// Write a system-memory slot into the device's domain: the same as ``copy`` (device: push,
+    /// e.g. RDMA WRITE; baseline: memcpy).
+    case write
+
+    /// True for the operations that move data from a source slot (all but ``fill``).
+    public var copiesData: Bool { self != .fill }
 }
 
 /// The buffers a benchmark rotates over: `slots` source and destination slots of `size` bytes,
@@ -58,12 +67,12 @@ public final class WorkingSet: @unchecked Sendable {
         cacheSizeFromSysfs = cache.lastLevelBytes != nil
         slots = Self.slotCount(operation: operation, stride: stride, queueDepth: queueDepth, hot: hot, cacheBytes: cacheBytes)
         let side = slots * stride
-        mappingBytes = operation == .copy ? 2 * side : side
+        mappingBytes = operation.copiesData ? 2 * side : side
         let mapped = mmap(nil, mappingBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let mapped, mapped != MAP_FAILED else {
             throw DMAError(errno: errno, context: "mmap \(mappingBytes) bytes for the benchmark working set; lower --size or --qd, or use --hot")
         }
-        if operation == .copy {
+        if operation.copiesData {
             source = mapped
             destination = mapped + side
             memset(mapped, 0x5A, side)
@@ -82,7 +91,7 @@ public final class WorkingSet: @unchecked Sendable {
     /// stays under ``sideCap``.
     static func slotCount(operation: BenchOperation, stride: Int, queueDepth: Int, hot: Bool, cacheBytes: Int) -> Int {
         if hot { return max(1, queueDepth) }
-        let sideTarget = (operation == .copy ? 2 : 4) * cacheBytes
+        let sideTarget = (operation.copiesData ? 2 : 4) * cacheBytes
         let forCache = (sideTarget + stride - 1) / stride
         let forQueue = min(queueDepth, max(1, sideCap / stride))
         return max(1, forCache, forQueue)

@@ -21,8 +21,10 @@ extension DMACtl {
         static let configuration = CommandConfiguration(
             abstract: "Benchmark a device through the memory-domain API against raw memcpy/memset.",
             discussion: """
-                copy pushes system memory into the device's domain (spdk_memory_domain_push_data); \
-                fill zeroes buffers of the domain (spdk_memory_domain_memzero). --qd operations stay \
+                copy (or write) pushes system memory into the device's domain \
+                (spdk_memory_domain_push_data: RDMA WRITE on an RDMA device); read pulls buffers of the \
+                domain into system memory (spdk_memory_domain_pull_data: RDMA READ); fill zeroes \
+                buffers of the domain (spdk_memory_domain_memzero). --qd operations stay \
                 in flight; each completion resubmits its slot with the next buffer. Buffers rotate \
                 over a working set of at least 4x the last-level cache (read from sysfs) unless --hot \
                 reuses one buffer per in-flight operation. The baseline is a memcpy (or memset) loop \
@@ -46,7 +48,7 @@ extension DMACtl {
         @Option(help: ArgumentHelp("The device: a selection of exactly one device.", valueName: "selection"))
         var device: String = "cpu:0"
 
-        @Option(help: "copy (push into the device) or fill (memzero).")
+        @Option(help: "copy or write (push into the device), read (pull from the device) or fill (memzero).")
         var op: BenchOperation = .copy
 
         @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB (units B, K/KiB, M/MiB).", valueName: "size"))
@@ -117,7 +119,7 @@ extension DMACtl {
                 print(report.text)
             }
             guard report.measurement.verified else {
-                throw Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op == .copy ? "copy" : "zero") correctly")
+                throw Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op.copiesData ? "copy" : "zero") correctly")
             }
         }
 

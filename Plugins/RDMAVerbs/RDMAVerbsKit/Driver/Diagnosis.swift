@@ -69,7 +69,7 @@ enum Diagnosis {
                 let counters = engine.counters
                 let cache = engine.registrationStatistics
                 lines.append(DriverDiagnostic(subject: "\(device.id) loopback queue pair", ok: !engine.phaseDescription.hasPrefix("failed"),
-                                              detail: "\(engine.phaseDescription); depth \(engine.queueDepth), \(counters.completed) operations (\(counters.failed) failed), \(counters.recoveries) recoveries; registration cache \(cache.liveRegions) regions, \(cache.registeredBytes) bytes, \(cache.hits) hits, \(cache.misses) misses"))
+                                              detail: "\(engine.phaseDescription); depth \(engine.queueDepth), \(counters.completed) operations (\(counters.failed) failed), \(counters.posted) requests, \(counters.completionEntries) completions, \(counters.recoveries) recoveries; registration cache \(cache.liveRegions) regions, \(cache.registeredBytes) bytes, \(cache.hits) hits, \(cache.misses) misses"))
             }
             lines.append(dmaBufCheck(deviceName: name, engine: engine))
         }

@@ -1,5 +1,4 @@
 import DMADriverKit
-import Synchronization
 
 /// How a domain callback finds the engine behind a domain.
 ///
@@ -21,7 +20,7 @@ enum DomainTable {
         let domains: [UInt]
     }
 
-    private static let table = Mutex<[UInt: Binding]>([:])
+    private static let table = Locked<[UInt: Binding]>([:])
 
     /// The binding of `domain`, or nil when it is not an open domain of this plugin.
     static func lookup(_ domain: OpaquePointer?) -> Binding? {

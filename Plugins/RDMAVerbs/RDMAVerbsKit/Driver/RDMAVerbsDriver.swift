@@ -1,6 +1,5 @@
 import CDMAHostABI
 import DMADriverKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -29,8 +28,8 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
 
     private let host: HostAPI
     private let configuration: EngineConfiguration
-    private let open = Mutex<[String: OpenDevice]>([:])
-    private let lastProbe = Mutex<DeviceProbe.Findings?>(nil)
+    private let open = Locked<[String: OpenDevice]>([:])
+    private let lastProbe = Locked<DeviceProbe.Findings?>(nil)
 
     /// Creates the driver; the engine logs through the host from now on.
     public init(host: HostAPI, configuration: EngineConfiguration = .fromEnvironment()) {

@@ -20,6 +20,15 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var gidIndex: Int32?
     /// Seconds close waits for in-flight requests before flushing them; default 2.
     public var closeGraceSeconds = 2
+    /// Most consecutive unsignaled work requests (capped at a quarter of the queue depth);
+    /// `DMAHOST_RDMA_SIGNAL_INTERVAL`, default 16.
+    public var signalInterval = 16
+    /// Fraction (in quarters) of the queue depth below which a submission posts at once instead
+    /// of leaving it to the completion thread; `DMAHOST_RDMA_DIRECT_POST_QUARTERS`, default 1.
+    public var directPostQuarters = 1
+    /// Microseconds the completion thread keeps polling after a completion before it sleeps
+    /// until the next completion event; `DMAHOST_RDMA_SPIN_US`, default 0 (always sleep).
+    public var spinMicroseconds = 0
 
     /// The defaults.
     public init() {}
@@ -31,6 +40,9 @@ public struct EngineConfiguration: Sendable, Equatable {
         if let value = integer("DMAHOST_RDMA_MAX_QUEUED"), value >= 1 { configuration.maxQueuedOperations = value }
         if let value = integer("DMAHOST_RDMA_MR_CACHE_BYTES"), value >= 4096 { configuration.registrationLimit = UInt(value) }
         if let value = integer("DMAHOST_RDMA_GID_INDEX"), (0...255).contains(value) { configuration.gidIndex = Int32(value) }
+        if let value = integer("DMAHOST_RDMA_SIGNAL_INTERVAL"), (1...65536).contains(value) { configuration.signalInterval = value }
+        if let value = integer("DMAHOST_RDMA_DIRECT_POST_QUARTERS"), (0...4).contains(value) { configuration.directPostQuarters = value }
+        if let value = integer("DMAHOST_RDMA_SPIN_US"), (0...1_000_000).contains(value) { configuration.spinMicroseconds = value }
         return configuration
     }
 

@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,7 +7,7 @@ import Musl
 /// Where the engine's messages go: the host log once the driver installed a sink
 /// (``install(_:)``), standard error before that.
 public enum EngineLog {
-    private static let sink = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private static let sink = Locked<(@Sendable (String) -> Void)?>(nil)
 
     /// Routes messages to `handler` (the driver passes the host's log function).
     public static func install(_ handler: @escaping @Sendable (String) -> Void) {

@@ -1,4 +1,9 @@
 import CIBVerbsShim
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The mutable state of an ``RDMAEngine``, kept behind its mutex: the work-request slots,
 /// the queue of operations waiting for slots, operations ready for delivery, the queue-pair
@@ -25,6 +30,14 @@ struct EngineState: ~Copyable {
     var freeSlots: [Int]
     /// Work requests posted and not completed.
     var outstanding = 0
+    /// Slots of the posted work requests, in posting order (the send queue completes in order).
+    var posted: SlotFIFO
+    /// The completion thread, once it runs.
+    var completionThread: pthread_t?
+    /// True while the completion thread delivers completions.
+    var delivering = false
+    /// Unsignaled requests posted since the last signaled one.
+    var unsignaledRun = 0
     /// Operations with requests not yet posted, oldest first (only the head may be partly posted).
     var queue = OperationQueue()
     /// Finished operations whose leases and callbacks the completion thread still has to handle.
@@ -40,6 +53,7 @@ struct EngineState: ~Copyable {
     init(slots count: Int, maxSGE: Int) {
         slots = Array(repeating: nil, count: count)
         freeSlots = Array((0..<count).reversed())
+        posted = SlotFIFO(capacity: count)
         requests = .allocate(capacity: count)
         requests.initialize(repeating: ibv_send_wr(), count: count)
         sgeCapacity = count * maxSGE
@@ -50,6 +64,13 @@ struct EngineState: ~Copyable {
     deinit {
         requests.deallocate()
         sges.deallocate()
+    }
+
+    /// True on the completion thread while it delivers completions: submissions then only
+    /// queue, and the thread posts them together when it is done.
+    var deferringPosts: Bool {
+        guard delivering, let completionThread else { return false }
+        return pthread_equal(completionThread, pthread_self()) != 0
     }
 
     /// Hands an operation over for delivery (once).
@@ -89,6 +110,10 @@ public struct EngineCounters: Sendable, Equatable {
     public var recoveries: UInt64 = 0
     /// Operations refused with -EAGAIN because the queue was full.
     public var refusedBusy: UInt64 = 0
+    /// Fences posted to signal an unsignaled tail.
+    public var fences: UInt64 = 0
+    /// Work completions taken from the completion queue (fewer than requests: selective signaling).
+    public var completionEntries: UInt64 = 0
 }
 
 /// A FIFO of operations (amortised O(1) at both ends). Popped slots are cleared at once, so
@@ -117,5 +142,38 @@ struct OperationQueue {
             head = 0
         }
         return operation
+    }
+}
+
+/// Slot numbers in posting order: a ring of fixed capacity (the number of slots).
+struct SlotFIFO {
+    private var ring: [Int]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int) { ring = Array(repeating: -1, count: max(capacity, 1)) }
+
+    var first: Int? { count > 0 ? ring[head] : nil }
+
+    mutating func append(_ slot: Int) {
+        guard count < ring.count else { return }
+        ring[(head + count) % ring.count] = slot
+        count += 1
+    }
+
+    @discardableResult
+    mutating func removeFirst() -> Int? {
+        guard count > 0 else { return nil }
+        let slot = ring[head]
+        head = (head + 1) % ring.count
+        count -= 1
+        return slot
+    }
+
+    /// Forgets the `n` most recently appended slots.
+    mutating func removeLast(_ n: Int) { count -= min(n, count) }
+
+    func contains(_ slot: Int) -> Bool {
+        (0..<count).contains { ring[(head + $0) % ring.count] == slot }
     }
 }

@@ -41,7 +41,7 @@ final class LoopbackPair: Sendable {
         idle.max_recv_sge = 1
         responder = try pd.createQueuePair(type: IBV_QPT_RC, sendQueue: idleQueue, receiveQueue: idleQueue, capabilities: idle)
         self.profile = profile
-        readsInFlight = UInt8(clamping: min(profile.maxReadsInFlight, 16))
+        readsInFlight = UInt8(clamping: profile.maxReadsInFlight)
         try connect()
     }
 

@@ -1,6 +1,5 @@
 import CIBVerbsShim
 import RegistrationCache
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,9 +9,12 @@ import Musl
 /// Moves data with RDMA READ and WRITE over one device's loopback queue-pair pair.
 ///
 /// - **Submission** (any thread): an operation is planned into work requests
-///   (``WorkPlanner``), queued, and as many requests as there are free slots (the send-queue
-///   depth) are posted in one `ibv_post_send` chain. Operations beyond the slots wait in a
-///   bounded queue; when that is full, submission returns -EAGAIN and nothing is started.
+///   (``WorkPlanner``) and queued; when few requests are in flight, as many as there are free
+///   slots (the send-queue depth) are posted at once in one `ibv_post_send` chain, otherwise
+///   the completion thread posts them after its next completion, together with everything
+///   else that queued. Operations beyond the slots wait in a bounded queue; when that is full,
+///   submission returns -EAGAIN and nothing is started. Requests are signaled selectively
+///   (see `RDMAEngine+Posting.swift`).
 /// - **Completions** (one thread per device, ``startCompletionThread()``): the thread sleeps in
 ///   `poll(2)` on the completion channel, drains the completion queue, posts waiting requests
 ///   into the freed slots, and calls each operation's completion exactly once, on itself,
@@ -37,10 +39,12 @@ public final class RDMAEngine: Sendable {
     let idleQueue: CompletionQueue
     let pair: LoopbackPair
     let wakeup: WakeupPipe
-    let state: Mutex<EngineState>
-    let thread = Mutex<WorkerThread?>(nil)
+    let state: Locked<EngineState>
+    let thread = Locked<WorkerThread?>(nil)
     /// Result of the dma-buf registration attempts (see ``registerDMABuf(fd:offset:length:cpuMapping:)``).
-    let dmaBufStatus = Mutex<DMABufStatus>(.untried)
+    let dmaBufStatus = Locked<DMABufStatus>(.untried)
+    /// The scratch region and placeholder operation of fences (see `RDMAEngine+Posting.swift`).
+    let fence: Fence
     /// Most local entries per WRITE and per READ request.
     let maxSGE: Int
     let maxSGERead: Int
@@ -68,8 +72,9 @@ public final class RDMAEngine: Sendable {
         let slots = max(1, min(depth, Int(granted.max_send_wr)))
         maxSGE = max(1, min(sge, Int(granted.max_send_sge)))
         maxSGERead = max(1, min(maxSGE, profile.maxSGERead))
+        fence = try Fence(protectionDomain: protectionDomain)
         wakeup = try WakeupPipe()
-        state = Mutex(EngineState(slots: slots, maxSGE: maxSGE))
+        state = Locked(EngineState(slots: slots, maxSGE: maxSGE))
         try completionQueue.requestNotification()
     }
 
@@ -121,71 +126,22 @@ public final class RDMAEngine: Sendable {
                 return (0, true)
             }
             state.queue.append(operation)
-            if state.phase == .ready { postQueued(&state) }
+            // Post at once only when few requests are in flight. Otherwise the send queue is busy
+            // for a while and the operation only queues: the completion thread posts what queued
+            // in one chain after its next completion (one doorbell for many requests). The same
+            // holds for completion callbacks that submit again, on the completion thread.
+            if state.phase == .ready, !state.deferringPosts, state.outstanding < directPostLimit(slots: state.slots.count) {
+                postQueued(&state)
+            }
             return (0, !state.finished.isEmpty || state.phase == .draining && state.outstanding == 0)
         }
         if wake { wakeup.signal() }
         return rc
     }
 
-    /// Posts requests of queued operations into free slots, as one chain. Called with the state
-    /// mutex held, only in phase `.ready`.
-    func postQueued(_ state: inout EngineState) {
-        var count = 0
-        var sgeCursor = 0
-        let opcode = IBV_SEND_SIGNALED.rawValue
-        while let operation = state.queue.first, !state.freeSlots.isEmpty {
-            if operation.status != 0 || operation.fullyPosted {
-                state.queue.popFirst()
-                if operation.done { state.finish(operation) }
-                continue
-            }
-            let request = operation.plan.requests[operation.nextRequest]
-            guard sgeCursor + request.sgeCount <= state.sgeCapacity, let slot = state.freeSlots.popLast() else { break }
-            state.slots[slot] = operation
-            let wr = state.requests + count
-            wr.pointee = ibv_send_wr()
-            wr.pointee.wr_id = UInt64(slot)
-            wr.pointee.sg_list = state.sges + sgeCursor
-            wr.pointee.num_sge = Int32(request.sgeCount)
-            wr.pointee.opcode = operation.kind.opcode
-            wr.pointee.send_flags = opcode
-            wr.pointee.wr.rdma.remote_addr = request.remoteAddress
-            wr.pointee.wr.rdma.rkey = request.rkey
-            for index in 0..<request.sgeCount {
-                let sge = operation.plan.sges[request.firstSGE + index]
-                state.sges[sgeCursor + index] = ibv_sge(addr: sge.address, length: sge.length, lkey: sge.lkey)
-            }
-            if count > 0 { state.requests[count - 1].next = wr }
-            sgeCursor += request.sgeCount
-            count += 1
-            operation.nextRequest += 1
-            operation.inFlight += 1
-            state.outstanding += 1
-            if operation.fullyPosted { state.queue.popFirst() }
-        }
-        guard count > 0 else { return }
-        do throws(QueuePair.PostFailure) {
-            try pair.initiator.post(state.requests)
-            state.counters.posted += UInt64(count)
-        } catch {
-            let firstFailed = error.firstNotPosted - state.requests
-            let failedIndex = (0..<count).contains(firstFailed) ? firstFailed : 0
-            state.counters.posted += UInt64(failedIndex)
-            for index in failedIndex..<count {
-                let slot = Int(state.requests[index].wr_id)
-                guard let operation = state.slots[slot] else { continue }
-                state.slots[slot] = nil
-                state.freeSlots.append(slot)
-                state.outstanding -= 1
-                operation.inFlight -= 1
-                operation.status = CompletionStatus.merge(operation.status, -error.error.errno)
-                if operation.done { state.finish(operation) }
-            }
-            // The queue pair may be unusable: recover once what was posted has completed.
-            state.phase = .draining
-        }
-    }
+    /// Below this many requests in flight a submission posts at once
+    /// (``EngineConfiguration/directPostQuarters`` quarters of the slots; at least 1).
+    func directPostLimit(slots: Int) -> Int { max(1, slots * configuration.directPostQuarters / 4) }
 
     /// Stops accepting operations, cancels queued ones (-ECANCELED), waits for the requests in
     /// flight (flushing them after ``EngineConfiguration/closeGraceSeconds``), stops the
@@ -216,4 +172,31 @@ public enum DMABufStatus: Sendable, Equatable {
     case supported
     /// It failed with this errno; CPU mappings are registered instead.
     case fallback(errno: Int32, reason: String)
+}
+
+/// What a fence needs: a registered 64-byte scratch area (the 8-byte write goes from its start
+/// to its second half) and the placeholder operation its slot points to.
+struct Fence: Sendable {
+    let region: MemoryRegion
+    let operation: Operation
+    private let scratch: ScratchPage
+
+    init(protectionDomain: ProtectionDomain) throws(VerbsError) {
+        scratch = ScratchPage()
+        region = try protectionDomain.registerMemory(address: scratch.base, length: 64, access: Registrations.access)
+        operation = Operation(kind: .write, plan: WorkPlan(), leases: [], completion: .closure { _ in })
+    }
+}
+
+/// One page of memory owned for the life of an engine.
+final class ScratchPage: @unchecked Sendable {
+    // @unchecked Sendable: only the device reads and writes it.
+    let base: UnsafeMutableRawPointer
+
+    init() {
+        base = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+    }
+
+    deinit { base.deallocate() }
 }

@@ -1,6 +1,5 @@
 import CIBVerbsShim
 import RegistrationCache
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,8 +21,8 @@ final class Registrations: Sendable {
     static let access: AccessFlags = .readWrite
 
     private let pd: ProtectionDomain
-    private let own: Mutex<RegistrationCache<MemoryRegion>>
-    private let foreign: Mutex<[UInt: RegistrationCache<MemoryRegion>]>
+    private let own: Locked<RegistrationCache<MemoryRegion>>
+    private let foreign: Locked<[UInt: RegistrationCache<MemoryRegion>]>
     private let pageSize: UInt
     /// Limit of each cache in bytes.
     let limit: UInt
@@ -36,7 +35,7 @@ final class Registrations: Sendable {
         let pageSize = UInt(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
         self.pageSize = pageSize
         let name = pd.context.name
-        own = Mutex(RegistrationCache(pageSize: pageSize, maxBytes: limit, register: { range throws(RegistrationFailure) in
+        own = Locked(RegistrationCache(pageSize: pageSize, maxBytes: limit, register: { range throws(RegistrationFailure) in
             guard let address = UnsafeMutableRawPointer(bitPattern: range.start) else {
                 throw RegistrationFailure(errno: EINVAL, message: "cannot register the NULL page on \(name)")
             }
@@ -49,7 +48,7 @@ final class Registrations: Sendable {
             // Dropping the last reference runs ibv_dereg_mr (MemoryRegion.deinit); leases
             // still held by in-flight operations keep the region registered until they end.
         }))
-        foreign = Mutex([:])
+        foreign = Locked([:])
     }
 
     /// Leases registrations covering every buffer (all or nothing).
