@@ -43,3 +43,10 @@ int dmasync_set_thread_name(const char *name) {
 	truncated[sizeof(truncated) - 1] = 0;
 	return pthread_setname_np(pthread_self(), truncated);
 }
+
+static _Thread_local int32_t thread_nesting;
+
+int32_t dmasync_thread_nesting_add(int32_t delta) {
+	thread_nesting += delta;
+	return thread_nesting;
+}

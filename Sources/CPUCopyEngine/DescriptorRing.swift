@@ -154,27 +154,34 @@ struct DescriptorRing {
     }
 
     /// Claims up to `limit` consecutive published cells, stopping early once they hold
-    /// `byteBudget` bytes.
+    /// `byteBudget` bytes, and taking no more than a fair share (1/`share`, rounded up) of the
+    /// published cells it looked at, so that other workers find work too.
     /// - Returns: The first claimed position and how many were claimed (0 when none is published).
     @inline(__always)
-    func claim(limit: Int, byteBudget: Int) -> (first: Int, count: Int) {
+    func claim(limit: Int, byteBudget: Int, share: Int) -> (first: Int, count: Int) {
         var position = head.pointee.load(ordering: .relaxed)
         while true {
-            var count = 0
+            // Look at up to `share` times the cells the budget allows (each look may cost a
+            // cache miss), then take a fair share of those found.
+            var published = 0
             var bytes = 0
-            while count < limit {
-                let candidate = position &+ count
+            var withinBudget = limit
+            while published < min(limit, withinBudget &* share) {
+                let candidate = position &+ published
                 guard sequence(candidate).pointee.load(ordering: .acquiring) == candidate &+ 1 else { break }
-                count &+= 1
-                bytes &+= lengthHint(candidate).pointee.load(ordering: .relaxed)
-                if bytes >= byteBudget { break }
+                published &+= 1
+                if withinBudget == limit {
+                    bytes &+= lengthHint(candidate).pointee.load(ordering: .relaxed)
+                    if bytes >= byteBudget { withinBudget = published }
+                }
             }
-            if count == 0 {
+            if published == 0 {
                 let difference = sequence(position).pointee.load(ordering: .acquiring) &- (position &+ 1)
                 if difference < 0 { return (position, 0) }
                 position = head.pointee.load(ordering: .relaxed)
                 continue
             }
+            let count = min(withinBudget, published, (published &+ share &- 1) / share)
             let (exchanged, current) = head.pointee.compareExchange(
                 expected: position, desired: position &+ count, ordering: .relaxed)
             if exchanged { return (position, count) }

@@ -126,7 +126,7 @@ final class EngineCore: @unchecked Sendable {
     /// Claims and runs one batch. Returns false when nothing was published.
     @inline(__always)
     func runBatch() -> Bool {
-        let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes)
+        let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
         guard count > 0 else { return false }
         for position in first..<(first &+ count) { execute(position) }
         return true

@@ -69,6 +69,7 @@ public struct BenchReport: Sendable {
             ("backend", .string(backend)), ("device", .string(self.device)), ("op", .string(parameters.operation.rawValue)),
             ("size", .integer(parameters.size)), ("qd", .integer(parameters.queueDepth)),
             ("workers", workers.map(Value.integer) ?? .null), ("completion", completionMode.map(Value.string) ?? .null),
+            ("resubmit", .string(parameters.resubmit.rawValue)),
             ("seconds", .number(device.seconds)), ("ops", .integer(device.operations)),
             ("gbps", .number(device.gigabytesPerSecond)), ("mops", .number(device.megaOperationsPerSecond)),
             ("ns_per_op", .number(device.nanosecondsPerOperation)),
@@ -96,6 +97,7 @@ public struct BenchReport: Sendable {
         var backendLine = "backend \(backend), device \(self.device)"
         if let workers { backendLine += ", \(workers) worker\(workers == 1 ? "" : "s")" }
         if let completionMode { backendLine += ", \(completionMode) completions" }
+        backendLine += parameters.resubmit == .callback ? ", resubmitted by the completion callback" : ", resubmitted by one submitting thread"
         lines.append(backendLine)
         lines.append("\(parameters.operation.rawValue) \(ByteSize(bytes: parameters.size)) x qd \(parameters.queueDepth), "
                      + "\(Format.fixed(device.seconds, 2)) s measured, \(device.operations) operations"

@@ -1,6 +1,15 @@
 import DMADriverKit
 import DMAHost
 
+/// Who submits the next operation when one completes.
+public enum ResubmitMode: String, Sendable, CaseIterable {
+    /// The completion callback, on the thread the device completes on (SPDK bdevperf style):
+    /// no hand-off between threads, no extra thread competing for CPUs.
+    case callback
+    /// One submitting thread that waits for completions (in groups) and resubmits them.
+    case thread
+}
+
 /// What to measure.
 public struct BenchParameters: Sendable, Equatable {
     /// Copy (push) or fill (memzero).
@@ -13,14 +22,18 @@ public struct BenchParameters: Sendable, Equatable {
     public var seconds: Double
     /// Reuse one buffer per in-flight operation instead of a cold working set.
     public var hot: Bool
+    /// Who resubmits after a completion.
+    public var resubmit: ResubmitMode
 
     /// Creates parameters.
-    public init(operation: BenchOperation, size: Int, queueDepth: Int, seconds: Double, hot: Bool) {
+    public init(operation: BenchOperation, size: Int, queueDepth: Int, seconds: Double, hot: Bool,
+                resubmit: ResubmitMode = .callback) {
         self.operation = operation
         self.size = size
         self.queueDepth = queueDepth
         self.seconds = seconds
         self.hot = hot
+        self.resubmit = resubmit
     }
 
     /// Unmeasured warm-up before the device run: 20% of the measured time, 0.2...1 s.
@@ -60,9 +73,17 @@ public enum Benchmark {
         let half = parameters.seconds / 2
         _ = RawBaseline.run(parameters.operation, on: set, seconds: min(0.2, half))  // warm the pages and caches
         let before = RawBaseline.run(parameters.operation, on: set, seconds: half)
-        let runner = DomainRunner(domain: domain.handle, operation: parameters.operation, set: set,
-                                  queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
-        let measurement = try runner.run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+        let measurement: DomainMeasurement
+        switch parameters.resubmit {
+        case .callback:
+            measurement = try ChainRunner(domain: domain.handle, operation: parameters.operation, set: set,
+                                          queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
+                .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+        case .thread:
+            measurement = try DomainRunner(domain: domain.handle, operation: parameters.operation, set: set,
+                                           queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
+                .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+        }
         let after = RawBaseline.run(parameters.operation, on: set, seconds: half)
         let baseline = Throughput(operations: before.operations + after.operations, size: parameters.size,
                                   seconds: before.seconds + after.seconds)

@@ -14,6 +14,8 @@ extension ByteSize: ExpressibleByArgument {
 
 extension BenchOperation: ExpressibleByArgument {}
 
+extension ResubmitMode: ExpressibleByArgument {}
+
 extension DMACtl {
     /// `dmactl bench`: throughput and latency of one device through the memory-domain API,
     /// against raw memcpy/memset measured in the same run.
@@ -25,7 +27,9 @@ extension DMACtl {
                 (spdk_memory_domain_push_data: RDMA WRITE on an RDMA device); read pulls buffers of the \
                 domain into system memory (spdk_memory_domain_pull_data: RDMA READ); fill zeroes \
                 buffers of the domain (spdk_memory_domain_memzero). --qd operations stay \
-                in flight; each completion resubmits its slot with the next buffer. Buffers rotate \
+                in flight; each completion resubmits its slot with the next buffer, from the completion \
+                callback itself (--resubmit callback, the default, as SPDK's bdevperf does) or from one \
+                submitting thread that waits for completions (--resubmit thread). Buffers rotate \
                 over a working set of at least 4x the last-level cache (read from sysfs) unless --hot \
                 reuses one buffer per in-flight operation. The baseline is a memcpy (or memset) loop \
                 over the same buffers and sizes on one thread, half before and half after the device \
@@ -69,8 +73,12 @@ extension DMACtl {
         @Flag(help: "Reuse one buffer per in-flight operation (cache-hot) instead of a cold working set.")
         var hot = false
 
+        @Option(help: ArgumentHelp("Who resubmits after a completion: callback (on the completing thread) or thread (one submitting thread).",
+                                   valueName: "mode"))
+        var resubmit: ResubmitMode = .callback
+
         var parameters: BenchParameters {
-            BenchParameters(operation: op, size: size.bytes, queueDepth: qd, seconds: seconds, hot: hot)
+            BenchParameters(operation: op, size: size.bytes, queueDepth: qd, seconds: seconds, hot: hot, resubmit: resubmit)
         }
 
         func validate() throws {

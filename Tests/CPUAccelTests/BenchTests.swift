@@ -11,11 +11,11 @@ let requiredBenchKeys = ["backend", "device", "op", "size", "qd", "workers", "gb
 @Suite("dmactl bench: the CPU device through the memory-domain API")
 struct CPUBenchTests {
     @Test("a short copy and fill run measure the device, the baseline and latencies, and verify the data",
-          arguments: [(BenchOperation.copy, 4096), (.fill, 65536)])
-    func benchmark(operation: BenchOperation, size: Int) throws {
+          arguments: [(BenchOperation.copy, 4096, ResubmitMode.callback), (.fill, 65536, .callback), (.copy, 4096, .thread), (.fill, 65536, .thread)])
+    func benchmark(operation: BenchOperation, size: Int, resubmit: ResubmitMode) throws {
         let host = try cpuHost()
         let domain = try openCPU(host)
-        let parameters = BenchParameters(operation: operation, size: size, queueDepth: 8, seconds: 0.2, hot: true)
+        let parameters = BenchParameters(operation: operation, size: size, queueDepth: 8, seconds: 0.2, hot: true, resubmit: resubmit)
         let report = try Benchmark.run(domain: domain, backend: "cpu", device: "cpu:0", parameters: parameters)
         host.closeAll()
         #expect(report.measurement.verified)
@@ -29,6 +29,7 @@ struct CPUBenchTests {
         let keys = report.fields.map(\.0)
         for key in requiredBenchKeys { #expect(keys.contains(key), "report lacks \(key)") }
         #expect(report.text.contains("backend cpu, device cpu:0"))
+        #expect(report.fields.contains { $0.0 == "resubmit" && $0.1 == .string(resubmit.rawValue) })
     }
 
     @Test("dmactl bench --format json prints one object with the required keys")
@@ -47,10 +48,10 @@ struct CPUBenchTests {
         #expect(object["verified"] as? Bool == true)
     }
 
-    @Test("poll completions: the benchmark delivers them through the domain's poll function")
-    func pollMode() throws {
+    @Test("poll completions: the benchmark delivers them through the domain's poll function", arguments: ResubmitMode.allCases)
+    func pollMode(resubmit: ResubmitMode) throws {
         let result = try dmactl(["bench", "--op", "fill", "--size", "64B", "--qd", "16", "--seconds", "0.2", "--hot",
-                                 "--workers", "2", "--completion", "poll", "--format", "json"])
+                                 "--workers", "2", "--completion", "poll", "--resubmit", resubmit.rawValue, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"completion\": \"poll\""))
         #expect(result.stdout.contains("\"verified\": true"))
@@ -58,6 +59,7 @@ struct CPUBenchTests {
 
     @Test("out-of-range sizes and queue depths are usage errors", arguments: [
         ["--size", "32B"], ["--size", "65MiB"], ["--qd", "0"], ["--completion", "interrupt"], ["--size", "lots"],
+        ["--resubmit", "sometimes"],
     ])
     func usage(arguments: [String]) throws {
         let result = try dmactl(["bench", "--seconds", "0.1"] + arguments)

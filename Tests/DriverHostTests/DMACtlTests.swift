@@ -118,6 +118,45 @@ struct DMACtlTests {
         #expect(result.output.contains("repeat with --seed 1"))
     }
 
+    @Test("bench keeps more operations in flight than a vendor device queues: -EAGAIN is retried, nothing is lost",
+          arguments: ["callback", "thread"])
+    func benchBackPressure(resubmit: String) throws {
+        let directory = try PluginDirectory.withSamples()
+        // vendor-c queues at most 64 requests (VS_ENGINE_QUEUE_DEPTH).
+        let result = try dmactl(directory.path, ["bench", "--device", "vendor-c:0", "--size", "4KiB", "--qd", "128", "--hot",
+                                                 "--seconds", "0.2", "--resubmit", resubmit, "--format", "json"])
+        #expect(result.status == 0, "\(result.output)")
+        let report = try json(result.stdout)
+        #expect(report["backend"] as? String == "vendor-c")
+        #expect(report["resubmit"] as? String == resubmit)
+        #expect(report["verified"] as? Bool == true)
+        #expect((report["ops"] as? Int ?? 0) > 0)
+        #expect((report["eagain_retries"] as? Int ?? 0) > 0, "128 in flight on a 64-entry queue must meet -EAGAIN")
+    }
+
+    @Test("bench through a device that completes inside the submitting call: resubmission does not recurse without bound",
+          arguments: ["callback", "thread"])
+    func benchSynchronousDevice(resubmit: String) throws {
+        let directory = try PluginDirectory.withSamples()
+        try Fixtures.buildPlugin("fixture", in: directory.path, flags: ["-DCOPY_CALLBACKS"])
+        let result = try dmactl(directory.path, ["bench", "--device", "fixture:0", "--size", "64B", "--qd", "4", "--hot",
+                                                 "--seconds", "0.2", "--resubmit", resubmit, "--format", "json"])
+        #expect(result.status == 0, "\(result.output)")
+        let report = try json(result.stdout)
+        #expect(report["verified"] as? Bool == true)
+        #expect((report["ops"] as? Int ?? 0) > 0)
+    }
+
+    @Test("bench through a device that corrupts data exits 1", arguments: ["callback", "thread"])
+    func benchMismatch(resubmit: String) throws {
+        let directory = try PluginDirectory.withSamples()
+        try Fixtures.buildPlugin("fixture", in: directory.path, flags: ["-DFAULTY_COPY"])
+        let result = try dmactl(directory.path, ["bench", "--device", "fixture:0", "--size", "4KiB", "--qd", "4",
+                                                 "--seconds", "0.1", "--resubmit", resubmit])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains("do not match"))
+    }
+
     @Test("copy exit statuses: unknown device 3, several devices 2, missing option 2")
     func copyErrors() throws {
         let directory = try PluginDirectory.withSamples().path

@@ -52,6 +52,15 @@ int dmasync_set_thread_name(const char *name);
 /** CLOCK_MONOTONIC in nanoseconds (vDSO, no system call on Linux). */
 uint64_t dmasync_now_ns(void);
 
+/**
+ * Adds \b delta to the calling thread's nesting counter and returns the new value.
+ *
+ * The benchmark resubmits from completion callbacks; a device that completes inside the
+ * submitting call would recurse without bound. The counter (thread-local, starts at 0) tells
+ * the callback how deep it is.
+ */
+int32_t dmasync_thread_nesting_add(int32_t delta);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,253 @@
+import CDMAHostABI
+import DMADriverKit
+@_spi(CABI) import DMAHost
+import DMASync
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Drives one memory domain at a fixed queue depth by resubmitting from the completion
+/// callback (as SPDK's bdevperf does): each completion immediately starts the next operation
+/// of its slot, on the thread the device completes on. The runner thread only starts the
+/// first operations, watches the clock and counters, retries slots the device refused with
+/// -EAGAIN, and (for a CPU device in poll mode) polls completions.
+///
+/// Compared with ``DomainRunner`` (one submitting thread), no thread hand-off sits between a
+/// completion and the next submission, and the benchmark adds no thread competing with the
+/// device's own for CPUs. Operations, buffers, latency sampling and verification are the same.
+struct ChainRunner {
+    let domain: OpaquePointer
+    let operation: BenchOperation
+    let set: WorkingSet
+    let queueDepth: Int
+    /// Set for a CPU domain: in poll mode, the runner delivers completions itself.
+    let cpu: CPUDomainContext?
+    /// Cost of one clock read (see ``BenchTimer``).
+    let timerCost: UInt64
+
+    /// Callbacks nested deeper than this on one thread (a device completing inside the
+    /// submitting call) park their slot for the runner instead of resubmitting.
+    static let maximumNesting: Int32 = 4
+    /// A slot refused with -EAGAIN for this long fails the run.
+    static let retryLimitNanoseconds: UInt64 = 10_000_000_000
+
+    /// Runs for `warmup` seconds unmeasured, then `seconds` measured; reports progress about
+    /// every 0.5 s.
+    /// - Throws: The ``DMAError`` of the first operation that failed to start (other than
+    ///   -EAGAIN) or completed with an error, once every operation has completed.
+    func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
+        let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: DomainRunner.maximumSamples)
+        defer { samples.deallocate() }
+        let state = ChainState(constants: ChainConstants(
+            domain: domain, operation: operation, size: set.size, slots: set.slots, stride: set.stride,
+            source: set.source, destination: set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
+            queueDepth: queueDepth))
+        defer { state.deallocate() }
+        let records = ChainSlot.allocate(count: queueDepth, state: state)
+        defer { ChainSlot.deallocate(records, count: queueDepth) }
+        func slot(_ index: Int) -> ChainSlot { ChainSlot(records + index * ChainSlot.stride) }
+        func completedCount() -> Int {
+            (0..<queueDepth).reduce(0) { $0 + slot($1).completions.pointee.load(ordering: .relaxed) }
+        }
+
+        state.outstanding.pointee.store(queueDepth, ordering: .releasing)
+        for index in 0..<queueDepth {
+            Self.startOrPark(slot(index), state: state, newSequence: true)
+        }
+
+        let pollMode = cpu?.pollMode ?? false
+        let start = monotonicNanoseconds()
+        let measureFrom = start + UInt64(warmup * 1e9)
+        let measureUntil = measureFrom + UInt64(seconds * 1e9)
+        var measuredFrom: (count: Int, time: UInt64)?
+        var measured = Throughput(operations: 0, size: set.size, seconds: 0)
+        var lastCheck = (count: 0, time: start)
+        var lastProgress = start
+        var refusedSince: UInt64 = 0
+
+        while state.outstanding.pointee.load(ordering: .acquiring) > 0 {
+            if pollMode {
+                if cpu?.poll() == 0 { cpuRelax() }
+            } else {
+                usleep(state.stopping.pointee.load(ordering: .relaxed) != 0 ? 50 : 1_000)
+            }
+            let now = monotonicNanoseconds()
+            if state.parked.pointee.load(ordering: .acquiring) > 0 {
+                let refused = resubmitParked(state: state, slot: slot)
+                if refused == 0 {
+                    refusedSince = 0
+                } else if refusedSince == 0 {
+                    refusedSince = now
+                } else if now - refusedSince > Self.retryLimitNanoseconds {
+                    state.fail(-EAGAIN, sequence: -1)
+                    abandonParked(state: state, slot: slot)
+                }
+            }
+            if state.stopping.pointee.load(ordering: .relaxed) != 0 || (pollMode && now - lastCheck.time < 200_000) { continue }
+
+            let count = completedCount()
+            let perOperation = Double(now - lastCheck.time) / Double(max(1, count - lastCheck.count))
+            lastCheck = (count, now)
+            // Time about 1% of the operations.
+            let interval = max(1, Int((2 * Double(timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
+            state.sampleInterval.pointee.store(interval, ordering: .relaxed)
+            if measuredFrom == nil && now >= measureFrom {
+                measuredFrom = (count, now)
+                state.measuring.pointee.store(1, ordering: .relaxed)
+            } else if let from = measuredFrom, now >= measureUntil {
+                measured = Throughput(operations: count - from.count, size: set.size, seconds: Double(now - from.time) / 1e9)
+                state.measuring.pointee.store(0, ordering: .relaxed)
+                state.stopping.pointee.store(1, ordering: .releasing)
+            }
+            if let progress, now - lastProgress >= 500_000_000 {
+                lastProgress = now
+                progress(BenchProgress(measuring: measuredFrom != nil, elapsed: Double(now - start) / 1e9,
+                                       total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: set.size))
+            }
+        }
+
+        let rc = Int32(truncatingIfNeeded: state.failure.pointee.load(ordering: .relaxed))
+        if rc != 0 {
+            let what = operation == .fill ? "memzero" : operation == .read ? "pull" : "push"
+            let sequence = state.failedSequence.pointee.load(ordering: .relaxed)
+            throw DMAError(errno: rc, context: sequence < 0
+                ? "\(what) of \(set.size) bytes: the device refused submissions (-EAGAIN) for \(Self.retryLimitNanoseconds / 1_000_000_000) s"
+                : "\(what) of \(set.size) bytes (operation \(sequence))")
+        }
+        let taken = min(state.sampleCount.pointee.load(ordering: .relaxed), DomainRunner.maximumSamples)
+        return DomainMeasurement(throughput: measured, latencies: Array(UnsafeBufferPointer(start: samples, count: taken)),
+                                 sampleInterval: state.sampleInterval.pointee.load(ordering: .relaxed),
+                                 retries: state.refusals.pointee.load(ordering: .relaxed), verified: verify(lastGood: slot(0).lastGood.pointee))
+    }
+
+    /// Retries every parked slot once. Returns how many the device refused again.
+    private func resubmitParked(state: ChainState, slot: (Int) -> ChainSlot) -> Int {
+        var refused = 0
+        for index in 0..<queueDepth {
+            let candidate = slot(index)
+            guard candidate.parked.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged else { continue }
+            state.parked.pointee.wrappingSubtract(1, ordering: .relaxed)
+            if state.stopping.pointee.load(ordering: .acquiring) != 0 {
+                state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                continue
+            }
+            if Self.start(candidate, state: state, newSequence: false) == -EAGAIN {
+                refused += 1
+                Self.park(candidate, state: state, refused: true)
+            }
+        }
+        return refused
+    }
+
+    /// Finishes every parked slot without resubmitting it (the run failed).
+    private func abandonParked(state: ChainState, slot: (Int) -> ChainSlot) {
+        for index in 0..<queueDepth where slot(index).parked.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged {
+            state.parked.pointee.wrappingSubtract(1, ordering: .relaxed)
+            state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        }
+    }
+
+    /// Checks the buffer of the last operation of slot 0 that completed successfully (all
+    /// operations done; every copy of a slot writes the same bytes).
+    private func verify(lastGood sequence: Int) -> Bool {
+        guard sequence >= 0 else { return false }
+        let destination = set.destinationSlot(sequence)
+        if operation.copiesData, let source = set.sourceSlot(sequence) {
+            return memcmp(destination, source, set.size) == 0
+        }
+        return UnsafeRawBufferPointer(start: destination, count: set.size).allSatisfy { $0 == 0 }
+    }
+
+    // MARK: The operation path (runner and callbacks)
+
+    /// Starts the slot's next operation (or, with `newSequence` false, its refused one again).
+    /// - Returns: The call's rc; after 0 the slot belongs to the device until its completion.
+    @inline(__always)
+    static func start(_ slot: ChainSlot, state: ChainState, newSequence: Bool) -> Int32 {
+        let constants = state.constants.pointee
+        if newSequence { slot.sequence.pointee &+= constants.queueDepth }
+        let sequence = slot.sequence.pointee
+        let offset = (sequence % constants.slots) &* constants.stride
+        let destination = slot.destination
+        let source = slot.source
+        destination.pointee = iovec(iov_base: constants.destination + offset, iov_len: constants.size)
+        if let base = constants.source { source.pointee = iovec(iov_base: base + offset, iov_len: constants.size) }
+        let sampled = sequence % state.sampleInterval.pointee.load(ordering: .relaxed) == 0
+        slot.submittedAt.pointee = sampled ? monotonicNanoseconds() : 0
+        let argument = slot.record
+        switch constants.operation {
+        case .read:
+            // The source slot plays the domain's buffer; it is read into system memory.
+            return spdk_memory_domain_pull_data_export(constants.domain, nil, source, 1, destination, 1, chainCompletion, argument)
+        case .copy, .write:
+            return spdk_memory_domain_push_data_export(constants.domain, nil, destination, 1, source, 1, chainCompletion, argument)
+        case .fill:
+            return spdk_memory_domain_memzero_export(constants.domain, nil, destination, 1, chainCompletion, argument)
+        }
+    }
+
+    /// Starts the slot's next operation; parks it for the runner on -EAGAIN; finishes it on
+    /// any other failure.
+    @inline(__always)
+    static func startOrPark(_ slot: ChainSlot, state: ChainState, newSequence: Bool) {
+        let rc = start(slot, state: state, newSequence: newSequence)
+        if rc == 0 { return }
+        if rc == -EAGAIN {
+            park(slot, state: state, refused: true)
+            return
+        }
+        state.fail(rc, sequence: slot.sequence.pointee)
+        state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// Hands the slot to the runner (its last access to the slot); `refused`: because the
+    /// device answered -EAGAIN (counted).
+    @inline(__always)
+    static func park(_ slot: ChainSlot, state: ChainState, refused: Bool) {
+        if refused { state.refusals.pointee.wrappingAdd(1, ordering: .relaxed) }
+        slot.parked.pointee.store(1, ordering: .releasing)
+        state.parked.pointee.wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// A completion: records the latency of a timed operation, counts it, then resubmits the
+    /// slot, or finishes it once the run is stopping (the decrement of `outstanding` is the
+    /// callback's last access to the run's memory).
+    @inline(__always)
+    static func completed(_ slot: ChainSlot, rc: Int32) {
+        let state = slot.state
+        let submittedAt = slot.submittedAt.pointee
+        if submittedAt != 0 && state.measuring.pointee.load(ordering: .relaxed) != 0 {
+            let elapsed = monotonicNanoseconds() &- submittedAt
+            let index = state.sampleCount.pointee.wrappingAdd(1, ordering: .relaxed).oldValue
+            let constants = state.constants
+            if index < constants.pointee.sampleCapacity { constants.pointee.samples[index] = elapsed }
+        }
+        if rc == 0 {
+            slot.lastGood.pointee = slot.sequence.pointee
+        } else {
+            state.fail(rc, sequence: slot.sequence.pointee)
+        }
+        let completions = slot.completions
+        completions.pointee.store(completions.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        if state.stopping.pointee.load(ordering: .acquiring) != 0 {
+            state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+            return
+        }
+        let depth = threadNestingAdd(1)
+        defer { _ = threadNestingAdd(-1) }
+        if depth > maximumNesting {
+            park(slot, state: state, refused: false)
+            return
+        }
+        startOrPark(slot, state: state, newSequence: true)
+    }
+}
+
+/// The completion callback of a ``ChainRunner`` run; `argument` is the slot record.
+let chainCompletion: spdk_memory_domain_data_cpl_cb = { argument, rc in
+    guard let argument else { return }
+    ChainRunner.completed(ChainSlot(argument), rc: rc)
+}
