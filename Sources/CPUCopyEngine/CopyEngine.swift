@@ -59,7 +59,7 @@ public final class CopyEngine: @unchecked Sendable {
             self.core = core
             lifecycle = Mutex(threads)
         case .failure(let failure):
-            core.finalTail.store(core.ring.close(), ordering: .relaxed)
+            core.closeRings()
             core.stopping.store(true, ordering: .releasing)
             core.work.notifyAll()
             WorkerThreads.join(failure.started)
@@ -143,7 +143,7 @@ public final class CopyEngine: @unchecked Sendable {
             guard state.load(ordering: .relaxed) == 0 else { return false }
             state.store(1, ordering: .relaxed)
             if mode == .cancel { core.cancelling.store(true, ordering: .relaxed) }
-            core.finalTail.store(core.ring.close(), ordering: .relaxed)
+            core.closeRings()
             core.stopping.store(true, ordering: .releasing)
             core.work.notifyAll()
             if fromWorker {
@@ -164,8 +164,7 @@ public final class CopyEngine: @unchecked Sendable {
         }
         if !fromWorker && core.configuration.completionMode == .poll {
             drainingThread.store(UInt(pthread_self()), ordering: .releasing)
-            let end = core.finalTail.load(ordering: .relaxed)
-            while !core.reaped(upTo: end) {
+            while !core.allReaped {
                 if core.poll(maxCompletions: .max) == 0 { sched_yield() }
             }
             drainingThread.store(0, ordering: .releasing)

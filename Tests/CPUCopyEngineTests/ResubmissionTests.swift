@@ -1,0 +1,106 @@
+import CPUCopyEngine
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A chain of copies, each submitted by the previous one's completion callback (on a worker
+/// thread, so onto that worker's own ring).
+private final class Chain: @unchecked Sendable {
+    // @unchecked Sendable: the counters are Atomics; the buffers are written only by the
+    // engine's copies, one at a time per chain.
+    unowned(unsafe) let engine: CopyEngine
+    let links: Int
+    let calls = Atomic<Int>(0)
+    let failures = Atomic<Int>(0)
+    let finished = Atomic<Bool>(false)
+    let source: UnsafeMutableRawBufferPointer
+    let destination: UnsafeMutableRawBufferPointer
+    let lists = UnsafeMutablePointer<iovec>.allocate(capacity: 2)
+
+    init(engine: CopyEngine, links: Int, size: Int, seed: UInt8) {
+        self.engine = engine
+        self.links = links
+        source = .allocate(byteCount: size, alignment: 64)
+        destination = .allocate(byteCount: size, alignment: 64)
+        for index in 0..<size { source[index] = seed &+ UInt8(truncatingIfNeeded: index) }
+        destination.initializeMemory(as: UInt8.self, repeating: 0)
+        lists[0] = iovec(iov_base: source.baseAddress, iov_len: size)
+        lists[1] = iovec(iov_base: destination.baseAddress, iov_len: size)
+    }
+
+    deinit {
+        source.deallocate()
+        destination.deallocate()
+        lists.deallocate()
+    }
+
+    /// Submits the next link; false (and the chain finishes) when the engine refuses it.
+    @discardableResult
+    func submit() -> Bool {
+        do throws(SubmitError) {
+            try engine.submitCopy(destination: lists + 1, destinationCount: 1, source: lists, sourceCount: 1,
+                                  callback: Chain.callback, argument: Unmanaged.passUnretained(self).toOpaque())
+            return true
+        } catch {
+            finished.store(true, ordering: .releasing)
+            return false
+        }
+    }
+
+    static let callback: CompletionCallback = { argument, rc in
+        guard let argument else { return }
+        let chain = Unmanaged<Chain>.fromOpaque(argument).takeUnretainedValue()
+        if rc != 0 { chain.failures.wrappingAdd(1, ordering: .relaxed) }
+        let done = chain.calls.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue
+        if done < chain.links {
+            chain.submit()
+        } else {
+            chain.finished.store(true, ordering: .releasing)
+        }
+    }
+}
+
+@Suite("CPU copy engine: resubmission from completion callbacks")
+struct ResubmissionTests {
+    @Test("chains resubmitted on the workers run every link exactly once, data correct", arguments: [1, 2, 3])
+    func chains(workers: Int) throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: workers, queueDepth: 16))
+        let chains = (0..<24).map { Chain(engine: engine, links: 300, size: 1000 + 37 * $0, seed: UInt8($0)) }
+        // 24 chains on 16-entry rings: the first 16 start on ring 0, the rest once there is room.
+        var started = 0
+        for chain in chains {
+            while !chain.submit() { chain.finished.store(false, ordering: .relaxed); sched_yield() }
+            started += 1
+        }
+        #expect(started == chains.count)
+        #expect(waitUntil { chains.allSatisfy { $0.finished.load(ordering: .acquiring) } })
+        try engine.shutdown()
+        for chain in chains {
+            #expect(chain.calls.load(ordering: .acquiring) == chain.links)
+            #expect(chain.failures.load(ordering: .relaxed) == 0)
+            #expect(Array(chain.source) == Array(chain.destination))
+        }
+    }
+
+    @Test("cancel while chains resubmit on the workers: every accepted link completes once")
+    func cancelWhileResubmitting() throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 2, queueDepth: 64))
+        let chains = (0..<8).map { Chain(engine: engine, links: .max, size: 64 << 10, seed: UInt8($0)) }
+        for chain in chains { #expect(chain.submit()) }
+        #expect(waitUntil { chains.allSatisfy { $0.calls.load(ordering: .relaxed) > 10 } })
+        try engine.shutdown(.cancel)
+        // After shutdown every chain's last resubmission was refused (engine stopped), so each
+        // chain finished, and no callback runs any more.
+        for chain in chains {
+            let finished = chain.finished.load(ordering: .acquiring)
+            #expect(finished)
+            let calls = chain.calls.load(ordering: .acquiring)
+            usleep(2_000)
+            #expect(chain.calls.load(ordering: .acquiring) == calls)
+        }
+    }
+}
