@@ -12,10 +12,13 @@ import Musl
 /// - Operations: ``submitCopy(destination:destinationCount:source:sourceCount:callback:argument:)``
 ///   (scatter-gather on both sides, independently segmented) and
 ///   ``submitFill(destination:destinationCount:pattern:callback:argument:)`` (memset; pattern 0 is memzero).
-/// - Back-pressure: a bounded, preallocated descriptor ring; when it is full a submission
-///   throws ``SubmitError/queueFull`` and nothing is queued. No allocation per operation.
-/// - Batching: an idle worker claims up to ``CopyEngineConfiguration/batchLimit`` small
-///   descriptors with one atomic operation.
+/// - Back-pressure: bounded, preallocated descriptor rings, one per worker. A submission made
+///   on a worker thread (from a completion callback) goes to that worker's ring, any other to
+///   ring 0; when the ring is full it throws ``SubmitError/queueFull`` and nothing is queued.
+///   No allocation per operation.
+/// - Batching: a worker claims up to ``CopyEngineConfiguration/batchLimit`` small descriptors
+///   (at most ``CopyEngineConfiguration/batchBytes``, at most a fair share of what is
+///   published) with one atomic operation, from its own ring first, then from the others.
 /// - Large operations are split into parts run by several workers; the callback fires once,
 ///   after the last part, with the first error of any part.
 /// - Completions: exactly once per accepted operation, on a worker or from ``poll(maxCompletions:)``
@@ -111,8 +114,9 @@ public final class CopyEngine: @unchecked Sendable {
 
     // MARK: Completion
 
-    /// Delivers finished completions on the calling thread (poll mode), in submission order:
-    /// an operation that is still running holds back the ones submitted after it.
+    /// Delivers finished completions on the calling thread (poll mode), in submission order
+    /// (every submission in poll mode comes from outside the workers, so all share ring 0): an
+    /// operation that is still running holds back the ones submitted after it.
     /// - Parameter maxCompletions: Most callbacks to invoke.
     /// - Returns: How many callbacks were invoked; always 0 in worker mode.
     @discardableResult
