@@ -50,15 +50,3 @@ int32_t dmasync_thread_nesting_add(int32_t delta) {
 	thread_nesting += delta;
 	return thread_nesting;
 }
-
-static _Thread_local const void *thread_owner;
-static _Thread_local int32_t thread_owner_index = -1;
-
-void dmasync_thread_set_owner(const void *owner, int32_t index) {
-	thread_owner = owner;
-	thread_owner_index = index;
-}
-
-int32_t dmasync_thread_owner_index(const void *owner) {
-	return owner != NULL && owner == thread_owner ? thread_owner_index : -1;
-}

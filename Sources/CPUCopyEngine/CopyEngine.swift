@@ -12,13 +12,11 @@ import Musl
 /// - Operations: ``submitCopy(destination:destinationCount:source:sourceCount:callback:argument:)``
 ///   (scatter-gather on both sides, independently segmented) and
 ///   ``submitFill(destination:destinationCount:pattern:callback:argument:)`` (memset; pattern 0 is memzero).
-/// - Back-pressure: bounded, preallocated descriptor rings, one per worker. A submission made
-///   on a worker thread (from a completion callback) goes to that worker's ring, any other to
-///   ring 0; when the ring is full it throws ``SubmitError/queueFull`` and nothing is queued.
-///   No allocation per operation.
-/// - Batching: a worker claims up to ``CopyEngineConfiguration/batchLimit`` small descriptors
-///   (at most ``CopyEngineConfiguration/batchBytes``, at most a fair share of what is
-///   published) with one atomic operation, from its own ring first, then from the others.
+/// - Back-pressure: a bounded, preallocated descriptor ring; when it is full a submission
+///   throws ``SubmitError/queueFull`` and nothing is queued. No allocation per operation.
+/// - Batching: a worker claims up to ``CopyEngineConfiguration/batchLimit`` descriptors (at
+///   most ``CopyEngineConfiguration/batchBytes``, at most a fair share of what is published)
+///   with one atomic operation.
 /// - Large operations are split into parts run by several workers; the callback fires once,
 ///   after the last part, with the first error of any part.
 /// - Completions: exactly once per accepted operation, on a worker or from ``poll(maxCompletions:)``
@@ -62,7 +60,7 @@ public final class CopyEngine: @unchecked Sendable {
             self.core = core
             lifecycle = Mutex(threads)
         case .failure(let failure):
-            core.closeRings()
+            core.finalTail.store(core.ring.close(), ordering: .relaxed)
             core.stopping.store(true, ordering: .releasing)
             core.work.notifyAll()
             WorkerThreads.join(failure.started)
@@ -114,9 +112,8 @@ public final class CopyEngine: @unchecked Sendable {
 
     // MARK: Completion
 
-    /// Delivers finished completions on the calling thread (poll mode), in submission order
-    /// (every submission in poll mode comes from outside the workers, so all share ring 0): an
-    /// operation that is still running holds back the ones submitted after it.
+    /// Delivers finished completions on the calling thread (poll mode), in submission order:
+    /// an operation that is still running holds back the ones submitted after it.
     /// - Parameter maxCompletions: Most callbacks to invoke.
     /// - Returns: How many callbacks were invoked; always 0 in worker mode.
     @discardableResult
@@ -147,7 +144,7 @@ public final class CopyEngine: @unchecked Sendable {
             guard state.load(ordering: .relaxed) == 0 else { return false }
             state.store(1, ordering: .relaxed)
             if mode == .cancel { core.cancelling.store(true, ordering: .relaxed) }
-            core.closeRings()
+            core.finalTail.store(core.ring.close(), ordering: .relaxed)
             core.stopping.store(true, ordering: .releasing)
             core.work.notifyAll()
             if fromWorker {
@@ -168,7 +165,8 @@ public final class CopyEngine: @unchecked Sendable {
         }
         if !fromWorker && core.configuration.completionMode == .poll {
             drainingThread.store(UInt(pthread_self()), ordering: .releasing)
-            while !core.allReaped {
+            let end = core.finalTail.load(ordering: .relaxed)
+            while !core.reaped(upTo: end) {
                 if core.poll(maxCompletions: .max) == 0 { sched_yield() }
             }
             drainingThread.store(0, ordering: .releasing)

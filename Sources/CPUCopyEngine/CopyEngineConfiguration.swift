@@ -20,10 +20,9 @@ public enum CompletionMode: String, Sendable, Equatable, CaseIterable {
 public struct CopyEngineConfiguration: Sendable, Equatable {
     /// Worker threads (1...256). Default: the number of online CPUs.
     public var workers: Int
-    /// Size of each worker's descriptor ring (a power of two, 4...1 Mi). Every accepted
-    /// operation occupies one descriptor per part until its completion was delivered; when
-    /// none is free in the ring a submission goes to, it fails with ``SubmitError/queueFull``.
-    /// Default 1024.
+    /// Descriptor ring size (a power of two, 4...1 Mi). Every accepted operation occupies one
+    /// descriptor per part until its completion was delivered; when none is free, submission
+    /// fails with ``SubmitError/queueFull``. Default 1024.
     public var queueDepth: Int
     /// Where completions are delivered. Default ``CompletionMode/worker``.
     public var completionMode: CompletionMode

@@ -37,8 +37,7 @@ struct DescriptorRing {
     private let mask: Int
     /// The cells.
     private let cells: UnsafeMutableRawPointer
-    /// `tail`, `head`, `reap` and the closed tail, 128 bytes apart (no false sharing, no
-    /// adjacent-line prefetch).
+    /// `tail`, `head` and `reap`, 128 bytes apart (no false sharing, no adjacent-line prefetch).
     private let cursors: UnsafeMutableRawPointer
 
     /// Allocates and initialises a ring of `capacity` cells (a power of two).
@@ -58,8 +57,8 @@ struct DescriptorRing {
             (atomics + 3).initialize(to: Atomic(0))
             (cell + Self.descriptorOffset).bindMemory(to: Descriptor.self, capacity: 1)
         }
-        cursors = UnsafeMutableRawPointer.allocate(byteCount: 4 * 128, alignment: 128)
-        for index in 0..<4 {
+        cursors = UnsafeMutableRawPointer.allocate(byteCount: 3 * 128, alignment: 128)
+        for index in 0..<3 {
             (cursors + index * 128).bindMemory(to: Atomic<Int>.self, capacity: 1).initialize(to: Atomic(0))
         }
     }
@@ -69,7 +68,7 @@ struct DescriptorRing {
         for index in 0..<capacity {
             (cells + index * Self.cellStride).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 4)
         }
-        for index in 0..<4 { (cursors + index * 128).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1) }
+        for index in 0..<3 { (cursors + index * 128).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1) }
         cells.deallocate()
         cursors.deallocate()
     }
@@ -105,10 +104,6 @@ struct DescriptorRing {
     @inline(__always) var tail: UnsafeMutablePointer<Atomic<Int>> { cursors.assumingMemoryBound(to: Atomic<Int>.self) }
     @inline(__always) var head: UnsafeMutablePointer<Atomic<Int>> { (cursors + 128).assumingMemoryBound(to: Atomic<Int>.self) }
     @inline(__always) var reap: UnsafeMutablePointer<Atomic<Int>> { (cursors + 256).assumingMemoryBound(to: Atomic<Int>.self) }
-    /// The tail when the ring was closed (valid once ``close()`` returned).
-    @inline(__always) private var closedTail: UnsafeMutablePointer<Atomic<Int>> {
-        (cursors + 384).assumingMemoryBound(to: Atomic<Int>.self)
-    }
 
     // MARK: Producer side
 
@@ -143,19 +138,11 @@ struct DescriptorRing {
         sequence(position).pointee.store(position &+ 1, ordering: .releasing)
     }
 
-    /// Closes the ring to producers and remembers the final tail: every position below it was
-    /// reserved and will be published.
-    func close() {
-        let final = tail.pointee.bitwiseOr(Self.closedBit, ordering: .sequentiallyConsistent).oldValue & ~Self.closedBit
-        closedTail.pointee.store(final, ordering: .releasing)
+    /// Closes the ring to producers.
+    /// - Returns: The final tail: every position below it was reserved and will be published.
+    func close() -> Int {
+        tail.pointee.bitwiseOr(Self.closedBit, ordering: .sequentiallyConsistent).oldValue & ~Self.closedBit
     }
-
-    /// True once the ring is closed and every position was claimed (call after ``close()``).
-    @inline(__always)
-    var isDrained: Bool { head.pointee.load(ordering: .relaxed) >= closedTail.pointee.load(ordering: .acquiring) }
-
-    /// True once the ring is closed and every position was reaped (poll mode; after ``close()``).
-    var isReaped: Bool { reap.pointee.load(ordering: .acquiring) >= closedTail.pointee.load(ordering: .acquiring) }
 
     // MARK: Consumer side
 

@@ -1,4 +1,3 @@
-import CDMASync
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -7,29 +6,23 @@ import Glibc
 import Musl
 #endif
 
-/// The shared state of a ``CopyEngine``: the rings, the flags, and the submit, execute,
+/// The shared state of a ``CopyEngine``: the ring, the flags, and the submit, execute,
 /// complete and reap paths. Worker threads keep it alive until they exit.
-///
-/// Each worker has its own ring. Operations submitted on a worker thread (by a completion
-/// callback resubmitting, the common pattern) go to that worker's ring, and a worker runs its
-/// own ring first, so a steady stream of work stays on one CPU and its cache lines are not
-/// passed between workers. Operations submitted from any other thread go to ring 0. An idle
-/// worker takes work from the other rings (a fair share of what it finds), so no work waits
-/// while a worker is idle.
 final class EngineCore: @unchecked Sendable {
-    // @unchecked Sendable: the mutable state is the rings (raw memory accessed only through
+    // @unchecked Sendable: the mutable state is the ring (raw memory accessed only through
     // atomics, or by the one thread that owns a cell by the ring protocol) and the flags below,
     // which are Atomics. `threads` is written only by the thread that starts or stops the engine.
 
     let configuration: CopyEngineConfiguration
-    /// One ring per worker; ring 0 also takes every submission made outside the workers.
-    let rings: [DescriptorRing]
-    /// Workers sleep here when every ring is empty.
+    let ring: DescriptorRing
+    /// Workers sleep here when the ring is empty.
     let work = EventCount()
     /// Set by shutdown in cancel mode: workers complete what they claim with -ECANCELED.
     let cancelling = Atomic<Bool>(false)
-    /// Set by shutdown once every ring is closed: workers exit when all are drained.
+    /// Set by shutdown once `finalTail` is known: workers exit when the ring is drained.
     let stopping = Atomic<Bool>(false)
+    /// The ring's tail when it was closed.
+    let finalTail = Atomic<Int>(0)
     /// Worker threads (started and joined by ``CopyEngine``).
     var threads: [pthread_t] = []
 
@@ -42,7 +35,7 @@ final class EngineCore: @unchecked Sendable {
 
     init(configuration: CopyEngineConfiguration) {
         self.configuration = configuration
-        rings = (0..<configuration.workers).map { _ in DescriptorRing(capacity: configuration.queueDepth) }
+        ring = DescriptorRing(capacity: configuration.queueDepth)
         isPollMode = configuration.completionMode == .poll
         splitWorkers = configuration.workers
         splitThreshold = configuration.splitThreshold
@@ -51,22 +44,7 @@ final class EngineCore: @unchecked Sendable {
         batchBytes = configuration.batchBytes
     }
 
-    deinit { for ring in rings { ring.deallocate() } }
-
-    /// The ring for a submission from the calling thread: its own ring on a worker of this
-    /// engine, ring 0 anywhere else.
-    @inline(__always)
-    private func submissionRing() -> DescriptorRing {
-        guard rings.count > 1 else { return rings[0] }
-        let index = Int(dmasync_thread_owner_index(Unmanaged.passUnretained(self).toOpaque()))
-        return rings[index >= 0 && index < rings.count ? index : 0]
-    }
-
-    /// Closes every ring to producers (shutdown).
-    func closeRings() { for ring in rings { ring.close() } }
-
-    /// True once every ring is closed and every position was reaped (poll mode).
-    var allReaped: Bool { rings.allSatisfy { $0.isReaped } }
+    deinit { ring.deallocate() }
 
     // MARK: Submission
 
@@ -86,7 +64,6 @@ final class EngineCore: @unchecked Sendable {
             length = destinationTotal
         }
         let parts = partCount(length)
-        let ring = submissionRing()
         let first = try ring.reserve(parts)
         var descriptor = Descriptor(
             callback: callback, argument: argument, source: source, destination: destination,
@@ -100,7 +77,7 @@ final class EngineCore: @unchecked Sendable {
             work.notify(count: 1)
             return
         }
-        submitParts(descriptor: &descriptor, ring: ring, first: first, parts: parts, length: length)
+        submitParts(descriptor: &descriptor, first: first, parts: parts, length: length)
     }
 
     /// How many parts an operation of `length` bytes is split into.
@@ -111,7 +88,8 @@ final class EngineCore: @unchecked Sendable {
     }
 
     /// Fills and publishes the cells of a split operation: equal parts rounded to 4 KiB.
-    private func submitParts(descriptor: inout Descriptor, ring: DescriptorRing, first: Int, parts: Int, length: Int) {
+    private func submitParts(descriptor: inout Descriptor, first: Int, parts: Int, length: Int) {
+        let ring = self.ring
         let sourceCount = Int(descriptor.sourceCount)
         let destinationCount = Int(descriptor.destinationCount)
         ring.remaining(first).pointee.store(parts, ordering: .relaxed)
@@ -145,31 +123,18 @@ final class EngineCore: @unchecked Sendable {
 
     // MARK: Execution (worker threads)
 
-    /// Claims and runs one batch, from ring `own` first, then from the others. Returns false
-    /// when nothing was published anywhere.
+    /// Claims and runs one batch. Returns false when nothing was published.
     @inline(__always)
-    func runBatch(own: Int) -> Bool {
-        var index = own
-        for _ in 0..<rings.count {
-            let ring = rings[index]
-            let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
-            if count > 0 {
-                for position in first..<(first &+ count) { execute(ring, position) }
-                return true
-            }
-            index &+= 1
-            if index == rings.count { index = 0 }
-        }
-        return false
+    func runBatch() -> Bool {
+        let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
+        guard count > 0 else { return false }
+        for position in first..<(first &+ count) { execute(position) }
+        return true
     }
-
-    /// True when any ring has a published cell at its head.
-    @inline(__always)
-    private func hasPublishedWork() -> Bool { rings.contains { $0.hasPublishedWork() } }
 
     /// Runs the part in a claimed cell and completes its operation when it was the last part.
     @inline(__always)
-    private func execute(_ ring: DescriptorRing, _ position: Int) {
+    private func execute(_ position: Int) {
         let descriptor = ring.descriptor(position).pointee
         var status: Int32
         if cancelling.load(ordering: .relaxed) {
@@ -179,7 +144,7 @@ final class EngineCore: @unchecked Sendable {
         }
         let leader = descriptor.leader
         if descriptor.parts == 1 {
-            complete(ring, leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
+            complete(leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
             return
         }
         if status != 0 {
@@ -190,13 +155,13 @@ final class EngineCore: @unchecked Sendable {
         guard before == 1 else { return }
         status = Int32(truncatingIfNeeded: ring.status(leader).pointee.load(ordering: .relaxed))
         let leaderDescriptor = ring.descriptor(leader)
-        complete(ring, leader, callback: leaderDescriptor.pointee.callback, argument: leaderDescriptor.pointee.argument, status: status)
+        complete(leader, callback: leaderDescriptor.pointee.callback, argument: leaderDescriptor.pointee.argument, status: status)
     }
 
     /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
     /// operation whose leader cell is at `leader`.
     @inline(__always)
-    private func complete(_ ring: DescriptorRing, _ leader: Int, callback: CompletionCallback?, argument: UnsafeMutableRawPointer?, status: Int32) {
+    private func complete(_ leader: Int, callback: CompletionCallback?, argument: UnsafeMutableRawPointer?, status: Int32) {
         if isPollMode {
             ring.status(leader).pointee.store(Int(status), ordering: .relaxed)
             ring.markDone(leader)
@@ -208,19 +173,11 @@ final class EngineCore: @unchecked Sendable {
 
     // MARK: Polling
 
-    /// Delivers up to `maxCompletions` finished completions on the calling thread, ring by
-    /// ring, each in submission order. Returns how many were delivered. Does nothing in worker mode.
+    /// Delivers up to `maxCompletions` finished completions, in submission order, on the
+    /// calling thread. Returns how many were delivered. Does nothing in worker mode.
     func poll(maxCompletions: Int) -> Int {
         guard isPollMode else { return 0 }
-        var delivered = 0
-        for ring in rings where delivered < maxCompletions {
-            delivered += poll(ring, maxCompletions: maxCompletions - delivered)
-        }
-        return delivered
-    }
-
-    /// Delivers up to `maxCompletions` finished completions of one ring, in submission order.
-    private func poll(_ ring: DescriptorRing, maxCompletions: Int) -> Int {
+        let ring = self.ring
         var delivered = 0
         var position = ring.reap.pointee.load(ordering: .relaxed)
         while delivered < maxCompletions {
@@ -246,20 +203,24 @@ final class EngineCore: @unchecked Sendable {
         return delivered
     }
 
+    /// True when every position below `end` was reaped (poll mode).
+    func reaped(upTo end: Int) -> Bool {
+        ring.reap.pointee.load(ordering: .acquiring) >= end
+    }
+
     // MARK: Worker loop
 
-    /// The body of worker `index`: run batches (its own ring first); when idle, spin then
-    /// sleep; exit once the engine is stopping and every reserved position of every ring was claimed.
-    func workerLoop(index: Int) {
-        dmasync_thread_set_owner(Unmanaged.passUnretained(self).toOpaque(), Int32(truncatingIfNeeded: index))
-        defer { dmasync_thread_set_owner(nil, -1) }
+    /// The body of a worker thread: run batches; when idle, spin then sleep; exit once the
+    /// engine is stopping and every reserved position was claimed.
+    func workerLoop() {
         let policy = SpinPolicy(spinNanoseconds: configuration.idleSpinNanoseconds)
         while true {
-            if runBatch(own: index) { continue }
-            if stopping.load(ordering: .acquiring), rings.allSatisfy({ $0.isDrained }) {
+            if runBatch() { continue }
+            if stopping.load(ordering: .acquiring),
+               ring.head.pointee.load(ordering: .relaxed) >= finalTail.load(ordering: .relaxed) {
                 return
             }
-            policy.wait(on: work) { hasPublishedWork() || stopping.load(ordering: .acquiring) }
+            policy.wait(on: work) { ring.hasPublishedWork() || stopping.load(ordering: .acquiring) }
         }
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 import Musl
 #endif
 
-/// Starts and joins the POSIX threads that run ``EngineCore/workerLoop(index:)``.
+/// Starts and joins the POSIX threads that run ``EngineCore/workerLoop()``.
 enum WorkerThreads {
     /// What a new thread receives: the core (retained for the thread's lifetime) and its index.
     private final class Start {
@@ -31,7 +31,7 @@ enum WorkerThreads {
                 guard let argument else { return nil }
                 let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
                 _ = "dma-cpu-w\(start.index)".withCString { dmasync_set_thread_name($0) }
-                start.core.workerLoop(index: start.index)
+                start.core.workerLoop()
                 return nil
             }, start.toOpaque())
             if rc != 0 {

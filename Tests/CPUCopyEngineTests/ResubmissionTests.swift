@@ -8,7 +8,7 @@ import Musl
 #endif
 
 /// A chain of copies, each submitted by the previous one's completion callback (on a worker
-/// thread, so onto that worker's own ring).
+/// thread).
 private final class Chain: @unchecked Sendable {
     // @unchecked Sendable: the counters are Atomics; the buffers are written only by the
     // engine's copies, one at a time per chain.
@@ -17,6 +17,8 @@ private final class Chain: @unchecked Sendable {
     let calls = Atomic<Int>(0)
     let failures = Atomic<Int>(0)
     let finished = Atomic<Bool>(false)
+    /// Set when the engine refused a resubmission (ring full): the test thread submits again.
+    let parked = Atomic<Bool>(false)
     let source: UnsafeMutableRawBufferPointer
     let destination: UnsafeMutableRawBufferPointer
     let lists = UnsafeMutablePointer<iovec>.allocate(capacity: 2)
@@ -38,7 +40,8 @@ private final class Chain: @unchecked Sendable {
         lists.deallocate()
     }
 
-    /// Submits the next link; false (and the chain finishes) when the engine refuses it.
+    /// Submits the next link. When the engine refuses it: a full ring parks the chain (see
+    /// ``resumeIfParked()``), a stopped engine finishes it.
     @discardableResult
     func submit() -> Bool {
         do throws(SubmitError) {
@@ -46,9 +49,20 @@ private final class Chain: @unchecked Sendable {
                                   callback: Chain.callback, argument: Unmanaged.passUnretained(self).toOpaque())
             return true
         } catch {
-            finished.store(true, ordering: .releasing)
+            if error == .queueFull {
+                parked.store(true, ordering: .releasing)
+            } else {
+                finished.store(true, ordering: .releasing)
+            }
             return false
         }
+    }
+
+    /// Submits again a link the engine refused because its ring was full (a ring slot stays
+    /// taken until its operation completes, so a worker that was preempted holding claimed
+    /// operations can fill the ring while others lap it).
+    func resumeIfParked() {
+        if parked.compareExchange(expected: true, desired: false, ordering: .acquiring).exchanged { submit() }
     }
 
     static let callback: CompletionCallback = { argument, rc in
@@ -69,10 +83,12 @@ struct ResubmissionTests {
     @Test("chains resubmitted on the workers run every link exactly once, data correct", arguments: [1, 2, 3])
     func chains(workers: Int) throws {
         let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: workers, queueDepth: 16))
-        // 12 chains on 16-entry rings: every ring can hold every chain, so nothing is refused.
         let chains = (0..<12).map { Chain(engine: engine, links: 300, size: 1000 + 37 * $0, seed: UInt8($0)) }
-        for chain in chains { #expect(chain.submit()) }
-        #expect(waitUntil { chains.allSatisfy { $0.finished.load(ordering: .acquiring) } })
+        for chain in chains { chain.submit() }  // a refusal parks the chain; resumed below
+        #expect(waitUntil {
+            for chain in chains { chain.resumeIfParked() }
+            return chains.allSatisfy { $0.finished.load(ordering: .acquiring) }
+        })
         try engine.shutdown()
         for chain in chains {
             #expect(chain.calls.load(ordering: .acquiring) == chain.links)
@@ -85,9 +101,13 @@ struct ResubmissionTests {
     func cancelWhileResubmitting() throws {
         let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 2, queueDepth: 64))
         let chains = (0..<8).map { Chain(engine: engine, links: .max, size: 64 << 10, seed: UInt8($0)) }
-        for chain in chains { #expect(chain.submit()) }
-        #expect(waitUntil { chains.allSatisfy { $0.calls.load(ordering: .relaxed) > 10 } })
+        for chain in chains { chain.submit() }  // a refusal parks the chain; resumed below
+        #expect(waitUntil {
+            for chain in chains { chain.resumeIfParked() }
+            return chains.allSatisfy { $0.calls.load(ordering: .relaxed) > 10 }
+        })
         try engine.shutdown(.cancel)
+        for chain in chains { chain.resumeIfParked() }
         // After shutdown every chain's last resubmission was refused (engine stopped), so each
         // chain finished, and no callback runs any more.
         for chain in chains {

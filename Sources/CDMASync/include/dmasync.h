@@ -61,17 +61,6 @@ uint64_t dmasync_now_ns(void);
  */
 int32_t dmasync_thread_nesting_add(int32_t delta);
 
-/**
- * Marks the calling thread as worker \b index of \b owner (e.g. a copy engine), so that work
- * it submits to that owner can stay on the worker's own queue.
- */
-void dmasync_thread_set_owner(const void *owner, int32_t index);
-
-/**
- * The calling thread's worker index for \b owner, or -1 when it is not one of its workers.
- */
-int32_t dmasync_thread_owner_index(const void *owner);
-
 #ifdef __cplusplus
 }
 #endif

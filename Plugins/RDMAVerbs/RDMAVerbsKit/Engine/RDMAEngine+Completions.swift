@@ -101,7 +101,7 @@ extension RDMAEngine {
             state.withLock { state in
                 state.counters.completionEntries += UInt64(count)
                 for index in 0..<count { apply(completions[index], to: &state) }
-                if state.phase == .ready { postQueued(&state) }
+                if state.phase == .ready { postQueued(&state, signalTail: true) }
             }
             if count < completions.count { return total }
         }
@@ -132,7 +132,7 @@ extension RDMAEngine {
                 state.phase = .ready
                 state.unsignaledRun = 0
                 state.counters.recoveries += 1
-                if !state.closing { postQueued(&state) }
+                if !state.closing { postQueued(&state, signalTail: true) }
             }
         }
     }
@@ -153,7 +153,7 @@ extension RDMAEngine {
             // Post what the callbacks submitted, as one chain.
             state.withLock { state in
                 state.delivering = false
-                if state.phase == .ready, !state.closing { postQueued(&state) }
+                if state.phase == .ready, !state.closing { postQueued(&state, signalTail: true) }
             }
         }
     }

@@ -14,17 +14,22 @@ import Musl
 /// - a request posted while nothing is in flight is signaled, and so is at least every
 ///   ``signalInterval``-th one (16, or a quarter of the queue depth), so slots come back;
 /// - otherwise it may stay unsignaled: an earlier request in flight will produce a completion;
+/// - the last request of a chain the completion thread posts (resubmissions made by the
+///   callbacks it delivered) is signaled;
 /// - whenever the completion thread is done with a batch and the last posted request is
-///   unsignaled, it posts a *fence*: an 8-byte RDMA WRITE within a scratch buffer, signaled,
-///   whose completion retires everything before it. So every request is retired, and a busy
-///   queue needs about one completion per batch instead of one per request.
+///   still unsignaled (posted directly by a submitting thread), it posts a *fence*: an 8-byte
+///   RDMA WRITE within a scratch buffer, signaled, whose completion retires everything before
+///   it. So every request is retired, and a busy queue needs about one completion per batch
+///   instead of one per request.
 extension RDMAEngine {
     /// Most consecutive unsignaled requests.
     func signalInterval(slots: Int) -> Int { max(1, min(configuration.signalInterval, slots / 4)) }
 
     /// Posts requests of queued operations into free slots, as one chain. Called with the state
-    /// mutex held, only in phase `.ready`.
-    func postQueued(_ state: inout EngineState) {
+    /// mutex held, only in phase `.ready`. The completion thread passes `signalTail: true`: it
+    /// signals the chain's last request itself, since it would otherwise post a fence for it
+    /// before it sleeps (an extra request per batch).
+    func postQueued(_ state: inout EngineState, signalTail: Bool = false) {
         var count = 0
         var sgeCursor = 0
         let interval = signalInterval(slots: state.slots.count)
@@ -63,7 +68,7 @@ extension RDMAEngine {
         for index in 0..<count {
             state.unsignaledRun += 1
             let last = index == count - 1
-            if state.unsignaledRun >= interval || (last && idleBefore) {
+            if state.unsignaledRun >= interval || (last && (idleBefore || signalTail)) {
                 state.requests[index].send_flags = IBV_SEND_SIGNALED.rawValue
                 state.unsignaledRun = 0
             }
