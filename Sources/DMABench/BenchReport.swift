@@ -86,6 +86,7 @@ public struct BenchReport: Sendable {
             ("working_set_bytes", .integer(workingSetBytes)), ("hot", .bool(parameters.hot)),
             ("llc_bytes", .integer(cacheBytes)), ("llc_from_sysfs", .bool(cacheFromSysfs)),
             ("eagain_retries", .integer(measurement.retries)), ("verified", .bool(measurement.verified)),
+            ("slot_balance", .number(measurement.slotBalance)),
         ]
     }
 
@@ -118,6 +119,10 @@ public struct BenchReport: Sendable {
         lines.append("  working set \(Format.bytes(workingSetBytes)) (\(parameters.hot ? "hot: reused every round" : "cold: ≥ 4x LLC")), "
                      + "LLC \(Format.bytes(cacheBytes))\(cacheFromSysfs ? "" : " (assumed, sysfs has none)")"
                      + (measurement.retries > 0 ? ", \(measurement.retries) -EAGAIN retries" : ""))
+        if measurement.slotBalance < 0.5 {
+            lines.append("  WARNING: the device served some in-flight slots \(Format.fixed(1 / max(measurement.slotBalance, 1e-9), 1))x as often as others; "
+                         + "their buffers may have stayed in the caches")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -42,7 +42,7 @@ struct ChainRunner {
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: DomainRunner.maximumSamples)
         defer { samples.deallocate() }
         let state = ChainState(constants: ChainConstants(
-            domain: domain, operation: operation, size: set.size, slots: set.slots, stride: set.stride,
+            domain: domain, operation: operation, size: set.size, slots: Self.usableBuffers(set.slots, queueDepth: queueDepth), stride: set.stride,
             source: set.source, destination: set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
             queueDepth: queueDepth))
         defer { state.deallocate() }
@@ -120,7 +120,16 @@ struct ChainRunner {
         let taken = min(state.sampleCount.pointee.load(ordering: .relaxed), DomainRunner.maximumSamples)
         return DomainMeasurement(throughput: measured, latencies: Array(UnsafeBufferPointer(start: samples, count: taken)),
                                  sampleInterval: state.sampleInterval.pointee.load(ordering: .relaxed),
-                                 retries: state.refusals.pointee.load(ordering: .relaxed), verified: verify(lastGood: slot(0).lastGood.pointee))
+                                 retries: state.refusals.pointee.load(ordering: .relaxed),
+                                 verified: verify(lastGood: slot(0).lastGood.pointee),
+                                 slotBalance: balance(counts: (0..<queueDepth).map { slot($0).completions.pointee.load(ordering: .relaxed) }))
+    }
+
+    /// Buffers of the working set the run uses: a multiple of the queue depth (when there are
+    /// at least as many), so that slot `i`, which runs sequence numbers `i`, `i + queueDepth`, …,
+    /// only ever touches buffers `≡ i (mod queueDepth)`: no two operations in flight share a buffer.
+    static func usableBuffers(_ buffers: Int, queueDepth: Int) -> Int {
+        buffers >= queueDepth ? buffers / queueDepth * queueDepth : buffers
     }
 
     /// Retries every parked slot once. Returns how many the device refused again.
@@ -152,13 +161,20 @@ struct ChainRunner {
 
     /// Checks the buffer of the last operation of slot 0 that completed successfully (all
     /// operations done; every copy of a slot writes the same bytes).
-    private func verify(lastGood sequence: Int) -> Bool {
-        guard sequence >= 0 else { return false }
+    private func verify(lastGood lastSequence: Int) -> Bool {
+        guard lastSequence >= 0 else { return false }
+        let sequence = lastSequence % Self.usableBuffers(set.slots, queueDepth: queueDepth)
         let destination = set.destinationSlot(sequence)
         if operation.copiesData, let source = set.sourceSlot(sequence) {
             return memcmp(destination, source, set.size) == 0
         }
         return UnsafeRawBufferPointer(start: destination, count: set.size).allSatisfy { $0 == 0 }
+    }
+
+    /// The least-served slot's completions over the most-served one's (1: all alike).
+    private func balance(counts: [Int]) -> Double {
+        guard let most = counts.max(), most > 0, let least = counts.min() else { return 1 }
+        return Double(least) / Double(most)
     }
 
     // MARK: The operation path (runner and callbacks)

@@ -22,6 +22,10 @@ public struct DomainMeasurement: Sendable {
     public var retries: Int
     /// The last operation's destination equals its source (copy) or is zero (fill).
     public var verified: Bool
+    /// Operations of the least-served in-flight slot over those of the most-served one (1 when
+    /// the device serves them alike). Well below 1, the busy slots reused their buffers more
+    /// often than a fair device would, so the numbers may include cache hits.
+    public var slotBalance: Double = 1
 }
 
 /// Drives one memory domain through the memory-domain API at a fixed queue depth:

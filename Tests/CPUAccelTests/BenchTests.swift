@@ -30,6 +30,7 @@ struct CPUBenchTests {
         for key in requiredBenchKeys { #expect(keys.contains(key), "report lacks \(key)") }
         #expect(report.text.contains("backend cpu, device cpu:0"))
         #expect(report.fields.contains { $0.0 == "resubmit" && $0.1 == .string(resubmit.rawValue) })
+        #expect(report.measurement.slotBalance > 0 && report.measurement.slotBalance <= 1)
     }
 
     @Test("dmactl bench --format json prints one object with the required keys")
