@@ -72,7 +72,10 @@ struct ChainRunner {
             if pollMode {
                 if cpu?.poll() == 0 { cpuRelax() }
             } else {
-                usleep(state.stopping.pointee.load(ordering: .relaxed) != 0 ? 50 : 1_000)
+                // Sleep long (each wake-up costs the device's threads a CPU for a moment), but
+                // briefly while slots wait for a retry or the run is ending.
+                let busy = state.stopping.pointee.load(ordering: .relaxed) != 0 || state.parked.pointee.load(ordering: .relaxed) > 0
+                usleep(busy ? 50 : 5_000)
             }
             let now = monotonicNanoseconds()
             if state.parked.pointee.load(ordering: .acquiring) > 0 {
