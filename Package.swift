@@ -100,7 +100,7 @@ let dmaEngineTargets: [Target] = [
     .target(name: "CDMABuf", dependencies: ["CLibDRM"]),
     /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
     /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
-    .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit"]),
+    .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit", "DMASync"]),
     /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
     .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
     /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
@@ -108,7 +108,7 @@ let dmaEngineTargets: [Target] = [
     /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
     .target(
         name: "DMAEngineKit",
-        dependencies: ["DMADriverKit", "DMABuf", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
+        dependencies: ["DMADriverKit", "DMABuf", "DMASync", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
         path: "Plugins/DMAEngine/Kit"
     ),
     /// The plugin entry symbol only (kept apart so tests can link the kit without it).
@@ -122,7 +122,7 @@ let dmaEngineTargets: [Target] = [
     .target(name: "CDSAReference", path: "Tests/CDSAReference"),
     .testTarget(
         name: "DMAEngineTests",
-        dependencies: ["DMAEngineKit", "DMABuf", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
+        dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
     ),
 ]
 package.products += dmaEngineProducts
@@ -140,7 +140,8 @@ let cpuProducts: [Product] = [
 let cpuTargets: [Target] = [
     /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
     .target(name: "CDMASync"),
-    /// Waiting primitives over CDMASync: Futex, EventCount, SpinPolicy.
+    /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy) and Locked, a
+    /// pthread-mutex-guarded value that ThreadSanitizer understands.
     .target(name: "DMASync", dependencies: ["CDMASync"]),
     /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring). No DMAHost dependency.
     .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
@@ -191,7 +192,7 @@ package.targets += [
     /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
     .target(
         name: "RDMAVerbsKit",
-        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI"],
+        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync"],
         path: "Plugins/RDMAVerbs/RDMAVerbsKit"
     ),
     /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
@@ -202,7 +203,7 @@ package.targets += [
     /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
     /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
     .testTarget(
-        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost"],
+        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench"],
         linkerSettings: pluginHostLinkerSettings
     ),
 ]

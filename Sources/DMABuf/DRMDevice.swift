@@ -1,3 +1,4 @@
+import DMASync
 import CDMABuf
 import CLibDRM
 import DMADriverKit

@@ -35,7 +35,9 @@ extension DMACtl {
                 over the same buffers and sizes on one thread, half before and half after the device \
                 run; a device with several workers is also compared with the same loop on that many \
                 threads (the machine's ceiling). Latency is submit → completion of a sample of the \
-                operations. GB/s are 10^9 bytes per second. A progress line goes to stderr when it \
+                operations. After the run, the driver's own diagnostics of the device are printed (for an \
+                RDMA device: requests, completions, registration-cache regions, hits and misses). \
+                GB/s are 10^9 bytes per second. A progress line goes to stderr when it \
                 is a terminal.
 
                 --workers and --completion configure the CPU backend (DMAHOST_CPU_WORKERS, \
@@ -121,10 +123,15 @@ extension DMACtl {
             }
             if showProgress { writeStandardError("\r\u{1B}[K") }
 
+            // What the driver says about the device after the run (e.g. the RDMA backend's
+            // request, completion and registration-cache counters: registrations, hits, misses).
+            let driverLines = session.host.diagnostics().flatMap(\.lines).filter { $0.subject.hasPrefix(endpoint.name + " ") }
             if options.format == .json {
-                print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) }).rendered())
+                let driverJSON = JSON.array(driverLines.map { .string("\($0.subject): \($0.detail)") })
+                print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) } + [("driver_diagnostics", driverJSON)]).rendered())
             } else {
                 print(report.text)
+                for line in driverLines { print("  driver:    \(line.subject): \(line.detail)") }
             }
             guard report.measurement.verified else {
                 throw Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op.copiesData ? "copy" : "zero") correctly")

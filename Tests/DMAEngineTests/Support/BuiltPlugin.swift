@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import DMASync
 import Glibc
 #endif
 

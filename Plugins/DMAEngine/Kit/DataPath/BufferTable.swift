@@ -1,3 +1,4 @@
+import DMASync
 import DMABuf
 import DMADriverKit
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import DMASync
 import DMADriverKit
 
 /// How a domain callback finds the engine behind a domain.

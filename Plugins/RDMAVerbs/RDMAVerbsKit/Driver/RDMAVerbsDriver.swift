@@ -1,3 +1,4 @@
+import DMASync
 import CDMAHostABI
 import DMADriverKit
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import DMASync
 import CIBVerbsShim
 import RegistrationCache
 #if canImport(Glibc)

@@ -8,14 +8,15 @@ import Musl
 ///
 /// Used instead of `Synchronization.Mutex`, whose Linux implementation (a raw futex) is
 /// invisible to ThreadSanitizer: with it, TSan reports every access of the protected state as
-/// a race, which would hide real ones. pthread mutexes are intercepted by TSan, so the
-/// `--sanitize=thread` runs of the hardware suites check the engine's locking for real.
-final class Locked<Value: ~Copyable>: @unchecked Sendable {
+/// a race, which would hide real ones. pthread mutexes are intercepted by TSan, so
+/// `--sanitize=thread` runs check the locking for real.
+public final class Locked<Value: ~Copyable>: @unchecked Sendable {
     // @unchecked Sendable: `value` is only accessed inside withLock, with `mutex` held.
     private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    init(_ value: consuming Value) {
+    /// Guards `value`.
+    public init(_ value: consuming Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -29,7 +30,7 @@ final class Locked<Value: ~Copyable>: @unchecked Sendable {
 
     /// Runs `body` with the mutex held (`pthread_mutex_lock` / `pthread_mutex_unlock`).
     /// `body` must not call withLock on the same instance.
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
