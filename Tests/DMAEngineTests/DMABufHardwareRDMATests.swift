@@ -10,9 +10,9 @@ import Glibc
 /// dma-buf → RDMA: a transfer into the RDMA backend's domain (soft-RoCE rxe0 in the guest) from
 /// a udmabuf domain. rxe cannot register dma-bufs (ibv_reg_dmabuf_mr: EOPNOTSUPP), so the RDMA
 /// backend registers the dma-buf's CPU mapping, which this backend's translate provides.
-/// Needs the RDMA plugin (branch `rdma`) built next to this binary and the test guest.
+/// Needs the RDMA plugin built next to this binary and the test guest.
 @Suite(.enabled(if: Hardware.inVM && BuiltPlugin.path("rdma") != nil,
-                "needs the RDMA plugin (libdmahost-rdma.so, branch rdma) and the test guest's rxe0: run Tests/VM/dmabuf-tests.sh after merging rdma"))
+                "needs the RDMA plugin (libdmahost-rdma.so) and the test guest's rxe0: run Tests/VM/dmabuf-tests.sh"))
 struct DMABufHardwareRDMATests {
     @Test func dmabufToRDMATransferWorksViaTheFallback() async throws {
         let paths = try [#require(BuiltPlugin.path("dmaengine")), #require(BuiltPlugin.path("rdma"))]
