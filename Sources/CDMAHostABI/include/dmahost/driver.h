@@ -7,7 +7,7 @@
  * The versioned C ABI between the DMAHost driver host and a backend plugin.
  *
  * A plugin is a shared object that exports one symbol, \ref DMAHOST_DRIVER_ENTRY_SYMBOL.
- * The host loads it with `dlopen(RTLD_NOW | RTLD_LOCAL)`, calls the entry once with a
+ * The host loads it with `dlopen(RTLD_NOW | RTLD_LOCAL)`, calls the entry (once per host) with a
  * table of host functions (\ref dmahost_host_api), and gets back the plugin's table
  * of driver functions (\ref dmahost_driver_ops). Nothing else crosses the boundary:
  * a plugin never links the DMAHost library (it would get a second, invisible domain
@@ -225,7 +225,10 @@ struct dmahost_driver_ops {
 #define DMAHOST_DRIVER_OPS_MIN_SIZE_1_0 (offsetof(struct dmahost_driver_ops, fini) + sizeof(void (*)(void *)))
 
 /**
- * The plugin entry point. Called once, right after `dlopen`, on the host's loader thread.
+ * The plugin entry point. Called right after `dlopen`, on the host's loader thread: once per
+ * driver host that loads the plugin. A process normally has one host; when it creates several
+ * (tests do), `dlopen` returns the same image and the entry is called again, with the newer
+ * host's table, so a plugin that keeps the table in a global serves the newest host.
  *
  * \param host The host table (host-owned, valid for the life of the process). A plugin that
  * needs a newer host (\b host->abi_major or \b host->size too small) returns NULL after logging why.
