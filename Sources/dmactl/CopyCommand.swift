@@ -1,4 +1,5 @@
 import ArgumentParser
+import CDMAHostABI
 import DMAHost
 import DriverHost
 
@@ -92,6 +93,12 @@ struct Endpoint {
     let alignment: Int
 
     var isSystem: Bool { domain.isSystem }
+
+    /// The allocation interface of a dma-buf domain (`dmahost/dmabuf.h`); nil for other domains.
+    var dmabufContext: UnsafePointer<dmahost_dmabuf_domain_ctx>? {
+        guard let user = domain.userContext, let base = user.baseAddress else { return nil }
+        return dmahost_dmabuf_domain_ctx_get(base, user.count)
+    }
 
     /// Resolves 'system' or a selection of exactly one device, opening the device.
     static func resolve(_ selection: String, host: DriverHost) throws(Failure) -> Endpoint {

@@ -33,9 +33,9 @@ struct DomainCopier {
         let alignment = max(source.alignment, destination.alignment, 1)
         let pattern = try SegmentedBuffer(length: size, alignment: 64, lengths: [size])
         for index in 0..<size { pattern.bytes[index] = UInt8.random(in: 0...255, using: &generator) }
-        let from = try SegmentedBuffer(length: size, alignment: alignment,
+        let from = try SegmentedBuffer(for: source, length: size, alignment: alignment,
             lengths: SegmentedBuffer.layout(length: size, count: segments, alignment: alignment, using: &generator))
-        let to = try SegmentedBuffer(length: size, alignment: alignment,
+        let to = try SegmentedBuffer(for: destination, length: size, alignment: alignment,
             lengths: SegmentedBuffer.layout(length: size, count: segments, alignment: alignment, using: &generator))
         to.bytes.initializeMemory(as: UInt8.self, repeating: 0)
 
