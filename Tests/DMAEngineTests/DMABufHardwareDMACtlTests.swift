@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 
 /// `dmactl copy` into and out of dma-buf domains: the buffers on the dma-buf side are
@@ -13,19 +12,10 @@ struct DMABufHardwareDMACtlTests {
         let plugin = try #require(BuiltPlugin.path("dmaengine"))
         let dmactl = String(plugin[..<(plugin.lastIndex(of: "/") ?? plugin.startIndex)]) + "/dmactl"
         for (from, to) in [("system", device), (device, "system")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: dmactl)
-            process.arguments = ["copy", "--no-default-drivers", "--driver-dir", plugin, "--from", from, "--to", to,
-                                 "--size", "1M", "--format", "json"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
+            let (status, text) = try CProgram.run(dmactl, ["copy", "--no-default-drivers", "--driver-dir", plugin, "--from", from,
+                                                          "--to", to, "--size", "1M", "--format", "json"])
             print("dmactl copy \(from) -> \(to): \(text)")
-            #expect(process.terminationStatus == 0, "\(from) -> \(to): \(text)")
+            #expect(status == 0, "\(from) -> \(to): \(text)")
             #expect(text.contains("\"verified\": true"), "\(from) -> \(to): \(text)")
         }
     }
