@@ -61,7 +61,7 @@ package.targets += [
     .target(
         name: "DriverHost",
         dependencies: [
-            "DMAHost", "CDMAHostABI", "CDriverHostSupport",
+            "DMAHost", "CDMAHostABI", "CDriverHostSupport", "DMASync",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]
@@ -150,7 +150,7 @@ let cpuTargets: [Target] = [
     /// The CPU accel plugin (product dmahost-cpu). Never links the core.
     .target(
         name: "CPUAccel",
-        dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel"],
+        dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel", "DMASync"],
         path: "Plugins/CPUAccel/Driver",
         linkerSettings: pluginLinkerSettings
     ),

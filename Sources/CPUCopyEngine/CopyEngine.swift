@@ -1,3 +1,4 @@
+import DMASync
 import DMADriverKit
 import Synchronization
 #if canImport(Glibc)
@@ -40,7 +41,7 @@ public final class CopyEngine: @unchecked Sendable {
 
     private let core: EngineCore
     /// Serialises shutdown; holds the worker threads until they are joined.
-    private let lifecycle: Mutex<[pthread_t]>
+    private let lifecycle: Locked<[pthread_t]>
     /// 0 running, 1 stopping, 2 stopped.
     private let state = Atomic<Int>(0)
     /// The thread delivering the last completions during a poll-mode shutdown (0: none).
@@ -58,7 +59,7 @@ public final class CopyEngine: @unchecked Sendable {
         switch WorkerThreads.start(checked.workers, core: core) {
         case .success(let threads):
             self.core = core
-            lifecycle = Mutex(threads)
+            lifecycle = Locked(threads)
         case .failure(let failure):
             core.finalTail.store(core.ring.close(), ordering: .relaxed)
             core.stopping.store(true, ordering: .releasing)

@@ -1,6 +1,6 @@
+import DMASync
 import DMAHost
 import Logging
-import Synchronization
 
 /// A device served by a loaded driver.
 public struct HostedDevice: Sendable, Hashable {
@@ -57,9 +57,9 @@ public final class DriverHost: Sendable {
     }
 
     let logger: Logger
-    let state = Mutex(State())
+    let state = Locked(State())
     /// Serialises load, open, close and shutdown (the calls into plugins that change state).
-    private let operations = Mutex(())
+    private let operations = Locked(())
 
     /// Creates an empty host.
     /// - Parameter logger: Receives the plugins' log lines (metadata `driver`) and the host's

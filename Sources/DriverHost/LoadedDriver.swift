@@ -1,6 +1,6 @@
+import DMASync
 import CDMAHostABI
 import DMAHost
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -31,8 +31,8 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
 
     let table: DriverTable
     let context: PluginContext
-    private let callLock = Mutex(false)
-    private let measuredProbe = Mutex(Duration.zero)
+    private let callLock = Locked(false)
+    private let measuredProbe = Locked(Duration.zero)
 
     /// Time the load-time `probe` took (call and checks of its records).
     public var probeDuration: Duration { measuredProbe.withLock { $0 } }

@@ -1,7 +1,7 @@
+import DMASync
 import CDMAHostABI
 @_spi(CABI) import DMAHost
 import Logging
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,7 +22,7 @@ final class PluginContext: Sendable {
     /// The plugin file.
     let candidate: PluginCandidate
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var driverName: String?

@@ -1,5 +1,5 @@
+import DMASync
 import CDMAHostABI
-import Synchronization
 
 /// The process-wide record of plugin images and of the tables exchanged with them.
 ///
@@ -18,7 +18,7 @@ enum PluginImages {
         let opsTable: UnsafeRawPointer?
     }
 
-    private static let images = Mutex<[Image]>([])
+    private static let images = Locked<[Image]>([])
 
     /// Records an entry call (whatever the loader then decides about the table).
     static func record(_ image: Image) {

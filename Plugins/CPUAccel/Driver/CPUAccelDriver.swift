@@ -1,6 +1,6 @@
+import DMASync
 import CPUCopyEngine
 import DMADriverKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,7 +16,7 @@ final class CPUAccelDriver: DMADeviceDriver {
 
     private let host: HostAPI
     /// Open devices by id, and the settings of the last probe.
-    private let state = Mutex<(open: [String: CPUDevice], settings: CPUAccelSettings?)>(([:], nil))
+    private let state = Locked<(open: [String: CPUDevice], settings: CPUAccelSettings?)>(([:], nil))
 
     init(host: HostAPI) {
         self.host = host

@@ -1,6 +1,6 @@
+import DMASync
 import CDMAHostABI
 import DMAHost
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,7 +13,7 @@ import Musl
 /// which gives them the lifetime host.h promises.
 final class HostHandle: Sendable {
     let host: DriverHost
-    private let strings = Mutex<[String: StringCopy]>([:])
+    private let strings = Locked<[String: StringCopy]>([:])
 
     /// A C copy of a string; freed with the handle.
     private struct StringCopy: @unchecked Sendable {
