@@ -18,10 +18,11 @@ struct RDMAHardwareBenchTests {
         #expect(report.measurement.verified)
         #expect(report.measurement.throughput.operations > 0)
         #expect(report.fields.contains { $0.0 == "op" && $0.1 == .string(operation.rawValue) })
-        // Every operation leases both of its buffers: nearly all are hits (the 16 slots' buffers
-        // are registered on first use, or were already).
+        // Every operation leases both of its buffers, and after the first round all are hits (the
+        // 16 slots' buffers stay registered). Other suites share the device, so the counters
+        // only bound this run's share from below.
         let operations = UInt64(report.measurement.throughput.operations)
+        print("registration cache: hits \(before.hits) → \(after.hits), misses \(before.misses) → \(after.misses), \(operations) measured operations")
         #expect(after.hits - before.hits >= operations, "hits \(before.hits) → \(after.hits) for \(operations) operations")
-        #expect(after.misses - before.misses <= 32)
     }
 }
