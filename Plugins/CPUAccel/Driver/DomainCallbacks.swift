@@ -15,12 +15,15 @@ import Musl
 // -ECANCELED once the device is closing, -ENODEV for a domain that is not a CPU domain.
 // The iovec arrays must stay valid until completion.
 
-/// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
-let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
+/// Starts a copy on the engine of the CPU domain `domain` (pull, push and transfer are all
+/// copies in one address space): 0 when accepted, else the submission error as a negated errno.
+private func startCopy(on domain: OpaquePointer?, destination: UnsafePointer<iovec>?, destinationCount: Int,
+                       source: UnsafePointer<iovec>?, sourceCount: Int,
+                       callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) -> Int32 {
     PluginHost.withEngine(of: domain) { engine in
         do throws(SubmitError) {
-            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
-                                  source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+            try engine.submitCopy(destination: destination, destinationCount: destinationCount,
+                                  source: source, sourceCount: sourceCount, callback: callback, argument: argument)
             return 0
         } catch {
             return error.negativeErrno
@@ -28,17 +31,16 @@ let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, source
     }
 }
 
+/// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
+let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
+    startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
+              source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+}
+
 /// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
 let cpuDomainPush: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, callback, argument in
-    PluginHost.withEngine(of: domain) { engine in
-        do throws(SubmitError) {
-            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
-                                  source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
-            return 0
-        } catch {
-            return error.negativeErrno
-        }
-    }
+    startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
+              source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
 }
 
 /// `spdk_memory_domain_memzero_cb`: zero buffers of the CPU domain.
@@ -77,15 +79,8 @@ let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
     } else if !PluginHost.sharesVirtualAddresses(sourceDomain) {
         return -ENOTSUP
     }
-    return PluginHost.withEngine(of: domain) { engine in
-        do throws(SubmitError) {
-            try engine.submitCopy(destination: destination, destinationCount: Int(destinationCount),
-                                  source: readFrom, sourceCount: readCount, callback: callback, argument: argument)
-            return 0
-        } catch {
-            return error.negativeErrno
-        }
-    }
+    return startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
+                     source: readFrom, sourceCount: readCount, callback: callback, argument: argument)
 }
 
 /// `spdk_memory_domain_translate_memory_cb`: a CPU domain's memory is virtual memory, so its
