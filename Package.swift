@@ -69,7 +69,7 @@ package.targets += [
     .executableTarget(
         name: "dmactl",
         dependencies: [
-            "DriverHost",
+            "DriverHost", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -79,7 +79,9 @@ package.targets += [
             linkerSettings: pluginLinkerSettings),
     .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
             linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
-    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost"], linkerSettings: pluginHostLinkerSettings),
+    /// SplitMix64, a seeded generator: reproducible random layouts for dmactl copy and the tests.
+    .target(name: "SeededRandom"),
+    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost", "SeededRandom"], linkerSettings: pluginHostLinkerSettings),
 ]
 
 // MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)
@@ -156,12 +158,12 @@ let cpuTargets: [Target] = [
     ),
     /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner, reports).
     .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
-    .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync"]),
+    .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
     .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
     /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
     .testTarget(
         name: "CPUAccelTests",
-        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults"],
+        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
         linkerSettings: pluginHostLinkerSettings
     ),
 ]
@@ -203,7 +205,7 @@ package.targets += [
     /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
     /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
     .testTarget(
-        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench"],
+        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom"],
         linkerSettings: pluginHostLinkerSettings
     ),
 ]

@@ -1,5 +1,6 @@
 import CDMAHostABI
 import DMAHost
+import SeededRandom
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -81,19 +82,6 @@ final class SegmentedBuffer {
         cuts.insert(0, at: 0)
         cuts.append(length)
         return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
-    }
-}
-
-/// SplitMix64: a seeded generator, so that a failing copy can be repeated with `--seed`.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

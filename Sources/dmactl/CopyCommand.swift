@@ -2,6 +2,7 @@ import ArgumentParser
 import CDMAHostABI
 import DMAHost
 import DriverHost
+import SeededRandom
 
 extension ByteCount: ExpressibleByArgument {
     init?(argument: String) { self.init(argument) }

@@ -2,6 +2,7 @@ import CDMAHostABI
 @_spi(CABI) import DMAHost
 import DriverHost
 import Foundation
+import SeededRandom
 import Synchronization
 import Testing
 
@@ -33,19 +34,6 @@ func openCPU(_ host: DriverHost, _ device: String = "cpu:0") throws -> MemoryDom
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Deterministic random numbers (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Memory carved into iovec entries with gaps between them; freed on deinit.

@@ -1,4 +1,5 @@
 @testable import CPUCopyEngine
+import SeededRandom
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import CPUCopyEngine
+import SeededRandom
 import Testing
 
 @Suite("CPU copy engine: fill and memzero")

@@ -1,4 +1,5 @@
 import CPUCopyEngine
+import SeededRandom
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -6,19 +7,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-/// Deterministic random numbers for reproducible layouts (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One completion record per operation: how many times its callback ran and with what rc.
 /// The callback argument is the address of the operation's record.

@@ -2,6 +2,7 @@ import CDMAHostABI
 @_spi(CABI) import DMAHost
 import DriverHost
 import Foundation
+import SeededRandom
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import CDMAHostABI
 import DMAHost
 @testable import RDMAVerbsKit
+import SeededRandom
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import CDMAHostABI
 import DMAHost
 @testable import RDMAVerbsKit
+import SeededRandom
 import Synchronization
 import Testing
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import DMAHost
 import DriverHost
 @testable import RDMAVerbsKit
+import SeededRandom
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import RegistrationCache
+import SeededRandom
 import Synchronization
 import Testing
 
@@ -368,16 +369,9 @@ struct PageRangeTests {
 }
 
 /// Deterministic pseudo-random numbers for reproducible tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+typealias SplitMix64 = SeededGenerator
+
+extension SeededGenerator {
     mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
     mutating func next(upToWord bound: UInt) -> UInt { UInt(next() % UInt64(bound)) }
 }

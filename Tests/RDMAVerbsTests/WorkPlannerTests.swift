@@ -1,4 +1,5 @@
 @testable import RDMAVerbsKit
+import SeededRandom
 import Testing
 
 private func seg(_ address: UInt64, _ length: UInt64, _ key: UInt32) -> KeyedSegment {

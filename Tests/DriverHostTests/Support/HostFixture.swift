@@ -1,6 +1,7 @@
 import DMAHost
 import DriverHost
 import Foundation
+import SeededRandom
 import Testing
 
 /// A directory outside the build tree holding copies of both vendor samples (and whatever a

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Memory split into separately allocated segments, described by an iovec array.
 final class ScatterBuffer {
@@ -65,19 +66,6 @@ enum Layout {
         cuts.insert(0, at: 0)
         cuts.append(total)
         return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
-    }
-}
-
-/// A deterministic generator (SplitMix64) so that a failing layout can be reproduced from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
