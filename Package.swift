@@ -33,7 +33,7 @@ let package = Package(
         ),
         /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
         .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults"]),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
     ],
     swiftLanguageModes: [.v6]
 )

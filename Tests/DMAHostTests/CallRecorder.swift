@@ -1,4 +1,5 @@
 import CDMAHostABI
+import DMASync
 import Foundation
 
 /// Recording implementations of the six domain callbacks, shared by the dispatch, async and

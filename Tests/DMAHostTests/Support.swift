@@ -123,22 +123,3 @@ final class IOBuffers: @unchecked Sendable {
         iovs.deallocate()
     }
 }
-
-/// A value behind a lock that ThreadSanitizer understands (NSLock, a pthread mutex).
-/// `Synchronization.Mutex` is not used in tests: its lock operations live in a library built
-/// without TSan instrumentation, so TSan cannot see them and reports false races.
-final class Locked<Value>: @unchecked Sendable {
-    // @unchecked Sendable: `value` is only accessed inside `withLock`, under `lock`.
-    private let lock = NSLock()
-    private var value: Value
-
-    /// Wraps `value`.
-    init(_ value: Value) { self.value = value }
-
-    /// Runs `body` with exclusive access to the value.
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
