@@ -125,7 +125,9 @@ extension DMACtl {
 
             // What the driver says about the device after the run (e.g. the RDMA backend's
             // request, completion and registration-cache counters: registrations, hits, misses).
-            let driverLines = session.host.diagnostics().flatMap(\.lines).filter { $0.subject.hasPrefix(endpoint.name + " ") }
+            // Only the serving driver is asked (diagnosing every loaded driver can probe hardware).
+            let driverLines = (session.host.drivers.first { $0.name == backend }?.diagnose() ?? [])
+                .filter { $0.subject.hasPrefix(endpoint.name + " ") }
             if options.format == .json {
                 let driverJSON = JSON.array(driverLines.map { .string("\($0.subject): \($0.detail)") })
                 print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) } + [("driver_diagnostics", driverJSON)]).rendered())
