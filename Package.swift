@@ -7,6 +7,12 @@ import PackageDescription
 /// their own copy, never to a same-named symbol a host executable happens to export.
 let pluginLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-Bsymbolic"])]
 
+/// Per-operation code of the RDMA backend skips the run-time exclusivity checks in release
+/// builds: each check is two runtime calls and a thread-local lookup (through
+/// `__tls_get_addr` in a plugin), and they cost more than the work they guard. Debug builds,
+/// which the tests and sanitizers run, keep them.
+let hotPathSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "DMAHost",
     products: [
@@ -190,12 +196,13 @@ package.targets += [
     /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
     .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
     /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
-    .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache"),
+    .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache", swiftSettings: hotPathSwiftSettings),
     /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
     .target(
         name: "RDMAVerbsKit",
-        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync"],
-        path: "Plugins/RDMAVerbs/RDMAVerbsKit"
+        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
+        path: "Plugins/RDMAVerbs/RDMAVerbsKit",
+        swiftSettings: hotPathSwiftSettings
     ),
     /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
     .target(

@@ -12,8 +12,8 @@ import Musl
 /// `--sanitize=thread` runs check the locking for real.
 public final class Locked<Value: ~Copyable>: @unchecked Sendable {
     // @unchecked Sendable: `value` is only accessed inside withLock, with `mutex` held.
-    private var value: Value
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Guards `value`.
     public init(_ value: consuming Value) {
@@ -29,7 +29,9 @@ public final class Locked<Value: ~Copyable>: @unchecked Sendable {
     }
 
     /// Runs `body` with the mutex held (`pthread_mutex_lock` / `pthread_mutex_unlock`).
-    /// `body` must not call withLock on the same instance.
+    /// `body` must not call withLock on the same instance. Inlinable, so that callers in other
+    /// modules get it specialised for their value and result types.
+    @inlinable
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

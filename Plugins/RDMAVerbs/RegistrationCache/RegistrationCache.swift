@@ -21,21 +21,28 @@
 ///
 /// Not thread-safe: the owner serialises all calls (the RDMA engine holds it in a mutex).
 /// The injected functions are called synchronously from within these methods.
+///
+/// The per-operation paths (a hit in ``acquire(address:length:)``, ``release(_:)``) are
+/// `@inlinable`, so that the owner's module specialises them for its handle type: unspecialised
+/// generic code looks up type metadata on every access, which made a hit cost more than the
+/// RDMA work request it was for.
 public final class RegistrationCache<Handle> {
     /// Registers a page range and returns its handle, or throws why it could not.
     public typealias Register = (PageRange) throws(RegistrationFailure) -> Handle
     /// Deregisters a handle returned by the registration function. Called exactly once per handle.
     public typealias Deregister = (Handle) -> Void
 
+    @usableFromInline
     final class Region {
-        let id: UInt64
-        let range: PageRange
-        let handle: Handle
-        var references = 0
-        var pinned = false
-        var live = true
-        var lastUse: UInt64
+        @usableFromInline let id: UInt64
+        @usableFromInline let range: PageRange
+        @usableFromInline let handle: Handle
+        @usableFromInline var references = 0
+        @usableFromInline var pinned = false
+        @usableFromInline var live = true
+        @usableFromInline var lastUse: UInt64
 
+        @usableFromInline
         init(id: UInt64, range: PageRange, handle: Handle, lastUse: UInt64) {
             self.id = id
             self.range = range
@@ -43,6 +50,7 @@ public final class RegistrationCache<Handle> {
             self.lastUse = lastUse
         }
 
+        @inlinable
         var idle: Bool { references == 0 && !pinned }
     }
 
@@ -54,12 +62,13 @@ public final class RegistrationCache<Handle> {
     private let deregister: Deregister
 
     /// Live regions sorted by start address, never overlapping.
-    private var live: [Region] = []
+    @usableFromInline var live: [Region] = []
     /// Every region still registered (live and retired), by id.
-    private var byID: [UInt64: Region] = [:]
+    @usableFromInline var byID: [UInt64: Region] = [:]
     private var nextID: UInt64 = 1
-    private var clock: UInt64 = 0
-    private var counters = RegistrationCacheStatistics()
+    /// Advances at each acquisition; a region's `lastUse` orders the LRU eviction.
+    @usableFromInline var clock: UInt64 = 0
+    @usableFromInline var counters = RegistrationCacheStatistics()
 
     /// Creates an empty cache.
     /// - Parameters:
@@ -81,6 +90,7 @@ public final class RegistrationCache<Handle> {
     /// Finds or makes a registration covering `length` bytes at `address` and takes a reference.
     /// - Returns: A lease; give it back with ``release(_:)``.
     /// - Throws: ``RegistrationCacheError``; nothing changed in the cache except evictions.
+    @inlinable
     public func acquire(address: UInt, length: UInt) throws(RegistrationCacheError) -> RegistrationLease<Handle> {
         guard let wanted = PageRange(covering: address, length: length, pageSize: pageSize) else {
             throw .invalidRange(address: address, length: length)
@@ -94,6 +104,13 @@ public final class RegistrationCache<Handle> {
             counters.hits += 1
             return lease(region)
         }
+        return try acquireMissing(wanted, near: index)
+    }
+
+    /// The miss path of ``acquire(address:length:)``: registers `wanted` (merged with what it
+    /// overlaps or touches); `index` is the last live region starting at or before it.
+    @usableFromInline
+    func acquireMissing(_ wanted: PageRange, near index: Int?) throws(RegistrationCacheError) -> RegistrationLease<Handle> {
         counters.misses += 1
         guard wanted.length <= maxBytes else { throw .tooLarge(requested: wanted.length, limit: maxBytes) }
 
@@ -159,6 +176,7 @@ public final class RegistrationCache<Handle> {
 
     /// Gives back a reference taken by ``acquire(address:length:)``. A retired region that is
     /// neither referenced nor pinned any more is deregistered now. Unknown leases are ignored.
+    @inlinable
     public func release(_ lease: RegistrationLease<Handle>) {
         guard let region = byID[lease.id], region.references > 0 else { return }
         region.references -= 1
@@ -221,12 +239,14 @@ public final class RegistrationCache<Handle> {
 
     // MARK: - Internals
 
-    private func lease(_ region: Region) -> RegistrationLease<Handle> {
+    @inlinable
+    func lease(_ region: Region) -> RegistrationLease<Handle> {
         RegistrationLease(id: region.id, range: region.range, handle: region.handle)
     }
 
     /// Index of the last live region whose start is <= `address`.
-    private func lastIndex(startingAtOrBefore address: UInt) -> Int? {
+    @inlinable
+    func lastIndex(startingAtOrBefore address: UInt) -> Int? {
         var low = 0
         var high = live.count
         while low < high {
@@ -264,7 +284,8 @@ public final class RegistrationCache<Handle> {
         if region.idle { drop(region) }
     }
 
-    private func drop(_ region: Region) {
+    @usableFromInline
+    func drop(_ region: Region) {
         guard byID.removeValue(forKey: region.id) != nil else { return }
         counters.registeredBytes -= region.range.length
         counters.deregistrations += 1
@@ -280,6 +301,13 @@ public struct RegistrationLease<Handle> {
     public let range: PageRange
     /// What the registration function returned (for RDMA: the memory region with its keys).
     public let handle: Handle
+
+    @usableFromInline
+    init(id: UInt64, range: PageRange, handle: Handle) {
+        self.id = id
+        self.range = range
+        self.handle = handle
+    }
 }
 
 extension RegistrationLease: Sendable where Handle: Sendable {}
