@@ -147,7 +147,7 @@ extension RDMAEngine {
                 return finished
             }
             guard !finished.isEmpty else { return }
-            registrations.release(finished.flatMap(\.leases))
+            registrations.release(leasesOf: finished)
             state.withLock { $0.delivering = true }
             for operation in finished { operation.completion.deliver(operation.status) }
             // Post what the callbacks submitted, as one chain.

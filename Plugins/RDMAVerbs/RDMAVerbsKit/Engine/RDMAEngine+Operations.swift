@@ -39,31 +39,35 @@ extension RDMAEngine {
     }
 
     /// Registers (host buffers), plans and submits one operation.
+    ///
+    /// One array holds both sides' segments, the domain side first: host buffers enter it with
+    /// no key, and take the rkey (domain side) or lkey (local side) of their lease. The planner
+    /// reads both halves in place, so an operation costs four allocations (segments, leases,
+    /// the plan, the operation), whatever its shape.
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     func start(_ kind: OperationKind, remote: Buffers, local: Buffers, completion: OperationCompletion) -> Int32 {
-        var remoteHost: [(address: UInt, length: UInt)] = []
-        var localHost: [(address: UInt, length: UInt)] = []
-        if case .host(let iov) = remote {
-            guard let buffers = Self.buffers(iov) else { return -EINVAL }
-            remoteHost = buffers
-        }
-        if case .host(let iov) = local {
-            guard let buffers = Self.buffers(iov) else { return -EINVAL }
-            localHost = buffers
-        }
-        // Host buffers of both sides are leased in one go: remote ones first.
+        var segments: [KeyedSegment] = []
+        segments.reserveCapacity(remote.entryCount + local.entryCount)
+        guard remote.appendSegments(to: &segments) else { return -EINVAL }
+        let remoteCount = segments.count
+        guard local.appendSegments(to: &segments) else { return -EINVAL }
+        // Host buffers of both sides are leased in one go (a contiguous run of `segments`).
+        let hosted = (remote.isHost ? 0 : remoteCount)..<(local.isHost ? segments.count : remoteCount)
         var leases: [RegionLease]
         do throws(RegistrationCacheError) {
-            leases = try registrations.acquire(remoteHost + localHost)
+            leases = try registrations.acquire(segments[hosted])
         } catch {
             Self.log("\(profile.name): \(error)")
             return -error.errno
         }
+        for (index, lease) in zip(hosted, leases) {
+            segments[index].key = index < remoteCount ? lease.handle.rkey : lease.handle.lkey
+        }
         // A caller's local keys are used only while their registration exists, and it is held
         // for the operation: a key whose registration was invalidated could name memory
         // registered since, so it is refused before anything is posted.
-        if case .keyed(let segments) = local {
-            guard let keyed = registrations.acquireKeyed(segments) else {
+        if case .keyed = local {
+            guard let keyed = registrations.acquireKeyed(segments[remoteCount...]) else {
                 registrations.release(leases)
                 Self.log("\(profile.name): a translation's lkey is not a current registration of this device (used after invalidate?); refused with -EFAULT")
                 return -EFAULT
@@ -72,26 +76,9 @@ extension RDMAEngine {
         }
         var owned: [MemoryRegion] = []
         if case .owned(_, let regions) = local { owned = regions }
-        let remoteSegments: [KeyedSegment]
-        switch remote {
-        case .keyed(let segments), .owned(let segments, _): remoteSegments = segments
-        case .host:
-            remoteSegments = remoteHost.enumerated().map { index, buffer in
-                KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length), key: leases[index].handle.rkey)
-            }
-        }
-        let localSegments: [KeyedSegment]
-        switch local {
-        case .keyed(let segments), .owned(let segments, _): localSegments = segments
-        case .host:
-            localSegments = localHost.enumerated().map { index, buffer in
-                KeyedSegment(address: UInt64(buffer.address), length: UInt64(buffer.length),
-                             key: leases[remoteHost.count + index].handle.lkey)
-            }
-        }
         let plan: WorkPlan
         do throws(WorkPlanner.Failure) {
-            plan = try WorkPlanner.plan(remote: remoteSegments, local: localSegments,
+            plan = try WorkPlanner.plan(remote: segments[..<remoteCount], local: segments[remoteCount...],
                                         maxSGE: kind == .read ? maxSGERead : maxSGE, maxMessage: profile.maxMessage)
         } catch {
             registrations.release(leases)
@@ -105,15 +92,35 @@ extension RDMAEngine {
         if rc != 0 { registrations.release(leases) }
         return rc
     }
+}
 
-    /// The non-empty entries of an iovec array; nil when one has a NULL base and a length.
-    static func buffers(_ iov: UnsafeBufferPointer<iovec>) -> [(address: UInt, length: UInt)]? {
-        var result: [(address: UInt, length: UInt)] = []
-        result.reserveCapacity(iov.count)
-        for entry in iov where entry.iov_len > 0 {
-            guard let base = entry.iov_base else { return nil }
-            result.append((UInt(bitPattern: base), UInt(entry.iov_len)))
+extension RDMAEngine.Buffers {
+    /// Host buffers, registered through the cache.
+    var isHost: Bool {
+        if case .host = self { return true }
+        return false
+    }
+
+    /// Number of entries (empty ones included).
+    var entryCount: Int {
+        switch self {
+        case .host(let iov): iov.count
+        case .keyed(let segments), .owned(let segments, _): segments.count
         }
-        return result
+    }
+
+    /// Appends the non-empty segments of this side; host buffers get key 0 until leased.
+    /// - Returns: false when an iovec has a NULL base and a non-zero length.
+    func appendSegments(to segments: inout [KeyedSegment]) -> Bool {
+        switch self {
+        case .host(let iov):
+            for entry in iov where entry.iov_len > 0 {
+                guard let base = entry.iov_base else { return false }
+                segments.append(KeyedSegment(address: UInt64(UInt(bitPattern: base)), length: UInt64(entry.iov_len), key: 0))
+            }
+        case .keyed(let keyed), .owned(let keyed, _):
+            segments.append(contentsOf: keyed)
+        }
+        return true
     }
 }

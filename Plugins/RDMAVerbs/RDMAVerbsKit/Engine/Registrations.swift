@@ -52,15 +52,16 @@ final class Registrations: Sendable {
         foreign = Locked([:])
     }
 
-    /// Leases registrations covering every buffer (all or nothing).
+    /// Leases registrations covering every buffer (all or nothing); their keys are ignored.
     /// - Returns: One lease per buffer, in order.
-    func acquire(_ buffers: [(address: UInt, length: UInt)]) throws(RegistrationCacheError) -> [RegionLease] {
-        try own.withLock { cache throws(RegistrationCacheError) -> [RegionLease] in
+    func acquire(_ buffers: ArraySlice<KeyedSegment>) throws(RegistrationCacheError) -> [RegionLease] {
+        guard !buffers.isEmpty else { return [] }
+        return try own.withLock { cache throws(RegistrationCacheError) -> [RegionLease] in
             var leases: [RegionLease] = []
             leases.reserveCapacity(buffers.count)
             for buffer in buffers {
                 do throws(RegistrationCacheError) {
-                    leases.append(try cache.acquire(address: buffer.address, length: buffer.length))
+                    leases.append(try cache.acquire(address: UInt(buffer.address), length: UInt(buffer.length)))
                 } catch {
                     for lease in leases { cache.release(lease) }
                     throw error
@@ -74,7 +75,7 @@ final class Registrations: Sendable {
     /// backend's protection domain that is still registered, covers it and has its lkey.
     /// - Returns: One lease per segment, or nil (nothing leased) when a key names no current
     ///   registration — a translation used after it was invalidated.
-    func acquireKeyed(_ segments: [KeyedSegment]) -> [RegionLease]? {
+    func acquireKeyed(_ segments: ArraySlice<KeyedSegment>) -> [RegionLease]? {
         own.withLock { cache -> [RegionLease]? in
             var leases: [RegionLease] = []
             for segment in segments where segment.length > 0 {
@@ -94,6 +95,16 @@ final class Registrations: Sendable {
         guard !leases.isEmpty else { return }
         own.withLock { cache in
             for lease in leases { cache.release(lease) }
+        }
+    }
+
+    /// Gives back the leases of finished operations, under one lock.
+    func release(leasesOf operations: [Operation]) {
+        guard operations.contains(where: { !$0.leases.isEmpty }) else { return }
+        own.withLock { cache in
+            for operation in operations {
+                for lease in operation.leases { cache.release(lease) }
+            }
         }
     }
 

@@ -71,7 +71,10 @@ public enum WorkPlanner {
     ///   - local: Local buffers with their lkeys.
     ///   - maxSGE: Most local entries per request (device `max_sge`, or `max_sge_rd` for READ).
     ///   - maxMessage: Most bytes per request (port `max_msg_sz`), at most `UInt32.max`.
-    public static func plan(remote: [KeyedSegment], local: [KeyedSegment], maxSGE: Int, maxMessage: UInt64) throws(Failure) -> WorkPlan {
+    ///   Any random-access collections with integer indices (arrays, or slices of one array).
+    public static func plan<Remote: RandomAccessCollection<KeyedSegment>, Local: RandomAccessCollection<KeyedSegment>>(
+        remote: Remote, local: Local, maxSGE: Int, maxMessage: UInt64
+    ) throws(Failure) -> WorkPlan where Remote.Index == Int, Local.Index == Int {
         guard maxSGE > 0, maxMessage > 0 else { throw .invalidLimits }
         let messageLimit = min(maxMessage, UInt64(UInt32.max))
         let remoteTotal = remote.reduce(UInt64(0)) { $0 + $1.length }
@@ -80,7 +83,9 @@ public enum WorkPlanner {
 
         var plan = WorkPlan()
         plan.totalBytes = remoteTotal
-        var localIndex = 0
+        plan.requests.reserveCapacity(remote.count)
+        plan.sges.reserveCapacity(local.count)
+        var localIndex = local.startIndex
         var localOffset: UInt64 = 0
         for segment in remote where segment.length > 0 {
             var remoteOffset: UInt64 = 0
@@ -90,11 +95,11 @@ public enum WorkPlanner {
                                              length: 0, firstSGE: plan.sges.count, sgeCount: 0)
                 while request.length < limit, request.sgeCount < maxSGE {
                     // Skip exhausted or empty local buffers (localTotal >= remoteTotal: one remains).
-                    while localIndex < local.count, local[localIndex].length - localOffset == 0 {
+                    while localIndex < local.endIndex, local[localIndex].length - localOffset == 0 {
                         localIndex += 1
                         localOffset = 0
                     }
-                    guard localIndex < local.count else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
+                    guard localIndex < local.endIndex else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
                     let buffer = local[localIndex]
                     let take = min(buffer.length - localOffset, limit - request.length)
                     plan.sges.append(LocalSGE(address: buffer.address + localOffset, length: UInt32(take), lkey: buffer.key))
