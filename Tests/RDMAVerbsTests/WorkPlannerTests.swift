@@ -77,6 +77,31 @@ struct WorkPlannerTests {
         }
     }
 
+    @Test("Slices of one array (as the engine passes both sides) plan like separate arrays", arguments: [21, 22])
+    func slicesOfOneArray(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        for _ in 0..<100 {
+            let remote = (0..<Int(random.next(upTo: UInt64(4)) + 1)).map { index in
+                seg(0x1_0000_0000 + UInt64(index) << 20, random.next(upTo: UInt64(9000)), UInt32(index + 1))
+            }
+            let total = remote.reduce(0) { $0 + $1.length }
+            var local: [KeyedSegment] = [seg(0x9000, 0, 50)]  // an empty first entry, skipped
+            var remaining = total
+            while remaining > 0 || local.count < 2 {
+                let length = min(remaining, random.next(upTo: UInt64(3000)) + 1)
+                local.append(seg(0x2_0000_0000 + UInt64(local.count) << 20, length, UInt32(100 + local.count)))
+                remaining -= length
+            }
+            let both = remote + local
+            let maxSGE = Int(random.next(upTo: UInt64(3))) + 1
+            let maxMessage = random.next(upTo: UInt64(5000)) + 1
+            let sliced = try WorkPlanner.plan(remote: both[..<remote.count], local: both[remote.count...], maxSGE: maxSGE, maxMessage: maxMessage)
+            let separate = try WorkPlanner.plan(remote: remote, local: local, maxSGE: maxSGE, maxMessage: maxMessage)
+            #expect(sliced == separate)
+            #expect(!sliced.sges.contains { $0.lkey < 100 }, "a local entry came from the remote half")
+        }
+    }
+
     @Test("Random lists: every byte is mapped once, in order, within the limits", arguments: [11, 12, 13])
     func randomConservation(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
