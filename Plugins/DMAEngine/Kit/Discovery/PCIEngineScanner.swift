@@ -1,33 +1,32 @@
 import CPCIScan
 import DMADriverKit
 
-/// A PCI function that is a DMA engine or an accelerator.
+/// A PCI function that is a DMA engine or an accelerator, and why it counts as one. Its
+/// properties read through to the function (`engine.slot`, `engine.driver`, …).
+@dynamicMemberLookup
 public struct PCIEngineInfo: Sendable, Hashable {
-    /// "dddd:bb:dd.f".
-    public var slot: String
-    /// Vendor id.
-    public var vendorID: UInt16
-    /// Device id.
-    public var deviceID: UInt16
-    /// Base class and subclass, e.g. 0x0880.
-    public var classCode: UInt16
-    /// Vendor name (pci.ids) or hex id.
-    public var vendorName: String
-    /// Device name (pci.ids) or hex id.
-    public var deviceName: String
-    /// Bound kernel driver, nil when none.
-    public var driver: String?
-    /// NUMA node, nil when unknown.
-    public var numaNode: Int?
+    /// The function: slot, ids, class, names (pci.ids), driver, NUMA node.
+    public var function: PCIFunction
     /// Why it counts as a DMA engine or accelerator.
     public var reason: String
 
+    /// Creates the record of an engine.
+    public init(function: PCIFunction, reason: String) {
+        self.function = function
+        self.reason = reason
+    }
+
+    /// A property of the function.
+    public subscript<Value>(dynamicMember keyPath: KeyPath<PCIFunction, Value>) -> Value {
+        function[keyPath: keyPath]
+    }
+
     /// "vvvv:dddd".
-    public var ids: String { "\(hex4(vendorID)):\(hex4(deviceID))" }
+    public var ids: String { "\(hex4(function.vendorID)):\(hex4(function.deviceID))" }
 
     /// One line for `dmactl doctor`.
     public var summary: String {
-        "\(slot) [\(ids)] class \(hex4(classCode)) \(vendorName) \(deviceName), driver \(driver ?? "none"), NUMA node \(numaNode.map(String.init) ?? "unknown") (\(reason))"
+        "\(function.slot) [\(ids)] class \(hex4(function.classCode)) \(function.vendorName) \(function.deviceName), driver \(function.driver ?? "none"), NUMA node \(function.numaNode.map(String.init) ?? "unknown") (\(reason))"
     }
 }
 
@@ -39,15 +38,15 @@ public struct PCIFunction: Sendable, Hashable {
     public var vendorID: UInt16
     /// Device id.
     public var deviceID: UInt16
-    /// Base class and subclass.
+    /// Base class and subclass, e.g. 0x0880.
     public var classCode: UInt16
-    /// Vendor name.
+    /// Vendor name (pci.ids when scanned with names) or the hex id.
     public var vendorName: String
-    /// Device name.
+    /// Device name (pci.ids when scanned with names) or the hex id.
     public var deviceName: String
-    /// Bound driver.
+    /// Bound kernel driver, nil when none.
     public var driver: String?
-    /// NUMA node.
+    /// NUMA node, nil when unknown.
     public var numaNode: Int?
 
     /// A function with the given identity (tests build these directly).
@@ -127,11 +126,7 @@ public enum PCIEngineScanner {
             matches = try functions(sysfsPath: sysfsPath, names: true).filter { slots.contains($0.slot) }
         }
         let engines = matches.compactMap { function in
-            classify(function).map {
-                PCIEngineInfo(slot: function.slot, vendorID: function.vendorID, deviceID: function.deviceID,
-                              classCode: function.classCode, vendorName: function.vendorName, deviceName: function.deviceName,
-                              driver: function.driver, numaNode: function.numaNode, reason: $0)
-            }
+            classify(function).map { PCIEngineInfo(function: function, reason: $0) }
         }
         return (engines, all.count)
     }
