@@ -4,10 +4,12 @@ import Glibc
 import Musl
 #endif
 
-/// Runs `body(index)` on `count` new POSIX threads at once and waits for all of them.
+/// Runs `body(index)` on `count` new POSIX threads at once and waits for all of them
+/// (`pthread_create`, `pthread_join`). For benchmarks and tests that need real threads, not
+/// tasks of a shared pool.
 /// - Returns: False when a thread could not be created (the others still ran and were joined).
 @discardableResult
-func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> Bool {
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> Bool {
     final class Start: Sendable {
         let body: @Sendable (Int) -> Void
         let index: Int

@@ -1,4 +1,5 @@
 import CPUCopyEngine
+import DMASync
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -7,31 +8,11 @@ import Glibc
 import Musl
 #endif
 
-/// Runs `body(index)` on `count` POSIX threads at once and joins them.
+/// Runs `body(index)` on `count` POSIX threads at once and joins them (``runOnThreads(_:_:)``);
+/// a thread that cannot be created stops the test run.
 func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    final class Start: @unchecked Sendable {
-        // @unchecked Sendable: immutable after init.
-        let body: @Sendable (Int) -> Void
-        let index: Int
-        init(_ body: @escaping @Sendable (Int) -> Void, _ index: Int) {
-            self.body = body
-            self.index = index
-        }
-    }
-    var threads: [pthread_t] = []
-    for index in 0..<count {
-        var thread = pthread_t()
-        let start = Unmanaged.passRetained(Start(body, index)).toOpaque()
-        let rc = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
-            start.body(start.index)
-            return nil
-        }, start)
-        precondition(rc == 0, "pthread_create failed in a test: \(rc)")
-        threads.append(thread)
-    }
-    for thread in threads { pthread_join(thread, nil) }
+    let allStarted = runOnThreads(count, body)
+    precondition(allStarted, "pthread_create failed in a test")
 }
 
 @Suite("CPU copy engine: concurrent submitters")
