@@ -30,20 +30,7 @@ struct BackPressureTests {
         let buffer = SGBuffer(size: 256)
         buffer.carve(lengths: [128, 128], gaps: [0, 0])
         let log = CompletionLog(count: 3 * depth)
-        var accepted = 0
-        var refusedAt: Int?
-        for op in 0..<(2 * depth) {
-            do throws(SubmitError) {
-                try engine.submitCopy(destination: buffer.list + 1, destinationCount: 1, source: buffer.list, sourceCount: 1,
-                                      callback: CompletionLog.callback, argument: log.argument(op))
-                accepted += 1
-            } catch {
-                #expect(error == .queueFull)
-                #expect(error.negativeErrno == -EAGAIN)
-                #expect(error.dmaError.errno == EAGAIN)
-                refusedAt = refusedAt ?? op
-            }
-        }
+        let (accepted, refusedAt) = submitCopies(2 * depth, to: engine, buffer: buffer, log: log)
         #expect(accepted == depth, "a ring of \(depth) descriptors accepted \(accepted) unpolled operations")
         #expect(refusedAt == depth)
         #expect(log.completed == 0, "poll mode delivered completions without a poll")
@@ -71,22 +58,35 @@ struct BackPressureTests {
                               callback: Gate.callback, argument: Unmanaged.passUnretained(gate).toOpaque())
         #expect(waitUntil { gate.entered.load(ordering: .sequentiallyConsistent) == 1 })
         let log = CompletionLog(count: 2 * depth)
+        let (accepted, refusedAt) = submitCopies(2 * depth, to: engine, buffer: buffer, log: log)
+        // The gate's own descriptor was released before its callback ran.
+        #expect(accepted == depth)
+        #expect(refusedAt == depth)
+        #expect(log.completed == 0)
+        gate.open.store(true, ordering: .releasing)
+        #expect(log.wait(for: accepted))
+        try engine.shutdown()
+        for op in 0..<(2 * depth) { #expect(log.calls(op) == (op < accepted ? 1 : 0)) }
+    }
+
+    /// Submits copies numbered `0..<count` (logged in `log`, 128 bytes within `buffer`), one
+    /// after the other; every refusal must be `queueFull` (-EAGAIN at the C boundary).
+    /// - Returns: How many were accepted, and the number of the first refused one.
+    private func submitCopies(_ count: Int, to engine: CopyEngine, buffer: SGBuffer, log: CompletionLog) -> (accepted: Int, firstRefused: Int?) {
         var accepted = 0
-        for op in 0..<(2 * depth) {
+        var firstRefused: Int?
+        for op in 0..<count {
             do throws(SubmitError) {
                 try engine.submitCopy(destination: buffer.list + 1, destinationCount: 1, source: buffer.list, sourceCount: 1,
                                       callback: CompletionLog.callback, argument: log.argument(op))
                 accepted += 1
             } catch {
                 #expect(error == .queueFull)
+                #expect(error.negativeErrno == -EAGAIN)
+                #expect(error.dmaError.errno == EAGAIN)
+                firstRefused = firstRefused ?? op
             }
         }
-        // The gate's own descriptor was released before its callback ran.
-        #expect(accepted == depth)
-        #expect(log.completed == 0)
-        gate.open.store(true, ordering: .releasing)
-        #expect(log.wait(for: accepted))
-        try engine.shutdown()
-        for op in 0..<(2 * depth) { #expect(log.calls(op) == (op < accepted ? 1 : 0)) }
+        return (accepted, firstRefused)
     }
 }
