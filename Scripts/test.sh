@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
-# dma-buf over udmabuf and vgem), the instruction-count gate of the C ABI hot paths, and the
+# dma-buf over udmabuf and vgem), the instruction-count gate of the C ABI hot paths, the RDMA
+# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), and the
 # host suites last (hardware tests skip there with their reason). Exits non-zero if any failed.
 # DMAHOST_SKIP_VM=1 skips the guest suites (they are then reported as skipped).
 set -euo pipefail
@@ -25,6 +26,15 @@ done
 echo "== C ABI hot-path benchmark (callgrind instruction counts)"
 if [ -f Benchmarks/CABI/run.sh ]; then
     bash Benchmarks/CABI/run.sh || failed+=("Benchmarks/CABI/run.sh")
+fi
+
+echo "== RDMA throughput against perftest in the guest (4 KiB, medians of 3; gate: ratio >= 0.9)"
+if [ "${DMAHOST_SKIP_VM:-0}" = 1 ]; then
+    echo "skipped: Tests/VM/rdma-bench.sh (DMAHOST_SKIP_VM=1)"
+elif swift build -c release --product dmactl && swift build -c release --product dmahost-rdma; then
+    bash Tests/VM/rdma-bench.sh --sizes 4096 --repeat 3 --min-ratio 0.9 || failed+=("Tests/VM/rdma-bench.sh")
+else
+    failed+=("release build for Tests/VM/rdma-bench.sh")
 fi
 
 echo "== host test suites"
