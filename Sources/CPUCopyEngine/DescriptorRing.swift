@@ -22,7 +22,9 @@ import Musl
 /// published positions with one CAS on `head`; in poll mode pollers advance `reap` over
 /// done and released cells. A cell is released by whoever finishes with it last, so an
 /// accepted operation can never be overwritten, and a full ring refuses new work instead of
-/// growing. All memory is allocated once.
+/// growing. All memory is allocated once. Positions are reserved in order but released out of
+/// order, so ``reserve(_:)`` can refuse while fewer than `capacity` operations are in flight:
+/// the cell of the next position is still held (a preempted worker's claimed cell, say).
 struct DescriptorRing {
     /// Bytes per cell: four atomic words, then the descriptor.
     static let cellStride = 128
