@@ -49,7 +49,8 @@ public struct BenchReport: Sendable {
     public var ceilingRatio: Double? {
         ceiling.flatMap { $0.gigabytesPerSecond > 0 ? measurement.throughput.gigabytesPerSecond / $0.gigabytesPerSecond : nil }
     }
-    /// What one operation costs on top of the raw loop, per operation (ns).
+    /// What one operation costs on top of the raw loop, per operation (ns); negative when the
+    /// device is faster than the one-thread loop (e.g. a CPU device with several workers).
     public var overheadNanosecondsPerOperation: Double {
         measurement.throughput.nanosecondsPerOperation - baseline.nanosecondsPerOperation
     }
@@ -111,7 +112,9 @@ public struct BenchReport: Sendable {
                      + "\(timerCostNanoseconds) ns clock cost removed)")
         lines.append("  baseline:  \(Format.fixed(baseline.gigabytesPerSecond, 2)) GB/s  \(Format.fixed(baseline.megaOperationsPerSecond, 3)) Mops/s  "
                      + "(\(baselineName), 1 thread, same buffers)")
-        lines.append("  ratio:     \(Format.fixed(ratio, 3)) x \(baselineName)   overhead \(Format.fixed(overheadNanosecondsPerOperation, 0)) ns/op")
+        let overhead = overheadNanosecondsPerOperation
+        let cost = overhead >= 0 ? "overhead \(Format.fixed(overhead, 0)) ns/op" : "\(Format.fixed(-overhead, 0)) ns/op faster than the baseline"
+        lines.append("  ratio:     \(Format.fixed(ratio, 3)) x \(baselineName)   \(cost)")
         if let ceiling, let ceilingRatio {
             lines.append("  ceiling:   \(Format.fixed(ceiling.gigabytesPerSecond, 2)) GB/s (\(baselineName) on \(ceilingThreads) threads); "
                          + "device = \(Format.fixed(ceilingRatio, 3)) x ceiling, \(Format.fixed(ratio, 3)) x 1 thread")
