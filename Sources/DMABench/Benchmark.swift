@@ -74,14 +74,14 @@ public enum Benchmark {
         _ = RawBaseline.run(parameters.operation, on: set, seconds: min(0.2, half))  // warm the pages and caches
         let before = RawBaseline.run(parameters.operation, on: set, seconds: half)
         let measurement: DomainMeasurement
+        let target = RunTarget(domain: domain.handle, operation: parameters.operation, set: set,
+                               queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
         switch parameters.resubmit {
         case .callback:
-            measurement = try ChainRunner(domain: domain.handle, operation: parameters.operation, set: set,
-                                          queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
+            measurement = try ChainRunner(target: target)
                 .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
         case .thread:
-            measurement = try DomainRunner(domain: domain.handle, operation: parameters.operation, set: set,
-                                           queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
+            measurement = try DomainRunner(target: target)
                 .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
         }
         let after = RawBaseline.run(parameters.operation, on: set, seconds: half)

@@ -19,14 +19,7 @@ import Musl
 /// completion and the next submission, and the benchmark adds no thread competing with the
 /// device's own for CPUs. Operations, buffers, latency sampling and verification are the same.
 struct ChainRunner {
-    let domain: OpaquePointer
-    let operation: BenchOperation
-    let set: WorkingSet
-    let queueDepth: Int
-    /// Set for a CPU domain: in poll mode, the runner delivers completions itself.
-    let cpu: CPUDomainContext?
-    /// Cost of one clock read (see ``BenchTimer``).
-    let timerCost: UInt64
+    let target: RunTarget
 
     /// Callbacks nested deeper than this on one thread (a device completing inside the
     /// submitting call) park their slot for the runner instead of resubmitting.
@@ -42,35 +35,35 @@ struct ChainRunner {
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: DomainRunner.maximumSamples)
         defer { samples.deallocate() }
         let state = ChainState(constants: ChainConstants(
-            domain: domain, operation: operation, size: set.size, slots: Self.usableBuffers(set.slots, queueDepth: queueDepth), stride: set.stride,
-            source: set.source, destination: set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
-            queueDepth: queueDepth))
+            domain: target.domain, operation: target.operation, size: target.set.size, slots: Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth), stride: target.set.stride,
+            source: target.set.source, destination: target.set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
+            queueDepth: target.queueDepth))
         defer { state.deallocate() }
-        let records = ChainSlot.allocate(count: queueDepth, state: state)
-        defer { ChainSlot.deallocate(records, count: queueDepth) }
+        let records = ChainSlot.allocate(count: target.queueDepth, state: state)
+        defer { ChainSlot.deallocate(records, count: target.queueDepth) }
         func slot(_ index: Int) -> ChainSlot { ChainSlot(records + index * ChainSlot.stride) }
         func completedCount() -> Int {
-            (0..<queueDepth).reduce(0) { $0 + slot($1).completions.pointee.load(ordering: .relaxed) }
+            (0..<target.queueDepth).reduce(0) { $0 + slot($1).completions.pointee.load(ordering: .relaxed) }
         }
 
-        state.outstanding.pointee.store(queueDepth, ordering: .releasing)
-        for index in 0..<queueDepth {
+        state.outstanding.pointee.store(target.queueDepth, ordering: .releasing)
+        for index in 0..<target.queueDepth {
             Self.startOrPark(slot(index), state: state, newSequence: true)
         }
 
-        let pollMode = cpu?.pollMode ?? false
+        let pollMode = target.cpu?.pollMode ?? false
         let start = monotonicNanoseconds()
         let measureFrom = start + UInt64(warmup * 1e9)
         let measureUntil = measureFrom + UInt64(seconds * 1e9)
         var measuredFrom: (count: Int, time: UInt64)?
-        var measured = Throughput(operations: 0, size: set.size, seconds: 0)
+        var measured = Throughput(operations: 0, size: target.set.size, seconds: 0)
         var lastCheck = (count: 0, time: start)
         var lastProgress = start
         var refusedSince: UInt64 = 0
 
         while state.outstanding.pointee.load(ordering: .acquiring) > 0 {
             if pollMode {
-                if cpu?.poll() == 0 { cpuRelax() }
+                if target.cpu?.poll() == 0 { cpuRelax() }
             } else {
                 // Sleep long (each wake-up costs the device's threads a CPU for a moment), but
                 // briefly while slots wait for a retry or the run is ending.
@@ -95,37 +88,37 @@ struct ChainRunner {
             let perOperation = Double(now - lastCheck.time) / Double(max(1, count - lastCheck.count))
             lastCheck = (count, now)
             // Time about 1% of the operations.
-            let interval = max(1, Int((2 * Double(timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
+            let interval = max(1, Int((2 * Double(target.timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
             state.sampleInterval.pointee.store(interval, ordering: .relaxed)
             if measuredFrom == nil && now >= measureFrom {
                 measuredFrom = (count, now)
                 state.measuring.pointee.store(1, ordering: .relaxed)
             } else if let from = measuredFrom, now >= measureUntil {
-                measured = Throughput(operations: count - from.count, size: set.size, seconds: Double(now - from.time) / 1e9)
+                measured = Throughput(operations: count - from.count, size: target.set.size, seconds: Double(now - from.time) / 1e9)
                 state.measuring.pointee.store(0, ordering: .relaxed)
                 state.stopping.pointee.store(1, ordering: .releasing)
             }
             if let progress, now - lastProgress >= 500_000_000 {
                 lastProgress = now
                 progress(BenchProgress(measuring: measuredFrom != nil, elapsed: Double(now - start) / 1e9,
-                                       total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: set.size))
+                                       total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: target.set.size))
             }
         }
 
         let rc = Int32(truncatingIfNeeded: state.failure.pointee.load(ordering: .relaxed))
         if rc != 0 {
-            let what = operation == .fill ? "memzero" : operation == .read ? "pull" : "push"
+            let what = target.operation == .fill ? "memzero" : target.operation == .read ? "pull" : "push"
             let sequence = state.failedSequence.pointee.load(ordering: .relaxed)
             throw DMAError(errno: rc, context: sequence < 0
-                ? "\(what) of \(set.size) bytes: the device refused submissions (-EAGAIN) for \(Self.retryLimitNanoseconds / 1_000_000_000) s"
-                : "\(what) of \(set.size) bytes (operation \(sequence))")
+                ? "\(what) of \(target.set.size) bytes: the device refused submissions (-EAGAIN) for \(Self.retryLimitNanoseconds / 1_000_000_000) s"
+                : "\(what) of \(target.set.size) bytes (operation \(sequence))")
         }
         let taken = min(state.sampleCount.pointee.load(ordering: .relaxed), DomainRunner.maximumSamples)
         return DomainMeasurement(throughput: measured, latencies: Array(UnsafeBufferPointer(start: samples, count: taken)),
                                  sampleInterval: state.sampleInterval.pointee.load(ordering: .relaxed),
                                  retries: state.refusals.pointee.load(ordering: .relaxed),
                                  verified: verify(lastGood: slot(0).lastGood.pointee),
-                                 slotBalance: balance(counts: (0..<queueDepth).map { slot($0).completions.pointee.load(ordering: .relaxed) }))
+                                 slotBalance: balance(counts: (0..<target.queueDepth).map { slot($0).completions.pointee.load(ordering: .relaxed) }))
     }
 
     /// Buffers of the working set the run uses: a multiple of the queue depth (when there are
@@ -138,7 +131,7 @@ struct ChainRunner {
     /// Retries every parked slot once. Returns how many the device refused again.
     private func resubmitParked(state: ChainState, slot: (Int) -> ChainSlot) -> Int {
         var refused = 0
-        for index in 0..<queueDepth {
+        for index in 0..<target.queueDepth {
             let candidate = slot(index)
             guard candidate.parked.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged else { continue }
             state.parked.pointee.wrappingSubtract(1, ordering: .relaxed)
@@ -156,7 +149,7 @@ struct ChainRunner {
 
     /// Finishes every parked slot without resubmitting it (the run failed).
     private func abandonParked(state: ChainState, slot: (Int) -> ChainSlot) {
-        for index in 0..<queueDepth where slot(index).parked.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged {
+        for index in 0..<target.queueDepth where slot(index).parked.pointee.compareExchange(expected: 1, desired: 0, ordering: .acquiring).exchanged {
             state.parked.pointee.wrappingSubtract(1, ordering: .relaxed)
             state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
         }
@@ -166,12 +159,12 @@ struct ChainRunner {
     /// operations done; every copy of a slot writes the same bytes).
     private func verify(lastGood lastSequence: Int) -> Bool {
         guard lastSequence >= 0 else { return false }
-        let sequence = lastSequence % Self.usableBuffers(set.slots, queueDepth: queueDepth)
-        let destination = set.destinationSlot(sequence)
-        if operation.copiesData, let source = set.sourceSlot(sequence) {
-            return memcmp(destination, source, set.size) == 0
+        let sequence = lastSequence % Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth)
+        let destination = target.set.destinationSlot(sequence)
+        if target.operation.copiesData, let source = target.set.sourceSlot(sequence) {
+            return memcmp(destination, source, target.set.size) == 0
         }
-        return UnsafeRawBufferPointer(start: destination, count: set.size).allSatisfy { $0 == 0 }
+        return UnsafeRawBufferPointer(start: destination, count: target.set.size).allSatisfy { $0 == 0 }
     }
 
     /// The least-served slot's completions over the most-served one's (1: all alike).

@@ -35,14 +35,7 @@ public struct DomainMeasurement: Sendable {
 /// in-flight operation completes its slot is resubmitted with the next buffer of the working set.
 /// The domain's own callbacks, the registry dispatch and the completion path are all in the number.
 struct DomainRunner {
-    let domain: OpaquePointer
-    let operation: BenchOperation
-    let set: WorkingSet
-    let queueDepth: Int
-    /// Set for a CPU domain: in poll mode, the waiting thread delivers completions itself.
-    let cpu: CPUDomainContext?
-    /// Cost of one clock read (see ``BenchTimer``).
-    let timerCost: UInt64
+    let target: RunTarget
 
     /// Online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
     var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -55,9 +48,9 @@ struct DomainRunner {
     /// - Throws: The ``DMAError`` of the first operation that failed to start (other than
     ///   -EAGAIN) or completed with an error, once every in-flight operation has completed.
     func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
-        let slots = BenchSlots(count: queueDepth)
+        let slots = BenchSlots(count: target.queueDepth)
         defer { slots.deallocate() }
-        let pollMode = cpu?.pollMode ?? false
+        let pollMode = target.cpu?.pollMode ?? false
         // This thread spins while it waits when a CPU is left for it (a CPU device with fewer
         // workers than CPUs, or any other backend); otherwise it sleeps, so as not to take CPU
         // time from the workers. Waking a sleeper costs the waker a system call (and, in a
@@ -66,8 +59,8 @@ struct DomainRunner {
         // resubmits them all, sleeping at most once per group (a quarter of the queue when
         // spinning; three quarters when sleeping, the last quarter keeping the workers busy
         // while this thread wakes up).
-        let spinning = (cpu?.workers).map { $0 < onlineCPUs } ?? true
-        let group = max(1, spinning ? queueDepth / 4 : queueDepth * 3 / 4)
+        let spinning = (target.cpu?.workers).map { $0 < onlineCPUs } ?? true
+        let group = max(1, spinning ? target.queueDepth / 4 : target.queueDepth * 3 / 4)
         var sequence = 0
         var retries = 0
         var sampleInterval = 64
@@ -81,23 +74,23 @@ struct DomainRunner {
             BenchSlots.awaitExit(record)
             BenchSlots.arm(record)
             let destination = BenchSlots.destination(record)
-            destination.pointee = iovec(iov_base: set.destinationSlot(sequence), iov_len: set.size)
+            destination.pointee = iovec(iov_base: target.set.destinationSlot(sequence), iov_len: target.set.size)
             let source = BenchSlots.source(record)
-            source.pointee = iovec(iov_base: set.sourceSlot(sequence), iov_len: set.size)
+            source.pointee = iovec(iov_base: target.set.sourceSlot(sequence), iov_len: target.set.size)
             let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
             BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
             var retryStart: UInt64 = 0
             while true {
                 if sampled { BenchSlots.submittedAt(record).pointee = monotonicNanoseconds() }
                 let rc: Int32
-                switch operation {
+                switch target.operation {
                 case .read:
                     // The source slot plays the domain's buffer; it is read into system memory.
-                    rc = spdk_memory_domain_pull_data_export(domain, nil, source, 1, destination, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_pull_data_export(target.domain, nil, source, 1, destination, 1, benchCompletion, record)
                 case .copy, .write:
-                    rc = spdk_memory_domain_push_data_export(domain, nil, destination, 1, source, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_push_data_export(target.domain, nil, destination, 1, source, 1, benchCompletion, record)
                 case .fill:
-                    rc = spdk_memory_domain_memzero_export(domain, nil, destination, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_memzero_export(target.domain, nil, destination, 1, benchCompletion, record)
                 }
                 guard rc == -EAGAIN else {
                     if rc != 0 { BenchSlots.disarm(record, rc: rc) }
@@ -109,7 +102,7 @@ struct DomainRunner {
                     BenchSlots.disarm(record, rc: rc)
                     return rc
                 }
-                cpu?.poll()
+                target.cpu?.poll()
                 sched_yield()
             }
         }
@@ -125,7 +118,7 @@ struct DomainRunner {
                 var rounds = 0
                 var yielding = false
                 while !BenchSlots.isDone(record) {
-                    if cpu?.poll() != 0 { continue }
+                    if target.cpu?.poll() != 0 { continue }
                     rounds &+= 1
                     if yielding {
                         sched_yield()
@@ -153,7 +146,7 @@ struct DomainRunner {
         }
 
         var outstanding = 0
-        for index in 0..<queueDepth {
+        for index in 0..<target.queueDepth {
             let rc = submit(index)
             sequence += 1
             if rc != 0 {
@@ -170,7 +163,7 @@ struct DomainRunner {
         var stopping = failure != nil
         var completed = 0
         var measuredFrom = (count: 0, time: UInt64(0))
-        var measured = Throughput(operations: 0, size: set.size, seconds: 0)
+        var measured = Throughput(operations: 0, size: target.set.size, seconds: 0)
         var checkEvery = 16
         var nextCheck = checkEvery
         var lastCheck = (count: 0, time: start)
@@ -179,7 +172,7 @@ struct DomainRunner {
 
         while outstanding > 0 {
             let batch = min(group, outstanding)
-            wait((index + batch - 1) % queueDepth, expected: perOperation * Double(batch))
+            wait((index + batch - 1) % target.queueDepth, expected: perOperation * Double(batch))
             for _ in 0..<batch {
                 let record = slots.record(index)
                 wait(index, expected: perOperation)
@@ -205,7 +198,7 @@ struct DomainRunner {
                     }
                 }
                 index += 1
-                if index == queueDepth { index = 0 }
+                if index == target.queueDepth { index = 0 }
             }
 
             if completed >= nextCheck && !stopping {
@@ -213,28 +206,28 @@ struct DomainRunner {
                 // Read the clock about every 200 µs; time about 1% of the operations.
                 perOperation = Double(now - lastCheck.time) / Double(max(1, completed - lastCheck.count))
                 checkEvery = max(1, min(1 << 20, Int(200_000 / max(perOperation, 1))))
-                sampleInterval = max(1, Int((2 * Double(timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
+                sampleInterval = max(1, Int((2 * Double(target.timerCost) / (0.01 * max(perOperation, 1))).rounded(.up)))
                 nextCheck = completed + checkEvery
                 lastCheck = (completed, now)
                 if !measuring && now >= measureFrom {
                     measuring = true
                     measuredFrom = (completed, now)
                 } else if measuring && now >= measureUntil {
-                    measured = Throughput(operations: completed - measuredFrom.count, size: set.size,
+                    measured = Throughput(operations: completed - measuredFrom.count, size: target.set.size,
                                           seconds: Double(now - measuredFrom.time) / 1e9)
                     stopping = true
                 }
                 if let progress, now - lastProgress >= 500_000_000 {
                     lastProgress = now
                     progress(BenchProgress(measuring: measuring, elapsed: Double(now - start) / 1e9,
-                                           total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: set.size))
+                                           total: warmup + seconds, recentNanosecondsPerOperation: perOperation, size: target.set.size))
                 }
             }
         }
 
         if let failure {
-            let what = operation == .read ? "pull" : operation.copiesData ? "push" : "memzero"
-            throw DMAError(errno: failure.rc, context: "\(what) of \(set.size) bytes (operation \(failure.sequence))")
+            let what = target.operation == .read ? "pull" : target.operation.copiesData ? "push" : "memzero"
+            throw DMAError(errno: failure.rc, context: "\(what) of \(target.set.size) bytes (operation \(failure.sequence))")
         }
         return DomainMeasurement(throughput: measured, latencies: latencies, sampleInterval: sampleInterval,
                                  retries: retries, verified: verify(sequence: sequence - 1))
@@ -243,11 +236,11 @@ struct DomainRunner {
     /// Checks the buffer of operation `sequence` (the last one, all operations done).
     private func verify(sequence: Int) -> Bool {
         guard sequence >= 0 else { return false }
-        let destination = set.destinationSlot(sequence)
-        if operation.copiesData, let source = set.sourceSlot(sequence) {
-            return memcmp(destination, source, set.size) == 0
+        let destination = target.set.destinationSlot(sequence)
+        if target.operation.copiesData, let source = target.set.sourceSlot(sequence) {
+            return memcmp(destination, source, target.set.size) == 0
         }
-        let bytes = UnsafeRawBufferPointer(start: destination, count: set.size)
+        let bytes = UnsafeRawBufferPointer(start: destination, count: target.set.size)
         return bytes.allSatisfy { $0 == 0 }
     }
 }

@@ -1,0 +1,14 @@
+/// What a run drives and how it is timed, whichever way it resubmits (``ChainRunner``,
+/// ``DomainRunner``).
+struct RunTarget {
+    /// The domain under test (`struct spdk_memory_domain *`).
+    let domain: OpaquePointer
+    let operation: BenchOperation
+    let set: WorkingSet
+    /// Operations kept in flight.
+    let queueDepth: Int
+    /// Set for a CPU domain: in poll mode, the runner delivers completions itself.
+    let cpu: CPUDomainContext?
+    /// Cost of one clock read (see ``BenchTimer``).
+    let timerCost: UInt64
+}
