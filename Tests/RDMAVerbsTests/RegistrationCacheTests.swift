@@ -16,6 +16,7 @@ final class FakeRegistrar: Sendable {
         var deregistered: [Handle] = []
         var alive: [Int: Handle] = [:]
         var failWith: RegistrationFailure?
+        var failures = 0
     }
 
     private let log = Mutex(Log())
@@ -24,7 +25,13 @@ final class FakeRegistrar: Sendable {
     var deregistered: [Handle] { log.withLock { $0.deregistered } }
     var alive: [Handle] { log.withLock { Array($0.alive.values) } }
 
-    func failNext(_ failure: RegistrationFailure?) { log.withLock { $0.failWith = failure } }
+    /// Makes the next `count` registrations fail with `failure`.
+    func failNext(_ failure: RegistrationFailure?, count: Int = 1) {
+        log.withLock { log in
+            log.failWith = failure
+            log.failures = count
+        }
+    }
 
     func makeCache(pages: UInt, pageSize: UInt = 4096) -> RegistrationCache<Handle> {
         RegistrationCache(pageSize: pageSize, maxBytes: pages * pageSize, register: { range throws(RegistrationFailure) in
@@ -39,8 +46,8 @@ final class FakeRegistrar: Sendable {
 
     private func register(_ range: PageRange) throws(RegistrationFailure) -> Handle {
         let result: Result<Handle, RegistrationFailure> = log.withLock { log in
-            if let failure = log.failWith {
-                log.failWith = nil
+            if let failure = log.failWith, log.failures > 0 {
+                log.failures -= 1
                 return .failure(failure)
             }
             let handle = Handle(id: log.next, range: range)
@@ -273,12 +280,34 @@ struct RegistrationCacheTests {
         let cache = fake.makeCache(pages: 16)
         cache.release(try cache.acquire(address: 0, length: page))
         let failure = RegistrationFailure(errno: 12, message: "ibv_reg_mr: out of memory")
-        fake.failNext(failure)
+        // Both the hull with the idle neighbour and the request alone fail.
+        fake.failNext(failure, count: 2)
         #expect(throws: RegistrationCacheError.registrationFailed(failure)) {
             try cache.acquire(address: page, length: page)
         }
         #expect(cache.liveRanges == [pages(0)])
         #expect(fake.deregistered.isEmpty)
+    }
+
+    @Test("A hull that cannot be registered (a neighbour freed without invalidate) falls back to the request alone")
+    func hullFailureFallsBackToRequest() throws {
+        let fake = FakeRegistrar()
+        let cache = fake.makeCache(pages: 16)
+        cache.release(try cache.acquire(address: 0, length: page))
+        fake.failNext(RegistrationFailure(errno: 14, message: "ibv_reg_mr: Bad address"))
+        let lease = try cache.acquire(address: page, length: page)
+        #expect(lease.range == pages(1))
+        #expect(cache.liveRanges == [pages(0), pages(1)])
+        #expect(fake.registered.map(\.range) == [pages(0), pages(1)])
+        #expect(fake.deregistered.isEmpty, "the neighbour is neither merged nor dropped")
+        #expect(cache.statistics.misses == 2 && cache.statistics.registrations == 2 && cache.statistics.merges == 0)
+        // Alone, a request still replaces the regions it overlaps (the idle one is deregistered).
+        cache.release(try cache.acquire(address: 4 * page, length: 2 * page))
+        fake.failNext(RegistrationFailure(errno: 14, message: "ibv_reg_mr: Bad address"))
+        let overlapping = try cache.acquire(address: 5 * page + 100, length: page)
+        #expect(overlapping.range == pages(5, 2))
+        #expect(cache.liveRanges == [pages(0), pages(1), pages(5, 2)])
+        #expect(fake.deregistered.map(\.range) == [pages(4, 2)])
     }
 
     @Test("Empty and wrapping buffers are invalid", arguments: [(UInt(0x1000), UInt(0)), (UInt.max - 10, UInt(100))])

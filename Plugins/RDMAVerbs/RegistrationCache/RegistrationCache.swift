@@ -9,8 +9,9 @@
 ///   *retired*) and are deregistered as soon as nobody uses them. Touching regions that are in
 ///   use or pinned are left alone: absorbing them would keep two registrations of their pages
 ///   alive until they are released, and a stream of adjacent requests in flight would register
-///   ever larger hulls. If the hull would exceed the limit, only the request is registered and
-///   only the regions it overlaps are retired.
+///   ever larger hulls. If the hull would exceed the limit, or cannot be registered (a merged
+///   neighbour's memory was freed without an invalidate: EFAULT), only the request is
+///   registered and only the regions it overlaps are retired.
 /// - **Reference counts.** ``acquire(address:length:)`` returns a lease and counts a
 ///   reference; ``release(_:)`` gives it back. A referenced region is never deregistered.
 /// - **Pins.** ``pin(_:)`` keeps a region registered (even once retired) until an
@@ -113,7 +114,12 @@ public final class RegistrationCache<Handle> {
     func acquireMissing(_ wanted: PageRange, near index: Int?) throws(RegistrationCacheError) -> RegistrationLease<Handle> {
         counters.misses += 1
         guard wanted.length <= maxBytes else { throw .tooLarge(requested: wanted.length, limit: maxBytes) }
+        return try insert(wanted, near: index, merging: true)
+    }
 
+    /// Registers `wanted`, with `merging` as the hull of what it overlaps or touches, else alone
+    /// (retiring what it overlaps), and makes it live with one reference.
+    private func insert(_ wanted: PageRange, near index: Int?, merging: Bool) throws(RegistrationCacheError) -> RegistrationLease<Handle> {
         // Live regions that overlap or touch the request are contiguous in `live`; of the
         // touching ones (at most one at each end) only idle ones are merged.
         var first = index.map { live[$0].range.overlapsOrTouches(wanted) ? $0 : $0 + 1 } ?? 0
@@ -122,8 +128,9 @@ public final class RegistrationCache<Handle> {
         if first < last, !live[first].range.overlaps(wanted), !live[first].idle { first += 1 }
         if first < last, !live[last - 1].range.overlaps(wanted), !live[last - 1].idle { last -= 1 }
         var target = live[first..<last].reduce(wanted) { $0.hull($1.range) }
-        if target.length > maxBytes {
-            // Merging would exceed the limit: register only the request, retire what it overlaps.
+        if !merging || target.length > maxBytes {
+            // Not merging, or merging would exceed the limit: register only the request, retire
+            // what it overlaps.
             target = wanted
             while first < last, !live[first].range.overlaps(wanted) { first += 1 }
             while last > first, !live[last - 1].range.overlaps(wanted) { last -= 1 }
@@ -136,6 +143,12 @@ public final class RegistrationCache<Handle> {
         do throws(RegistrationFailure) {
             handle = try register(target)
         } catch {
+            // The cache does not watch munmap: a merged neighbour may be memory that was freed
+            // without an invalidate, and then the hull cannot be registered (EFAULT) where the
+            // request alone can. Try the request alone.
+            guard target == wanted else {
+                return try insert(wanted, near: lastIndex(startingAtOrBefore: wanted.start), merging: false)
+            }
             throw .registrationFailed(error)
         }
         let region = Region(id: nextID, range: target, handle: handle, lastUse: clock)
