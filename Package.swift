@@ -195,12 +195,15 @@ package.targets += [
     /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
     /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
     .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
+    /// The userfaultfd memory monitor (C: its thread never allocates): reports unmapped, moved and
+    /// discarded memory so that cached registrations never outlive the pages they pinned.
+    .target(name: "CMemoryMonitor", path: "Plugins/RDMAVerbs/CMemoryMonitor"),
     /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
     .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache", swiftSettings: hotPathSwiftSettings),
     /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
     .target(
         name: "RDMAVerbsKit",
-        dependencies: ["CIBVerbsShim", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
+        dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
         path: "Plugins/RDMAVerbs/RDMAVerbsKit",
         swiftSettings: hotPathSwiftSettings
     ),

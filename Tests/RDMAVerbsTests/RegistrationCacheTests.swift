@@ -44,6 +44,17 @@ final class FakeRegistrar: Sendable {
         })
     }
 
+    /// Registration and deregistration functions for a cache built elsewhere.
+    var functions: (register: RegistrationCache<Handle>.Register, deregister: RegistrationCache<Handle>.Deregister) {
+        ({ range throws(RegistrationFailure) in try self.register(range) },
+         { handle in
+            self.log.withLock { log in
+                log.deregistered.append(handle)
+                log.alive[handle.id] = nil
+            }
+         })
+    }
+
     private func register(_ range: PageRange) throws(RegistrationFailure) -> Handle {
         let result: Result<Handle, RegistrationFailure> = log.withLock { log in
             if let failure = log.failWith, log.failures > 0 {

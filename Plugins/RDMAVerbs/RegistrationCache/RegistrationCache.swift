@@ -17,8 +17,16 @@
 /// - **Pins.** ``pin(_:)`` keeps a region registered (even once retired) until an
 ///   ``invalidate(address:length:)`` covering it: the keys a translation handed out stay valid.
 /// - **Limit and LRU.** The bytes of all registered regions (live and retired) stay within
-///   `maxBytes`: before registering, the least recently acquired idle regions (no references,
-///   not pinned) are evicted, oldest first.
+///   `maxBytes`, and their number within `maxRegions`: before registering, the least recently
+///   acquired idle regions (no references, not pinned) are evicted, oldest first. A
+///   registration that cannot fit even then fails with ``RegistrationCacheError/limitReached``.
+/// - **Watched and transient regions.** A cache is only as good as its knowledge that the
+///   pages registered at an address are still the ones mapped there. Before registering, the
+///   cache asks the injected `watch` function to have the range watched (a memory monitor
+///   that reports unmapping, remapping and dropped pages through ``invalidate(address:length:)``).
+///   A region whose range cannot be watched is *transient*: it serves the operations that
+///   hold it and is deregistered as soon as it is idle, so it is never reused on trust.
+///   Without a `watch` function every region is watched (the owner invalidates by itself).
 ///
 /// Not thread-safe: the owner serialises all calls (the RDMA engine holds it in a mutex).
 /// The injected functions are called synchronously from within these methods.
@@ -32,6 +40,8 @@ public final class RegistrationCache<Handle> {
     public typealias Register = (PageRange) throws(RegistrationFailure) -> Handle
     /// Deregisters a handle returned by the registration function. Called exactly once per handle.
     public typealias Deregister = (Handle) -> Void
+    /// Has a page range watched for unmapping; false when it cannot be (the region is then transient).
+    public typealias Watch = (PageRange) -> Bool
 
     @usableFromInline
     final class Region {
@@ -42,13 +52,16 @@ public final class RegistrationCache<Handle> {
         @usableFromInline var pinned = false
         @usableFromInline var live = true
         @usableFromInline var lastUse: UInt64
+        /// Not watched: deregistered as soon as it is idle.
+        @usableFromInline let transient: Bool
 
         @usableFromInline
-        init(id: UInt64, range: PageRange, handle: Handle, lastUse: UInt64) {
+        init(id: UInt64, range: PageRange, handle: Handle, lastUse: UInt64, transient: Bool) {
             self.id = id
             self.range = range
             self.handle = handle
             self.lastUse = lastUse
+            self.transient = transient
         }
 
         @inlinable
@@ -59,8 +72,11 @@ public final class RegistrationCache<Handle> {
     public let pageSize: UInt
     /// Upper bound of registered bytes (live and retired regions together).
     public let maxBytes: UInt
+    /// Upper bound of registered regions (live and retired together).
+    public let maxRegions: Int
     private let register: Register
     private let deregister: Deregister
+    private let watch: Watch?
 
     /// Live regions sorted by start address, never overlapping.
     @usableFromInline var live: [Region] = []
@@ -75,11 +91,16 @@ public final class RegistrationCache<Handle> {
     /// - Parameters:
     ///   - pageSize: Alignment of registrations; a power of two (e.g. `sysconf(_SC_PAGESIZE)`).
     ///   - maxBytes: Limit of registered bytes.
+    ///   - maxRegions: Limit of registered regions (at least 1).
+    ///   - watch: Called with each range before it is registered; nil: every region is watched.
     ///   - register: Called to register a range that no live region covers.
     ///   - deregister: Called when a region is evicted, invalidated, retired and idle, or removed.
-    public init(pageSize: UInt, maxBytes: UInt, register: @escaping Register, deregister: @escaping Deregister) {
+    public init(pageSize: UInt, maxBytes: UInt, maxRegions: Int = .max, watch: Watch? = nil,
+                register: @escaping Register, deregister: @escaping Deregister) {
         self.pageSize = pageSize
         self.maxBytes = maxBytes
+        self.maxRegions = max(1, maxRegions)
+        self.watch = watch
         self.register = register
         self.deregister = deregister
     }
@@ -139,6 +160,8 @@ public final class RegistrationCache<Handle> {
         let reclaimed = merged.filter(\.idle).reduce(0) { $0 + $1.range.length }
         try makeRoom(for: target.length, reclaiming: reclaimed, sparing: Set(merged.map(\.id)))
 
+        // Watched before it is registered: an unmap between the two is reported, never missed.
+        let transient = watch.map { !$0(target) } ?? false
         let handle: Handle
         do throws(RegistrationFailure) {
             handle = try register(target)
@@ -151,7 +174,7 @@ public final class RegistrationCache<Handle> {
             }
             throw .registrationFailed(error)
         }
-        let region = Region(id: nextID, range: target, handle: handle, lastUse: clock)
+        let region = Region(id: nextID, range: target, handle: handle, lastUse: clock, transient: transient)
         nextID += 1
         region.references = 1
         // `makeRoom` may have evicted regions before `first` (never merged ones): find them again.
@@ -162,6 +185,7 @@ public final class RegistrationCache<Handle> {
         byID[region.id] = region
         counters.registrations += 1
         counters.registeredBytes += target.length
+        if transient { counters.transientRegistrations += 1 }
         if merged.count > 0 { counters.merges += 1 }
         for old in merged { retire(old) }
         return lease(region)
@@ -187,13 +211,16 @@ public final class RegistrationCache<Handle> {
         return lease(region)
     }
 
-    /// Gives back a reference taken by ``acquire(address:length:)``. A retired region that is
-    /// neither referenced nor pinned any more is deregistered now. Unknown leases are ignored.
+    /// Gives back a reference taken by ``acquire(address:length:)``. A retired or transient
+    /// region that is neither referenced nor pinned any more is deregistered now. Unknown
+    /// leases are ignored.
     @inlinable
     public func release(_ lease: RegistrationLease<Handle>) {
         guard let region = byID[lease.id], region.references > 0 else { return }
         region.references -= 1
-        if !region.live, region.idle { drop(region) }
+        guard region.idle, !region.live || region.transient else { return }
+        if region.live { removeLive(region) }
+        drop(region)
     }
 
     /// Keeps the leased region registered until an invalidation covers it, even once it is
@@ -211,6 +238,23 @@ public final class RegistrationCache<Handle> {
         guard let range = PageRange(covering: address, length: length, pageSize: pageSize) else { return 0 }
         let affected = byID.values.filter { $0.range.overlaps(range) }.sorted { $0.id < $1.id }
         live.removeAll { $0.range.overlaps(range) }
+        for region in affected {
+            region.pinned = false
+            region.live = false
+            if region.references == 0 { drop(region) }
+        }
+        counters.invalidated += UInt64(affected.count)
+        return affected.count
+    }
+
+    /// Drops every registration as ``invalidate(address:length:)`` would for the whole address
+    /// space: used when invalidations may have been missed (a memory monitor fell behind or
+    /// stopped). Referenced regions stay registered until released, but leave the lookup.
+    /// - Returns: The number of regions affected.
+    @discardableResult
+    public func invalidateAll() -> Int {
+        let affected = byID.values.sorted { $0.id < $1.id }
+        live.removeAll()
         for region in affected {
             region.pinned = false
             region.live = false
@@ -269,14 +313,24 @@ public final class RegistrationCache<Handle> {
         return low == 0 ? nil : low - 1
     }
 
+    /// Takes a live region out of the lookup.
+    @usableFromInline
+    func removeLive(_ region: Region) {
+        region.live = false
+        if let index = lastIndex(startingAtOrBefore: region.range.start), live[index] === region {
+            live.remove(at: index)
+        }
+    }
+
     private func insertionIndex(for start: UInt) -> Int {
         lastIndex(startingAtOrBefore: start).map { $0 + 1 } ?? 0
     }
 
-    /// Evicts idle live regions, least recently used first, until `bytes` more fit.
+    /// Evicts idle live regions, least recently used first, until `bytes` more (in one more
+    /// region) fit.
     private func makeRoom(for bytes: UInt, reclaiming reclaimed: UInt, sparing spared: Set<UInt64>) throws(RegistrationCacheError) {
         let limit = maxBytes
-        func fits() -> Bool { counters.registeredBytes - reclaimed + bytes <= limit }
+        func fits() -> Bool { counters.registeredBytes - reclaimed + bytes <= limit && byID.count < maxRegions }
         guard !fits() else { return }
         let candidates = live.filter { $0.idle && !spared.contains($0.id) }.sorted { $0.lastUse < $1.lastUse }
         var evicted = Set<UInt64>()
@@ -288,6 +342,7 @@ public final class RegistrationCache<Handle> {
             counters.evictions += 1
             if fits() { return }
         }
+        if byID.count >= maxRegions { throw .regionLimitReached(limit: maxRegions) }
         throw .limitReached(registered: counters.registeredBytes, requested: bytes, limit: limit)
     }
 
@@ -353,6 +408,8 @@ public struct RegistrationCacheStatistics: Equatable, Sendable {
     public var evictions: UInt64 = 0
     /// Regions affected by invalidations.
     public var invalidated: UInt64 = 0
+    /// Registrations whose range could not be watched (deregistered once idle, never reused).
+    public var transientRegistrations: UInt64 = 0
     /// Bytes currently registered (live and retired).
     public var registeredBytes: UInt = 0
     /// Regions in the lookup.

@@ -27,6 +27,8 @@ public enum RegistrationCacheError: Error, Equatable, Sendable, CustomStringConv
     /// Registering would exceed the limit and every region is in use or pinned; retry after
     /// operations completed or translations were invalidated.
     case limitReached(registered: UInt, requested: UInt, limit: UInt)
+    /// Registering would exceed the limit of regions and every region is in use or pinned.
+    case regionLimitReached(limit: Int)
     /// The injected registration function failed.
     case registrationFailed(RegistrationFailure)
 
@@ -35,7 +37,7 @@ public enum RegistrationCacheError: Error, Equatable, Sendable, CustomStringConv
         switch self {
         case .invalidRange: EINVAL
         case .tooLarge: ENOMEM
-        case .limitReached: EAGAIN
+        case .limitReached, .regionLimitReached: EAGAIN
         case .registrationFailed(let failure): failure.errno
         }
     }
@@ -48,6 +50,8 @@ public enum RegistrationCacheError: Error, Equatable, Sendable, CustomStringConv
             "cannot register \(requested) bytes: the registration cache is limited to \(limit) bytes; raise the limit or use smaller buffers"
         case .limitReached(let registered, let requested, let limit):
             "registration cache full (\(registered) of \(limit) bytes registered, all in use or pinned, \(requested) more needed); retry after operations complete or invalidate translations"
+        case .regionLimitReached(let limit):
+            "registration cache full (\(limit) regions registered, all in use or pinned); retry after operations complete or invalidate translations"
         case .registrationFailed(let failure):
             failure.message
         }

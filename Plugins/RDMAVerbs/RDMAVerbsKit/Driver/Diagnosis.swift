@@ -31,6 +31,7 @@ enum Diagnosis {
         lines.append(providerCheck())
         lines.append(contentsOf: deviceChecks(lastProbe ?? DeviceProbe.run(), openEngines: openEngines))
         lines.append(memlockCheck())
+        lines.append(monitorCheck(openEngines: openEngines))
         return lines
     }
 
@@ -69,7 +70,7 @@ enum Diagnosis {
                 let counters = engine.counters
                 let cache = engine.registrationStatistics
                 lines.append(DriverDiagnostic(subject: "\(device.id) loopback queue pair", ok: !engine.phaseDescription.hasPrefix("failed"),
-                                              detail: "\(engine.phaseDescription); depth \(engine.queueDepth), \(counters.completed) operations (\(counters.failed) failed), \(counters.posted) requests, \(counters.completionEntries) completions, \(counters.recoveries) recoveries; registration cache \(cache.liveRegions) regions, \(cache.registeredBytes) bytes, \(cache.hits) hits, \(cache.misses) misses"))
+                                              detail: "\(engine.phaseDescription); depth \(engine.queueDepth), \(counters.completed) operations (\(counters.failed) failed), \(counters.posted) requests, \(counters.completionEntries) completions, \(counters.recoveries) recoveries; registration cache \(cache.liveRegions) regions, \(cache.registeredBytes) of \(engine.registrationLimits.bytes) bytes (at most \(engine.registrationLimits.regions) regions), \(cache.hits) hits, \(cache.misses) misses, \(cache.evictions) evictions, \(cache.transientRegistrations) per-operation registrations, \(cache.monitorInvalidations) dropped because their memory went away"))
             }
             lines.append(dmaBufCheck(deviceName: name, engine: engine))
         }
@@ -108,6 +109,19 @@ enum Diagnosis {
         } catch {
             return DriverDiagnostic(subject: subject, ok: false, detail: "could not probe: \(error)")
         }
+    }
+
+    /// Whether cached registrations follow the memory they pinned: the monitor of the open
+    /// devices, or the one a device would get (`DMAHOST_RDMA_MR_CACHE_MONITOR`).
+    private static func monitorCheck(openEngines: [RDMAEngine]) -> DriverDiagnostic {
+        let status = openEngines.first?.registrationMonitor ?? MemoryMonitor.status(for: EngineConfiguration.fromEnvironment().monitor)
+        let ok: Bool
+        switch status {
+        case .active(let monitor): ok = !monitor.failed
+        case .disabled: ok = true
+        case .unavailable: ok = false
+        }
+        return DriverDiagnostic(subject: "registration cache", ok: ok, detail: status.summary)
     }
 
     private static func memlockCheck() -> DriverDiagnostic {

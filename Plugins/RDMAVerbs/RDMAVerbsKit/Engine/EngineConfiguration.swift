@@ -12,9 +12,16 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Operations waiting for a free work-request slot at most; beyond that, submissions are
     /// refused with -EAGAIN. `DMAHOST_RDMA_MAX_QUEUED`, default 4096.
     public var maxQueuedOperations = 4096
-    /// Bytes the registration cache keeps registered at most; `DMAHOST_RDMA_MR_CACHE_BYTES`,
-    /// default 1 GiB.
-    public var registrationLimit: UInt = 1 << 30
+    /// Bytes the registration cache keeps registered (pinned) at most; `DMAHOST_RDMA_MR_CACHE_BYTES`,
+    /// default ``PinnedMemoryLimit/defaultBytes()`` (half of `RLIMIT_MEMLOCK` for a process the
+    /// limit applies to, else 1 GiB).
+    public var registrationLimit: UInt = PinnedMemoryLimit.defaultBytes()
+    /// Regions the registration cache keeps registered at most; `DMAHOST_RDMA_MR_CACHE_REGIONS`,
+    /// default 4096.
+    public var registrationRegionLimit = 4096
+    /// What tells the cache that registered memory went away; `DMAHOST_RDMA_MR_CACHE_MONITOR`:
+    /// `userfaultfd` (the default) or `disabled` (register per operation, no cache).
+    public var monitor: MonitorChoice = .userfaultfd
     /// GID index of the loopback connection; `DMAHOST_RDMA_GID_INDEX`, default: the first
     /// IPv4-mapped GID of the port.
     public var gidIndex: Int32?
@@ -39,6 +46,8 @@ public struct EngineConfiguration: Sendable, Equatable {
         if let value = integer("DMAHOST_RDMA_QUEUE_DEPTH"), (1...65536).contains(value) { configuration.queueDepth = value }
         if let value = integer("DMAHOST_RDMA_MAX_QUEUED"), value >= 1 { configuration.maxQueuedOperations = value }
         if let value = integer("DMAHOST_RDMA_MR_CACHE_BYTES"), value >= 4096 { configuration.registrationLimit = UInt(value) }
+        if let value = integer("DMAHOST_RDMA_MR_CACHE_REGIONS"), (1...1 << 20).contains(value) { configuration.registrationRegionLimit = value }
+        configuration.monitor = MonitorChoice.parse(getenv("DMAHOST_RDMA_MR_CACHE_MONITOR").map { String(cString: $0) })
         if let value = integer("DMAHOST_RDMA_GID_INDEX"), (0...255).contains(value) { configuration.gidIndex = Int32(value) }
         if let value = integer("DMAHOST_RDMA_SIGNAL_INTERVAL"), (1...65536).contains(value) { configuration.signalInterval = value }
         if let value = integer("DMAHOST_RDMA_DIRECT_POST_QUARTERS"), (0...4).contains(value) { configuration.directPostQuarters = value }

@@ -61,7 +61,9 @@ public final class RDMAEngine: Sendable {
                              context: "port \(profile.port) of \(profile.name) is \(profile.portStateName), not ACTIVE (is its netdev up?)")
         }
         protectionDomain = try context.allocateProtectionDomain()
-        registrations = Registrations(protectionDomain: protectionDomain, limit: configuration.registrationLimit)
+        registrations = Registrations(protectionDomain: protectionDomain, limit: configuration.registrationLimit,
+                                      regionLimit: configuration.registrationRegionLimit,
+                                      monitorStatus: MemoryMonitor.status(for: configuration.monitor))
         let depth = max(1, min(configuration.queueDepth, profile.maxQueuePairRequests))
         let sge = max(1, min(profile.maxSGE, 32))
         channel = try context.createCompletionChannel()
@@ -94,8 +96,14 @@ public final class RDMAEngine: Sendable {
     /// Counters so far.
     public var counters: EngineCounters { state.withLock { $0.counters } }
 
-    /// Registration cache counters.
-    public var registrationStatistics: RegistrationCacheStatistics { registrations.statistics }
+    /// Registration cache counters (with what the memory monitor invalidated).
+    public var registrationStatistics: RegistrationStatistics { registrations.statistics }
+
+    /// What keeps the registration cache true to the memory mapped at its addresses.
+    public var registrationMonitor: MonitorStatus { registrations.monitorStatus }
+
+    /// Limits of the registration cache in effect: bytes and regions.
+    public var registrationLimits: (bytes: UInt, regions: Int) { (registrations.limit, registrations.regionLimit) }
 
     /// Queue-pair phase in words, for diagnosis.
     public var phaseDescription: String {

@@ -15,6 +15,11 @@ typealias RegionLease = RegistrationLease<MemoryRegion>
 /// domains), plus one cache per foreign protection domain a caller translated into (through
 /// the `ibv_qp` of a translation context or the `ibv_pd` of a destination domain).
 ///
+/// Every cache follows the process's ``MemoryMonitor``: before a lookup it drops what was
+/// unmapped, moved or discarded since (``MonitoredCache``). Without a monitor (disabled, or
+/// unavailable) every registration is transient: made for the operations that need it and
+/// deregistered when they end.
+///
 /// Thread-safe: each cache sits behind its own mutex; registration (`ibv_reg_mr`) runs with
 /// that mutex held, so concurrent misses on one device are serialised.
 final class Registrations: Sendable {
@@ -22,21 +27,31 @@ final class Registrations: Sendable {
     static let access: AccessFlags = .readWrite
 
     private let pd: ProtectionDomain
-    private let own: Locked<RegistrationCache<MemoryRegion>>
-    private let foreign: Locked<[UInt: RegistrationCache<MemoryRegion>]>
+    private let own: Locked<MonitoredCache<MemoryRegion>>
+    private let foreign: Locked<[UInt: MonitoredCache<MemoryRegion>]>
     private let pageSize: UInt
     /// Limit of each cache in bytes.
     let limit: UInt
+    /// Limit of each cache in regions.
+    let regionLimit: Int
+    /// What tells the caches that memory went away.
+    let monitorStatus: MonitorStatus
 
     /// Creates the caches of a device.
-    /// - Parameter limit: Bytes each cache may keep registered.
-    init(protectionDomain pd: ProtectionDomain, limit: UInt) {
+    /// - Parameters:
+    ///   - limit: Bytes each cache may keep registered.
+    ///   - regionLimit: Regions each cache may keep registered.
+    ///   - monitorStatus: The memory monitor to follow (none: register per operation).
+    init(protectionDomain pd: ProtectionDomain, limit: UInt, regionLimit: Int, monitorStatus: MonitorStatus) {
         self.pd = pd
         self.limit = limit
+        self.regionLimit = regionLimit
+        self.monitorStatus = monitorStatus
         let pageSize = UInt(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
         self.pageSize = pageSize
         let name = pd.context.name
-        own = Locked(RegistrationCache(pageSize: pageSize, maxBytes: limit, register: { range throws(RegistrationFailure) in
+        own = Locked(MonitoredCache(pageSize: pageSize, maxBytes: limit, maxRegions: regionLimit, monitor: monitorStatus.monitor,
+                                    register: { range throws(RegistrationFailure) in
             guard let address = UnsafeMutableRawPointer(bitPattern: range.start) else {
                 throw RegistrationFailure(errno: EINVAL, message: "cannot register the NULL page on \(name)")
             }
@@ -45,10 +60,7 @@ final class Registrations: Sendable {
             } catch {
                 throw RegistrationFailure(errno: error.errno, message: error.description)
             }
-        }, deregister: { _ in
-            // Dropping the last reference runs ibv_dereg_mr (MemoryRegion.deinit); leases
-            // still held by in-flight operations keep the region registered until they end.
-        }))
+        }, deregister: Self.deregister))
         foreign = Locked([:])
     }
 
@@ -56,7 +68,9 @@ final class Registrations: Sendable {
     /// - Returns: One lease per buffer, in order.
     func acquire(_ buffers: ArraySlice<KeyedSegment>) throws(RegistrationCacheError) -> [RegionLease] {
         guard !buffers.isEmpty else { return [] }
-        return try own.withLock { cache throws(RegistrationCacheError) -> [RegionLease] in
+        return try own.withLock { state throws(RegistrationCacheError) -> [RegionLease] in
+            state.synchronize()
+            let cache = state.cache
             var leases: [RegionLease] = []
             leases.reserveCapacity(buffers.count)
             for buffer in buffers {
@@ -74,9 +88,12 @@ final class Registrations: Sendable {
     /// Leases the registrations a caller's keys refer to: for each segment, a region of the
     /// backend's protection domain that is still registered, covers it and has its lkey.
     /// - Returns: One lease per segment, or nil (nothing leased) when a key names no current
-    ///   registration — a translation used after it was invalidated.
+    ///   registration — a translation used after it was invalidated, or after its memory was
+    ///   unmapped.
     func acquireKeyed(_ segments: ArraySlice<KeyedSegment>) -> [RegionLease]? {
-        own.withLock { cache -> [RegionLease]? in
+        own.withLock { state -> [RegionLease]? in
+            state.synchronize()
+            let cache = state.cache
             var leases: [RegionLease] = []
             for segment in segments where segment.length > 0 {
                 guard let lease = cache.acquireRegistered(address: UInt(segment.address), length: UInt(segment.length),
@@ -93,74 +110,91 @@ final class Registrations: Sendable {
     /// Gives leases back.
     func release(_ leases: [RegionLease]) {
         guard !leases.isEmpty else { return }
-        own.withLock { cache in
-            for lease in leases { cache.release(lease) }
+        own.withLock { state in
+            for lease in leases { state.cache.release(lease) }
         }
     }
 
     /// Gives back the leases of finished operations, under one lock.
     func release(leasesOf operations: [Operation]) {
         guard operations.contains(where: { !$0.leases.isEmpty }) else { return }
-        own.withLock { cache in
+        own.withLock { state in
             for operation in operations {
-                for lease in operation.leases { cache.release(lease) }
+                for lease in operation.leases { state.cache.release(lease) }
             }
         }
     }
 
     /// Keys for `length` bytes at `address`, registered in the backend's protection domain, or
     /// in `foreignPD` when that is another one. The region stays registered (pinned) until an
-    /// invalidation covers it, so the keys stay valid for the caller.
+    /// invalidation covers it — an explicit one, or the monitor's when the memory goes away —
+    /// so the keys stay valid for the caller until then.
     func translate(address: UInt, length: UInt, foreignPD: UnsafeMutablePointer<ibv_pd>?) throws(RegistrationCacheError) -> (lkey: UInt32, rkey: UInt32) {
         if let foreignPD, foreignPD != pd.raw {
             let key = UInt(bitPattern: foreignPD)
             let pageSize = pageSize
             let limit = limit
+            let regionLimit = regionLimit
+            let monitor = monitorStatus.monitor
             return try foreign.withLock { caches throws(RegistrationCacheError) -> (lkey: UInt32, rkey: UInt32) in
-                if caches[key] == nil { caches[key] = Self.makeForeignCache(key, pageSize: pageSize, limit: limit) }
-                guard let cache = caches[key] else { throw .invalidRange(address: address, length: length) }
-                let lease = try cache.acquire(address: address, length: length)
-                cache.pin(lease)
-                cache.release(lease)
-                return (lease.handle.lkey, lease.handle.rkey)
+                if caches[key] == nil {
+                    caches[key] = Self.makeForeignCache(key, pageSize: pageSize, limit: limit, regionLimit: regionLimit, monitor: monitor)
+                }
+                caches[key]?.synchronize()
+                guard let cache = caches[key]?.cache else { throw .invalidRange(address: address, length: length) }
+                return try Self.pinnedKeys(in: cache, address: address, length: length)
             }
         }
-        return try own.withLock { cache throws(RegistrationCacheError) -> (lkey: UInt32, rkey: UInt32) in
-            let lease = try cache.acquire(address: address, length: length)
-            cache.pin(lease)
-            cache.release(lease)
-            return (lease.handle.lkey, lease.handle.rkey)
+        return try own.withLock { state throws(RegistrationCacheError) -> (lkey: UInt32, rkey: UInt32) in
+            state.synchronize()
+            return try Self.pinnedKeys(in: state.cache, address: address, length: length)
         }
+    }
+
+    /// Registers (or finds) the buffer, pins it and returns its keys.
+    private static func pinnedKeys(in cache: RegistrationCache<MemoryRegion>, address: UInt, length: UInt) throws(RegistrationCacheError) -> (lkey: UInt32, rkey: UInt32) {
+        let lease = try cache.acquire(address: address, length: length)
+        cache.pin(lease)
+        cache.release(lease)
+        return (lease.handle.lkey, lease.handle.rkey)
     }
 
     /// Drops registrations overlapping the buffer in every cache.
     /// - Returns: The number of regions affected.
     @discardableResult
     func invalidate(address: UInt, length: UInt) -> Int {
-        let ownCount = own.withLock { $0.invalidate(address: address, length: length) }
+        let ownCount = own.withLock { $0.cache.invalidate(address: address, length: length) }
         let foreignCount = foreign.withLock { caches in
-            caches.values.reduce(0) { $0 + $1.invalidate(address: address, length: length) }
+            caches.values.reduce(0) { $0 + $1.cache.invalidate(address: address, length: length) }
         }
         return ownCount + foreignCount
     }
 
     /// Deregisters everything (device close, after the operations ended).
     func removeAll() {
-        own.withLock { _ = $0.removeAll() }
+        own.withLock { _ = $0.cache.removeAll() }
         foreign.withLock { caches in
-            for cache in caches.values { cache.removeAll() }
+            for state in caches.values { state.cache.removeAll() }
             caches.removeAll()
         }
     }
 
-    /// Counters of the backend's own cache.
-    var statistics: RegistrationCacheStatistics { own.withLock { $0.statistics } }
+    /// Counters of the backend's own cache, with the monitor's invalidations applied so far.
+    var statistics: RegistrationStatistics {
+        own.withLock { state in
+            state.synchronize()
+            return RegistrationStatistics(cache: state.cache.statistics, monitorInvalidations: state.monitorInvalidations,
+                                          monitorResets: state.resets)
+        }
+    }
 
     /// Number of foreign protection domains translated into.
     var foreignDomainCount: Int { foreign.withLock { $0.count } }
 
-    private static func makeForeignCache(_ key: UInt, pageSize: UInt, limit: UInt) -> sending RegistrationCache<MemoryRegion> {
-        RegistrationCache(pageSize: pageSize, maxBytes: limit, register: { range throws(RegistrationFailure) in
+    private static func makeForeignCache(_ key: UInt, pageSize: UInt, limit: UInt, regionLimit: Int,
+                                         monitor: MemoryMonitor?) -> sending MonitoredCache<MemoryRegion> {
+        MonitoredCache(pageSize: pageSize, maxBytes: limit, maxRegions: regionLimit, monitor: monitor,
+                       register: { range throws(RegistrationFailure) in
             guard let address = UnsafeMutableRawPointer(bitPattern: range.start),
                   let pd = UnsafeMutablePointer<ibv_pd>(bitPattern: key) else {
                 throw RegistrationFailure(errno: EINVAL, message: "cannot register the NULL page")
@@ -170,6 +204,26 @@ final class Registrations: Sendable {
             } catch {
                 throw RegistrationFailure(errno: error.errno, message: error.description)
             }
-        }, deregister: { _ in })
+        }, deregister: deregister)
     }
+
+    /// The caches' deregistration: nothing to do here. Dropping the last reference runs
+    /// `ibv_dereg_mr` (`MemoryRegion.deinit`); leases held by in-flight operations keep the
+    /// region registered until they end.
+    private static func deregister(_ region: MemoryRegion) {}
+}
+
+/// The registration counters of a device: its own cache's (read through, e.g. `.hits`), and
+/// what the memory monitor did to it.
+@dynamicMemberLookup
+public struct RegistrationStatistics: Sendable, Equatable {
+    /// The cache's own counters (hits, misses, evictions, bytes, …).
+    public var cache: RegistrationCacheStatistics
+    /// Regions dropped because their memory was unmapped, moved or discarded.
+    public var monitorInvalidations: UInt64
+    /// Times the cache fell behind the monitor and dropped every registration.
+    public var monitorResets: UInt64
+
+    /// A counter of the cache.
+    public subscript<Value>(dynamicMember path: KeyPath<RegistrationCacheStatistics, Value>) -> Value { cache[keyPath: path] }
 }

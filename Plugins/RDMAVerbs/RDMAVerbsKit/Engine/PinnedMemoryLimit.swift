@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The default bound of pinned (registered) memory of a device's registration cache.
+///
+/// `ibv_reg_mr` pins pages and the kernel charges them to `RLIMIT_MEMLOCK` unless the process
+/// has `CAP_IPC_LOCK`. A cache that registered up to the limit would leave nothing for queue
+/// buffers, translations into foreign protection domains or other devices, so the default is
+/// half the soft limit where it applies, and 1 GiB where it does not (unlimited, or
+/// `CAP_IPC_LOCK`).
+public enum PinnedMemoryLimit {
+    /// The bound when the limit does not apply.
+    public static let unlimitedDefault: UInt = 1 << 30
+
+    /// Half of `RLIMIT_MEMLOCK` (at least one page) when the process is subject to it, else 1 GiB.
+    public static func defaultBytes() -> UInt {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(__RLIMIT_MEMLOCK.rawValue), &limit) == 0,
+              limit.rlim_cur != rlim_t.max, !hasIPCLockCapability() else { return unlimitedDefault }
+        return max(UInt(limit.rlim_cur / 2), 4096)
+    }
+
+    /// Whether `CAP_IPC_LOCK` (bit 14) is in the effective set (`CapEff` of `/proc/self/status`).
+    static func hasIPCLockCapability() -> Bool {
+        guard let file = fopen("/proc/self/status", "r") else { return geteuid() == 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("CapEff:") else { continue }
+            let hex = text.dropFirst("CapEff:".count).trimmingCharacters(in: " \t\n")
+            guard let mask = UInt64(hex, radix: 16) else { return geteuid() == 0 }
+            return mask & (1 << 14) != 0
+        }
+        return geteuid() == 0
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+    }
+}
