@@ -200,13 +200,17 @@ struct MemoryMonitorTests {
     @Test("events for other memory leave cached regions alone")
     func unrelatedEvents() throws {
         var cache = makeCache()
-        let kept = try Mapping(pages: 4)
-        let gone = try Mapping(pages: 4)
-        try prime(&cache, kept)
-        try prime(&cache, gone)
-        gone.unmap()
+        // Two regions that do not touch (touching idle regions would merge into one).
+        let mapping = try Mapping(pages: 12)
+        let page = UInt(Mapping.pageSize)
+        for first in [0, 8] {
+            let lease = try cache.cache.acquire(address: mapping.address + UInt(first) * page, length: 4 * page)
+            cache.cache.release(lease)
+        }
+        #expect(cache.cache.liveRanges.count == 2)
+        #expect(madvise(mapping.base + 8 * Mapping.pageSize, 4 * Mapping.pageSize, MADV_DONTNEED) == 0)
         cache.synchronize()
-        #expect(cache.cache.liveRanges == [PageRange(covering: kept.address, length: UInt(kept.length), pageSize: UInt(Mapping.pageSize))])
+        #expect(cache.cache.liveRanges == [PageRange(covering: mapping.address, length: 4 * page, pageSize: page)])
     }
 }
 
