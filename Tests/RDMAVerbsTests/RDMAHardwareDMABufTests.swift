@@ -92,4 +92,33 @@ struct RDMAHardwareDMABufTests {
         #expect(fixture.engine.registrationStatistics.registrations - registrations <= 2, "only the destination goes through the cache")
         if provideFD { #expect(fixture.engine.dmaBufRegistrationStatus != .untried, "the fd was used for ibv_reg_dmabuf_mr first") }
     }
+
+    @Test("a dma-buf closed and another exported in its place (same fd, often the same address) moves the new bytes",
+          arguments: [true, false])
+    func replacedDMABuf(provideFD: Bool) async throws {
+        let fixture = try RDMAFixture.get()
+        let length = 256 << 10
+        let target = HostBuffer(count: length, invalidatingIn: fixture.engine)
+        var previous: (fd: Int32, address: UnsafeMutableRawPointer)?
+        for round in 0..<3 {
+            let buffer = try UDMABuffer(length: length)
+            var random = SplitMix64(seed: UInt64(round) + (provideFD ? 100 : 200))
+            let bytes = UnsafeMutableRawBufferPointer(start: buffer.memfdMapping, count: buffer.length)
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: random.next()) }
+            if let previous {
+                print("dma-buf round \(round): fd \(buffer.fd == previous.fd ? "reused" : "new"), address \(buffer.memfdMapping == previous.address ? "reused" : "new")")
+            }
+            previous = (buffer.fd, buffer.memfdMapping)
+            var context = FakeDMABufContext(fd: buffer.fd, provideFD: provideFD ? 1 : 0, base: buffer.memfdMapping, length: buffer.length)
+            let source = try withUnsafeBytes(of: &context) { try MemoryDomain.create(type: .dma, id: "dmabuf:rdma-replaced", userContext: $0) }
+            defer { source.destroy() }
+            spdk_memory_domain_set_translation(UnsafeMutablePointer(source.handle), fakeDMABufTranslate)
+            try await withIOV([target.entry()]) { dst in
+                try await withIOV([iovec(iov_base: buffer.memfdMapping, iov_len: length)]) { src in
+                    try await fixture.domain.transfer(into: dst, from: source, src)
+                }
+            }
+            #expect(memcmp(target.base, buffer.memfdMapping, length) == 0, "round \(round) moved the bytes of the dma-buf it names")
+        }
+    }
 }

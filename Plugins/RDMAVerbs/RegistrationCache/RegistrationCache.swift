@@ -18,7 +18,8 @@
 ///   ``invalidate(address:length:)`` covering it: the keys a translation handed out stay valid.
 /// - **Limit and LRU.** The bytes of all registered regions (live and retired) stay within
 ///   `maxBytes`, and their number within `maxRegions`: before registering, the least recently
-///   acquired idle regions (no references, not pinned) are evicted, oldest first. A
+///   acquired idle regions (no references, not pinned) are evicted, oldest first, down to an
+///   eighth below the limits (in whole pages and regions), so that eviction is paid in batches. A
 ///   registration that cannot fit even then fails with ``RegistrationCacheError/limitReached``.
 /// - **Watched and transient regions.** A cache is only as good as its knowledge that the
 ///   pages registered at an address are still the ones mapped there. Before registering, the
@@ -327,10 +328,15 @@ public final class RegistrationCache<Handle> {
     }
 
     /// Evicts idle live regions, least recently used first, until `bytes` more (in one more
-    /// region) fit.
+    /// region) fit. Once it has to evict, it goes on down to a low watermark (an eighth of each
+    /// limit free, in whole pages and regions) so that the sort is paid once per many misses,
+    /// not on every one.
     private func makeRoom(for bytes: UInt, reclaiming reclaimed: UInt, sparing spared: Set<UInt64>) throws(RegistrationCacheError) {
         let limit = maxBytes
+        let byteMark = limit - limit / 8 / pageSize * pageSize
+        let regionMark = maxRegions - maxRegions / 8
         func fits() -> Bool { counters.registeredBytes - reclaimed + bytes <= limit && byID.count < maxRegions }
+        func belowMark() -> Bool { counters.registeredBytes - reclaimed + bytes <= byteMark && byID.count < regionMark }
         guard !fits() else { return }
         let candidates = live.filter { $0.idle && !spared.contains($0.id) }.sorted { $0.lastUse < $1.lastUse }
         var evicted = Set<UInt64>()
@@ -340,8 +346,9 @@ public final class RegistrationCache<Handle> {
             evicted.insert(victim.id)
             drop(victim)
             counters.evictions += 1
-            if fits() { return }
+            if belowMark() { return }
         }
+        if fits() { return }
         if byID.count >= maxRegions { throw .regionLimitReached(limit: maxRegions) }
         throw .limitReached(registered: counters.registeredBytes, requested: bytes, limit: limit)
     }

@@ -17,8 +17,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// limit applies to, else 1 GiB).
     public var registrationLimit: UInt = PinnedMemoryLimit.defaultBytes()
     /// Regions the registration cache keeps registered at most; `DMAHOST_RDMA_MR_CACHE_REGIONS`,
-    /// default 4096.
-    public var registrationRegionLimit = 4096
+    /// default 16384.
+    public var registrationRegionLimit = 16384
     /// What tells the cache that registered memory went away; `DMAHOST_RDMA_MR_CACHE_MONITOR`:
     /// `userfaultfd` (the default) or `disabled` (register per operation, no cache).
     public var monitor: MonitorChoice = .userfaultfd
