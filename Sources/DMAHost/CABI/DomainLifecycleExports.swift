@@ -56,7 +56,9 @@ import Musl
 @_spi(CABI) public func spdk_memory_domain_get_user_context_export(_ domain: OpaquePointer?, _ size: UnsafeMutablePointer<Int>?) -> UnsafeMutableRawPointer? {
     guard let domain else { return nil }
     let record = DomainRecord(domain)
-    guard let user = record.pointee.user_ctx else { return nil }
+    // As in SPDK: no user context (none given, or given with size 0) gives NULL and leaves
+    // *ctx_size as it was.
+    guard record.pointee.user_ctx_size != 0, let user = record.pointee.user_ctx else { return nil }
     size?.pointee = record.pointee.user_ctx_size
     return user
 }

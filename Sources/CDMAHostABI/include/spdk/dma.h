@@ -249,8 +249,9 @@ struct spdk_memory_domain_ctx {
  * \param domain Receives the new domain. Not written on failure.
  * \param type Device type; stored as given.
  * \param ctx Optional context. The first `min(sizeof(*ctx), ctx->size)` bytes are copied into a
- * library-owned context (whose \b size is that number); when \b ctx->user_ctx is not NULL and
- * \b ctx->size covers \b user_ctx_size, the \b user_ctx_size bytes it points to are copied too.
+ * library-owned context (whose \b size is that number); when \b ctx->user_ctx is not NULL,
+ * \b ctx->size covers \b user_ctx_size and \b user_ctx_size is not 0, the \b user_ctx_size
+ * bytes it points to are copied too (the domain's user context).
  * \param id Optional device id string, copied. Several domains may share an id.
  * \return 0 on success; -EINVAL if \b domain is NULL or \b ctx->size is 0; -ENOMEM when memory
  * for the copies cannot be allocated.
@@ -326,7 +327,8 @@ struct spdk_memory_domain_ctx *spdk_memory_domain_get_context(struct spdk_memory
  *
  * \param domain Memory domain.
  * \param ctx_size Receives the size of the user context; not written when there is none. Must not be NULL.
- * \return The copy (owned by the library, valid until the domain is destroyed), or NULL.
+ * \return The copy (owned by the library, valid until the domain is destroyed), or NULL when the
+ * domain has no user context: none was given, or it was given with \b user_ctx_size 0.
  */
 void *spdk_memory_domain_get_user_context(struct spdk_memory_domain *domain, size_t *ctx_size);
 
