@@ -486,6 +486,16 @@ struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain
  */
 struct spdk_memory_domain *spdk_memory_domain_get_system_domain(void);
 
+/**
+ * Name of a device type, for messages and logs.
+ *
+ * \param type Any value, named or not.
+ * \return A static string (never NULL, never to be freed): "RDMA", "DMA" or "ACCEL" for the
+ * built-in types, "VENDOR_SPECIFIC" for \ref SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START to
+ * \ref SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_END inclusive, "UNKNOWN" for any other value.
+ */
+const char *spdk_dma_device_type_get_name(enum spdk_dma_device_type type);
+
 #ifdef __cplusplus
 }
 #endif
