@@ -69,7 +69,8 @@ enum DomainRecordStorage {
         record.pointee.user_ctx_size = userSize
     }
 
-    /// Frees a record and everything it owns. Never called on the system domain.
+    /// Frees a record and everything it owns. Never called on the system domain; called on a
+    /// destroyed record when it leaves the quarantine.
     static func release(_ record: DomainRecord) {
         free(record.pointee.id)
         free(record.pointee.ctx)

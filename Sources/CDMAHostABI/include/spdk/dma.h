@@ -24,6 +24,12 @@
  *
  * Setting a callback while another thread dispatches through the same domain is
  * not synchronised (as in SPDK): set callbacks before publishing a domain.
+ *
+ * Walking while other threads destroy: a destroyed domain is not freed at once. It stays
+ * allocated, unchanged except that its callbacks are cleared, for the next 1024 destroys in
+ * the process (its quarantine), so that a thread that obtained the pointer before the destroy
+ * can finish with it: see \ref spdk_memory_domain_destroy for what it may still do, and
+ * \ref spdk_memory_domain_get_next for continuing a walk from it.
  */
 
 #ifndef SPDK_DMA_H
@@ -345,9 +351,27 @@ enum spdk_dma_device_type spdk_memory_domain_get_dma_device_type(struct spdk_mem
 const char *spdk_memory_domain_get_dma_device_id(struct spdk_memory_domain *domain);
 
 /**
- * Remove \b domain from the registry and free it and its copies.
- * NULL is ignored. The system domain is never destroyed (the call is refused and logged).
- * The caller guarantees no operation on the domain is still in flight.
+ * Remove \b domain from the registry and destroy it.
+ *
+ * NULL is ignored. The system domain is never destroyed; neither is a domain that was already
+ * destroyed, nor a pointer that is not a domain (each such call is refused and logged, and
+ * frees nothing). The caller guarantees no operation on the domain is still in flight.
+ *
+ * The domain and its copies (id, context, user context) are freed later, when the domain
+ * leaves its quarantine: after 1024 more destroys in the process. Until then another thread
+ * that obtained the pointer before the destroy may still
+ * - read it: \ref spdk_memory_domain_get_dma_device_type, \ref spdk_memory_domain_get_dma_device_id,
+ *   \ref spdk_memory_domain_get_context and \ref spdk_memory_domain_get_user_context return what
+ *   they returned before, and the strings and contexts they return stay valid;
+ * - dispatch through it: pull, push, transfer, translate and memzero return -ENOTSUP and
+ *   invalidate does nothing (its callbacks are cleared).
+ * After the quarantine these functions must not be given the pointer.
+ *
+ * \ref spdk_memory_domain_get_next, this function and the callback setters never dereference a
+ * pointer that is not a registered domain, so they may be given a destroyed pointer at any
+ * time: get_next continues the walk from it (for the next 16384 destroys), the others ignore it.
+ * Once its memory is freed, though, a new domain may be created at the same address, and these
+ * functions then apply to the new domain.
  *
  * \param domain Memory domain.
  */
@@ -469,9 +493,16 @@ struct spdk_memory_domain *spdk_memory_domain_get_first(const char *id);
 /**
  * Domain after \b prev in creation order.
  *
- * \param prev A registered domain (it need not match \b id). NULL gives NULL.
+ * \b prev is looked up before it is used, so a walk survives other threads destroying domains:
+ * get_next on a destroyed domain returns the first domain created after it that still exists
+ * (its successor at destruction or a later one), or NULL.
+ *
+ * \param prev A domain of this registry (it need not match \b id), possibly destroyed since
+ * it was obtained: the library recognises a destroyed domain for the next 16384 destroys in
+ * the process. NULL gives NULL.
  * \param id When not NULL, the next domain whose id equals \b id exactly.
- * \return The domain, or NULL at the end of the registry.
+ * \return The domain, or NULL at the end of the registry. NULL too, with a logged warning, when
+ * \b prev is not a domain the library knows (never created, or destroyed longer ago).
  */
 struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain *prev,
 		const char *id);
