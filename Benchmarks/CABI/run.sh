@@ -15,6 +15,7 @@
 #
 # Measured and printed, not gated (registry maintenance, off the data path):
 #   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered
+#   get_next_destroyed  the same, prev destroyed (libDMAHost.so only: the baseline would read freed memory)
 #   create_destroy  spdk_memory_domain_create(id) + spdk_memory_domain_destroy, 65 others registered
 #
 # For comparison, each case is also measured against baseline_dma.c: the same driver linked
@@ -85,6 +86,12 @@ report() {
     if awk -v p="$per" -v t="$target" 'BEGIN { exit !(p <= t) }'; then verdict=PASS; else verdict=FAIL; status=1; fi
     printf '%-50s %9s  (target <= %4s)  %s   C baseline %9s  ratio %s\n' "$label" "$per" "$target" "$verdict" "$baseline" "$ratio"
 }
+# measure_alone <mode> <label>: libDMAHost.so alone, with no target.
+measure_alone() {
+    local per
+    per="$(per_call bench_cabi "$1")" || exit 2
+    printf '%-50s %9s  (no target)\n' "$2" "$per"
+}
 # measure <mode> <label>: the same numbers, with no target.
 measure() {
     local mode="$1" label="$2" per baseline ratio
@@ -99,5 +106,6 @@ echo "release libDMAHost.so from $BIN; driver and C baseline built with $CC -O2"
 report pull      "spdk_memory_domain_pull_data, immediate completion" 36
 report get_first "spdk_memory_domain_get_first(id), 65 before match" 2400
 measure get_next "spdk_memory_domain_get_next(prev, NULL), prev live"
+measure_alone get_next_destroyed "spdk_memory_domain_get_next(prev, NULL), prev destroyed"
 measure create_destroy "create(id) + destroy, 65 others registered"
 exit "$status"
