@@ -176,15 +176,17 @@ struct DestroyedDomainTests {
             spdk_memory_domain_set_memzero(bogus, nil)
             spdk_memory_domain_destroy(bogus)
         }
-        // Heap memory that looks like a record but was never registered.
-        let fake = UnsafeMutablePointer<spdk_memory_domain>.allocate(capacity: 1)
-        defer { fake.deallocate() }
-        fake.initialize(to: spdk_memory_domain())
-        fake.pointee.next = anchor
-        #expect(cNext(fake, id: nil) == nil)
-        spdk_memory_domain_set_pull(fake, Self.completingPull)
-        #expect(fake.pointee.pull_cb == nil)
-        spdk_memory_domain_destroy(fake)
+        // Memory that looks like a record but was never registered. On the stack: a heap
+        // block could sit where a destroyed domain was, and get_next then continues from that
+        // domain's tombstone, as spdk/dma.h describes.
+        var lookalike = spdk_memory_domain()
+        lookalike.next = anchor
+        withUnsafeMutablePointer(to: &lookalike) { fake in
+            #expect(cNext(fake, id: nil) == nil)
+            spdk_memory_domain_set_pull(fake, Self.completingPull)
+            #expect(fake.pointee.pull_cb == nil)
+            spdk_memory_domain_destroy(fake)
+        }
         #expect(cWalk(id: id) == [anchor])
     }
 
