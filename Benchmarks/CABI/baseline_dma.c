@@ -1,5 +1,5 @@
 /*
- * DMAHost benchmark baseline — a plain C implementation of the five spdk/dma.h functions
+ * DMAHost benchmark baseline — a plain C implementation of the six spdk/dma.h functions
  * bench_cabi.c calls, with the same contract as libDMAHost.so for them: NULL checks, a
  * mutex-guarded list in creation order, exact strcmp on ids (id-less domains never match).
  *
@@ -101,6 +101,23 @@ struct spdk_memory_domain *spdk_memory_domain_get_first(const char *id)
 
 	pthread_mutex_lock(&g_lock);
 	for (d = g_head; d != NULL && id != NULL; d = d->next) {
+		if (d->id != NULL && strcmp(d->id, id) == 0) {
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_lock);
+	return d;
+}
+
+struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain *prev, const char *id)
+{
+	struct spdk_memory_domain *d;
+
+	if (prev == NULL) {
+		return NULL;
+	}
+	pthread_mutex_lock(&g_lock);
+	for (d = prev->next; d != NULL && id != NULL; d = d->next) {
 		if (d->id != NULL && strcmp(d->id, id) == 0) {
 			break;
 		}

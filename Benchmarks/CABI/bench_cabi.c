@@ -1,7 +1,15 @@
 /*
- * DMAHost — callgrind driver for the per-call cost of two spdk/dma.h hot paths.
+ * DMAHost — callgrind driver for the per-call cost of spdk/dma.h functions.
  *
- * Usage: bench_cabi pull|get_first N
+ * Usage: bench_cabi pull|get_first|get_next|get_next_destroyed|create_destroy N
+ *
+ *   pull            spdk_memory_domain_pull_data to a callback that completes at once
+ *   get_first       spdk_memory_domain_get_first(id) past 65 other domains
+ *   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered, 65 domains in all
+ *   get_next_destroyed  the same with prev destroyed (found again from the head of the registry);
+ *                   libDMAHost.so only: a plain C library would read freed memory
+ *   create_destroy  spdk_memory_domain_create(id) then spdk_memory_domain_destroy of that domain,
+ *                   with 65 other domains registered
  *
  * Each mode does its setup, calls the measured function once (so that lazy symbol binding
  * and first-touch costs are paid in every run), then calls it N more times in a plain loop.
@@ -73,23 +81,42 @@ static int bench_pull_loop(unsigned long n)
 	return 0;
 }
 
-static int bench_get_first_loop(unsigned long n)
+/* Creates the BENCH_DOMAINS_BEFORE_MATCH - 1 domains that precede the measured one (the
+ * system domain is first). Returns how many were created; all of them on success. */
+static int bench_create_background(struct spdk_memory_domain **domains)
 {
-	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
-	struct spdk_memory_domain *target = NULL;
 	char id[32];
-	unsigned long misses = 0;
-	int created = 0;
-	int rc = 0;
+	int created;
 
-	/* The system domain is first; BENCH_DOMAINS_BEFORE_MATCH - 1 more precede the target. */
 	for (created = 0; created < BENCH_DOMAINS_BEFORE_MATCH - 1; created++) {
 		snprintf(id, sizeof(id), "bench_dev_%02d", created);
 		if (spdk_memory_domain_create(&domains[created], SPDK_DMA_DEVICE_TYPE_RDMA, NULL, id) != 0) {
 			fprintf(stderr, "bench_cabi: cannot create domain %s\n", id);
-			rc = 1;
-			goto out;
+			break;
 		}
+	}
+	return created;
+}
+
+static void bench_destroy_background(struct spdk_memory_domain **domains, int created)
+{
+	while (created > 0) {
+		spdk_memory_domain_destroy(domains[--created]);
+	}
+}
+
+static int bench_get_first_loop(unsigned long n)
+{
+	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
+	struct spdk_memory_domain *target = NULL;
+	unsigned long misses = 0;
+	int created;
+	int rc = 0;
+
+	created = bench_create_background(domains);
+	if (created != BENCH_DOMAINS_BEFORE_MATCH - 1) {
+		rc = 1;
+		goto out;
 	}
 	if (spdk_memory_domain_create(&target, SPDK_DMA_DEVICE_TYPE_RDMA, NULL, BENCH_TARGET_ID) != 0) {
 		fprintf(stderr, "bench_cabi: cannot create the target domain\n");
@@ -107,9 +134,99 @@ static int bench_get_first_loop(unsigned long n)
 	}
 	spdk_memory_domain_destroy(target);
 out:
-	while (created > 0) {
-		spdk_memory_domain_destroy(domains[--created]);
+	bench_destroy_background(domains, created);
+	return rc;
+}
+
+/* One step of a walk: get_next from a registered domain in the middle of the registry. */
+static int bench_get_next_loop(unsigned long n)
+{
+	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
+	struct spdk_memory_domain *prev, *expected;
+	unsigned long misses = 0;
+	int created;
+	int rc = 0;
+
+	created = bench_create_background(domains);
+	if (created != BENCH_DOMAINS_BEFORE_MATCH - 1) {
+		rc = 1;
+		goto out;
 	}
+	prev = domains[created / 2];
+	expected = domains[created / 2 + 1];
+	misses += spdk_memory_domain_get_next(prev, NULL) != expected;
+	for (unsigned long i = 0; i < n; i++) {
+		misses += spdk_memory_domain_get_next(prev, NULL) != expected;
+	}
+	if (misses != 0) {
+		fprintf(stderr, "bench_cabi: get_next missed the successor %lu times\n", misses);
+		rc = 1;
+	}
+out:
+	bench_destroy_background(domains, created);
+	return rc;
+}
+
+/* get_next from a domain destroyed in the middle of the registry: the walk resumes with the
+ * first later domain, found from the head. Nothing is destroyed during the loop, so prev stays
+ * in the quarantine (spdk/dma.h). */
+static int bench_get_next_destroyed_loop(unsigned long n)
+{
+	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
+	struct spdk_memory_domain *prev, *expected;
+	unsigned long misses = 0;
+	int created;
+	int rc = 0;
+
+	created = bench_create_background(domains);
+	if (created != BENCH_DOMAINS_BEFORE_MATCH - 1) {
+		rc = 1;
+		goto out;
+	}
+	prev = domains[created / 2];
+	expected = domains[created / 2 + 1];
+	spdk_memory_domain_destroy(prev);
+	domains[created / 2] = NULL;
+	misses += spdk_memory_domain_get_next(prev, NULL) != expected;
+	for (unsigned long i = 0; i < n; i++) {
+		misses += spdk_memory_domain_get_next(prev, NULL) != expected;
+	}
+	if (misses != 0) {
+		fprintf(stderr, "bench_cabi: get_next from a destroyed domain missed its successor %lu times\n", misses);
+		rc = 1;
+	}
+out:
+	bench_destroy_background(domains, created);
+	return rc;
+}
+
+/* A domain's whole life (create with an id, destroy) while 65 others are registered. */
+static int bench_create_destroy_loop(unsigned long n)
+{
+	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
+	struct spdk_memory_domain *domain = NULL;
+	unsigned long failures = 0;
+	int created;
+	int rc = 0;
+
+	created = bench_create_background(domains);
+	if (created != BENCH_DOMAINS_BEFORE_MATCH - 1) {
+		rc = 1;
+		goto out;
+	}
+	for (unsigned long i = 0; i <= n; i++) {
+		if (spdk_memory_domain_create(&domain, SPDK_DMA_DEVICE_TYPE_RDMA, NULL, BENCH_TARGET_ID) != 0) {
+			failures++;
+			continue;
+		}
+		spdk_memory_domain_destroy(domain);
+	}
+	if (failures != 0) {
+		fprintf(stderr, "bench_cabi: create failed %lu times\n", failures);
+		rc = 1;
+	}
+out:
+	bench_destroy_background(domains, created);
 	return rc;
 }
 
@@ -119,7 +236,7 @@ int main(int argc, char **argv)
 	unsigned long n;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s pull|get_first N\n", argv[0]);
+		fprintf(stderr, "usage: %s pull|get_first|get_next|get_next_destroyed|create_destroy N\n", argv[0]);
 		return 2;
 	}
 	n = strtoul(argv[2], &end, 10);
@@ -132,6 +249,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "get_first") == 0) {
 		return bench_get_first_loop(n);
+	}
+	if (strcmp(argv[1], "get_next") == 0) {
+		return bench_get_next_loop(n);
+	}
+	if (strcmp(argv[1], "get_next_destroyed") == 0) {
+		return bench_get_next_destroyed_loop(n);
+	}
+	if (strcmp(argv[1], "create_destroy") == 0) {
+		return bench_create_destroy_loop(n);
 	}
 	fprintf(stderr, "bench_cabi: unknown mode '%s'\n", argv[1]);
 	return 2;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DMAHost — instructions per call of two spdk/dma.h hot paths, measured with callgrind.
+# DMAHost — instructions per call of spdk/dma.h functions, measured with callgrind.
 #
 #   Benchmarks/CABI/run.sh [N]
 #
@@ -12,6 +12,11 @@
 # Cases and targets (SPDK's own C measures 30 and ~2,010 on the reference machine):
 #   pull       spdk_memory_domain_pull_data to a callback that completes at once   <= 36
 #   get_first  spdk_memory_domain_get_first(id) past 65 other domains               <= 2400
+#
+# Measured and printed, not gated (registry maintenance, off the data path):
+#   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered
+#   get_next_destroyed  the same, prev destroyed (libDMAHost.so only: the baseline would read freed memory)
+#   create_destroy  spdk_memory_domain_create(id) + spdk_memory_domain_destroy, 65 others registered
 #
 # For comparison, each case is also measured against baseline_dma.c: the same driver linked
 # against a plain C implementation of the functions it calls (-O2), built in the same run.
@@ -81,9 +86,26 @@ report() {
     if awk -v p="$per" -v t="$target" 'BEGIN { exit !(p <= t) }'; then verdict=PASS; else verdict=FAIL; status=1; fi
     printf '%-50s %9s  (target <= %4s)  %s   C baseline %9s  ratio %s\n' "$label" "$per" "$target" "$verdict" "$baseline" "$ratio"
 }
+# measure_alone <mode> <label>: libDMAHost.so alone, with no target.
+measure_alone() {
+    local per
+    per="$(per_call bench_cabi "$1")" || exit 2
+    printf '%-50s %9s  (no target)\n' "$2" "$per"
+}
+# measure <mode> <label>: the same numbers, with no target.
+measure() {
+    local mode="$1" label="$2" per baseline ratio
+    per="$(per_call bench_cabi "$mode")" || exit 2
+    baseline="$(per_call bench_cabi_baseline "$mode")" || exit 2
+    ratio="$(awk -v p="$per" -v b="$baseline" 'BEGIN { printf "%.2f", p / b }')"
+    printf '%-50s %9s  (no target)               C baseline %9s  ratio %s\n' "$label" "$per" "$baseline" "$ratio"
+}
 
 echo "callgrind instructions per call: (Ir(N) - Ir(0)) / N, N=$N, caller's loop included;"
 echo "release libDMAHost.so from $BIN; driver and C baseline built with $CC -O2"
 report pull      "spdk_memory_domain_pull_data, immediate completion" 36
 report get_first "spdk_memory_domain_get_first(id), 65 before match" 2400
+measure get_next "spdk_memory_domain_get_next(prev, NULL), prev live"
+measure_alone get_next_destroyed "spdk_memory_domain_get_next(prev, NULL), prev destroyed"
+measure create_destroy "create(id) + destroy, 65 others registered"
 exit "$status"

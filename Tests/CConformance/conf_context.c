@@ -120,13 +120,15 @@ static void check_user_context_rules(void)
 	CHECK_INT(spdk_memory_domain_get_context(domain)->user_ctx_size, 100);
 	spdk_memory_domain_destroy(domain);
 
-	conf_section("context: a zero-size user context is never the caller's pointer");
+	conf_section("context: user_ctx set with user_ctx_size 0 means no user context (as in SPDK)");
 	ctx.user_ctx = &one;
 	ctx.user_ctx_size = 0;
 	CHECK_INT(spdk_memory_domain_create(&domain, SPDK_DMA_DEVICE_TYPE_DMA, &ctx, "conf-ctx-user"), 0);
-	copy = spdk_memory_domain_get_user_context(domain, &size);
-	CHECK((void *)copy != (void *)&one);
-	CHECK_INT(copy == NULL ? 31u : size, copy == NULL ? 31u : 0u);
+	CHECK_PTR(spdk_memory_domain_get_user_context(domain, &size), NULL);
+	CHECK_INT(size, 31);
+	CHECK(spdk_memory_domain_get_context(domain) != NULL);
+	CHECK_PTR(spdk_memory_domain_get_context(domain)->user_ctx, &one);
+	CHECK_INT(spdk_memory_domain_get_context(domain)->user_ctx_size, 0);
 	spdk_memory_domain_destroy(domain);
 
 	conf_section("context: a 1 MiB user context is copied in full");

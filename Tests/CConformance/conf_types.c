@@ -1,6 +1,6 @@
 /*
- * Conformance: enum values, the RDMA id macro, LP64 struct layouts, and device types
- * stored as given by create and returned by get_dma_device_type.
+ * Conformance: enum values, the RDMA id macro, LP64 struct layouts, device types
+ * stored as given by create and returned by get_dma_device_type, and their names.
  */
 #include "conformance.h"
 
@@ -62,4 +62,17 @@ void conf_types(void)
 	check_type_round_trip(INT_MAX);
 	check_type_round_trip(UINT_MAX);
 	CHECK_INT(conf_registry_count(NULL), 1);
+
+	conf_section("device type names");
+	CHECK_STR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_TYPE_RDMA), "RDMA");
+	CHECK_STR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_TYPE_DMA), "DMA");
+	CHECK_STR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_TYPE_ACCEL), "ACCEL");
+	CHECK_STR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START), "VENDOR_SPECIFIC");
+	CHECK_STR(spdk_dma_device_type_get_name((enum spdk_dma_device_type)1500), "VENDOR_SPECIFIC");
+	CHECK_STR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_END), "VENDOR_SPECIFIC");
+	CHECK_STR(spdk_dma_device_type_get_name((enum spdk_dma_device_type)3), "UNKNOWN");
+	CHECK_STR(spdk_dma_device_type_get_name((enum spdk_dma_device_type)999), "UNKNOWN");
+	CHECK_STR(spdk_dma_device_type_get_name((enum spdk_dma_device_type)2000), "UNKNOWN");
+	CHECK_STR(spdk_dma_device_type_get_name((enum spdk_dma_device_type)UINT_MAX), "UNKNOWN");
+	CHECK_PTR(spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_TYPE_DMA), spdk_dma_device_type_get_name(SPDK_DMA_DEVICE_TYPE_DMA));
 }

@@ -139,6 +139,8 @@ int main(void)
 	conf_dispatch_passthrough();
 	conf_reentry();
 	conf_threads();
+	conf_destroyed();
+	conf_churn();
 
 	conf_section("registry is back to the system domain alone");
 	CHECK_INT(conf_registry_count(NULL), 1);

@@ -5,7 +5,7 @@
  * only, linked against libDMAHost.so. Each section file checks one concept; main() in
  * conformance.c runs them in order and prints "N passed, M failed".
  *
- * The program is single-threaded except in conf_threads.c, and every section destroys
+ * The program is single-threaded except in conf_threads.c and conf_churn.c, and every section destroys
  * what it creates, so a section may rely on the registry holding only the system domain
  * when it starts (conf_registry_count(NULL) == 1).
  */
@@ -56,5 +56,7 @@ void conf_dispatch_routing(void);
 void conf_dispatch_passthrough(void);
 void conf_reentry(void);
 void conf_threads(void);
+void conf_destroyed(void);
+void conf_churn(void);
 
 #endif /* DMAHOST_CONFORMANCE_H */

@@ -107,6 +107,37 @@ struct ContextCopyTests {
         #expect(MemoryDomain(handle: OpaquePointer(created)).userContext == nil)
     }
 
+    @Test("user_ctx set with user_ctx_size 0 means no user context: NULL, *ctx_size untouched (as in SPDK)")
+    func zeroSizeUserContext() throws {
+        var byte: UInt8 = 0x5A
+        var domain: CDomain?
+        let rc = withUnsafeMutablePointer(to: &byte) { user in
+            var ctx = spdk_memory_domain_ctx(size: Self.fullSize, user_ctx: UnsafeMutableRawPointer(user), user_ctx_size: 0)
+            return uniqueID().withCString { spdk_memory_domain_create(&domain, SPDK_DMA_DEVICE_TYPE_DMA, &ctx, $0) }
+        }
+        #expect(rc == 0)
+        let created = try #require(domain)
+        defer { spdk_memory_domain_destroy(created) }
+        var size = 77
+        #expect(spdk_memory_domain_get_user_context(created, &size) == nil)
+        #expect(size == 77)
+        #expect(spdk_memory_domain_get_context(created)?.pointee.user_ctx_size == 0)
+        #expect(MemoryDomain(handle: OpaquePointer(created)).userContext == nil)
+    }
+
+    @Test("Swift create with an empty user context buffer gives a domain without user context")
+    func swiftEmptyUserContext() throws {
+        var byte: UInt8 = 0
+        let domain = try withUnsafeMutablePointer(to: &byte) { pointer in
+            try MemoryDomain.create(type: .dma, id: uniqueID(), userContext: UnsafeRawBufferPointer(start: pointer, count: 0))
+        }
+        defer { domain.destroy() }
+        #expect(domain.userContext == nil)
+        var size = 5
+        #expect(spdk_memory_domain_get_user_context(domain.c, &size) == nil)
+        #expect(size == 5)
+    }
+
     @Test("no ctx: get_context and get_user_context are NULL")
     func noContext() throws {
         let domain = try #require(cCreate(id: uniqueID()))

@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// Every spdk_memory_domain_* function of spdk/dma.h is exported by libDMAHost.so.
+/// Every function of spdk/dma.h (spdk_memory_domain_*, spdk_dma_*) is exported by libDMAHost.so.
 @Suite("Exported symbols")
 struct ExportedSymbolsTests {
-    /// The functions spdk/dma.h declares (SPDK v24.09+).
+    /// The functions spdk/dma.h declares (SPDK v24.09+; spdk_dma_device_type_get_name since v26.05).
     static let expected: Set<String> = [
         "spdk_memory_domain_create", "spdk_memory_domain_destroy",
         "spdk_memory_domain_set_translation", "spdk_memory_domain_set_invalidate", "spdk_memory_domain_set_pull",
@@ -14,7 +14,13 @@ struct ExportedSymbolsTests {
         "spdk_memory_domain_pull_data", "spdk_memory_domain_push_data", "spdk_memory_domain_transfer_data",
         "spdk_memory_domain_translate_data", "spdk_memory_domain_invalidate_data", "spdk_memory_domain_memzero",
         "spdk_memory_domain_get_first", "spdk_memory_domain_get_next", "spdk_memory_domain_get_system_domain",
+        "spdk_dma_device_type_get_name",
     ]
+
+    /// Whether a symbol belongs to the spdk/dma.h namespace.
+    static func isDMAFunction(_ name: String) -> Bool {
+        name.hasPrefix("spdk_memory_domain_") || name.hasPrefix("spdk_dma_")
+    }
 
     /// Whether `nm` is available; prints why the test is skipped when it is not.
     static var nmAvailable: Bool {
@@ -28,11 +34,11 @@ struct ExportedSymbolsTests {
         let header = ExternalTools.readText(ExternalTools.packageRoot.appendingPathComponent("Sources/CDMAHostABI/include/spdk/dma.h").path)
         try #require(header.contains("spdk_memory_domain_create"), "cannot read spdk/dma.h")
         // Function declarations: the name directly followed by "(" (typedefs are "(*name)(").
-        let declared = Set(header.matches(of: /[\s*](spdk_memory_domain_[a-z_]+)\(/).map { String($0.1) })
+        let declared = Set(header.matches(of: /[\s*](spdk_(?:memory_domain|dma)_[a-z_]+)\(/).map { String($0.1) })
         #expect(declared == Self.expected)
     }
 
-    @Test("nm -D --defined-only lists every spdk_memory_domain_* function as a text symbol",
+    @Test("nm -D --defined-only lists every spdk/dma.h function as a text symbol",
           .enabled(if: nmAvailable, "nm is not installed"))
     func exported() throws {
         let nm = try #require(ExternalTools.find("nm"))
@@ -49,7 +55,7 @@ struct ExportedSymbolsTests {
         }
         let missing = Self.expected.subtracting(textSymbols)
         #expect(missing.isEmpty, "not exported: \(missing.sorted())")
-        let extra = textSymbols.filter { $0.hasPrefix("spdk_memory_domain_") }.subtracting(Self.expected)
-        #expect(extra.isEmpty, "unexpected spdk_memory_domain_* exports: \(extra.sorted())")
+        let extra = textSymbols.filter(Self.isDMAFunction).subtracting(Self.expected)
+        #expect(extra.isEmpty, "unexpected spdk_memory_domain_* or spdk_dma_* exports: \(extra.sorted())")
     }
 }

@@ -2,7 +2,15 @@
  * DMAHost — internal: the layout of a memory domain record and the registry it lives in.
  * Not installed, not part of any ABI. The logic that uses these lives in Swift
  * (Sources/DMAHost/Core); the layout is C so that the dispatch hot path reads plain
- * fields with no reference counting or exclusivity checks.
+ * fields with no reference counting or exclusivity checks, and so that all registry state
+ * is statically initialised storage guarded by one mutex.
+ *
+ * Life of a record: create allocates it, appends it to the list and enters its address in
+ * the address table as live. Destroy unlinks it, marks it destroyed (flag, callbacks
+ * cleared), turns its table entry into a tombstone and buries it in the graveyard. The
+ * record's memory is freed when it leaves the quarantine (DMAHOST_QUARANTINE_RECORDS later
+ * destroys); its tombstone is dropped when it leaves the graveyard (DMAHOST_GRAVEYARD_RECORDS
+ * later destroys), or earlier if a new record is allocated at the same address.
  */
 #ifndef DMAHOST_REGISTRY_H
 #define DMAHOST_REGISTRY_H
@@ -13,7 +21,7 @@
 
 #pragma clang diagnostic ignored "-Wnullability-completeness"
 
-/** One memory domain. Allocated with calloc, freed by destroy. */
+/** One memory domain. Allocated with calloc; freed when it leaves the quarantine. */
 struct spdk_memory_domain {
 	spdk_memory_domain_pull_data_cb pull_cb;
 	spdk_memory_domain_push_data_cb push_cb;
@@ -21,39 +29,102 @@ struct spdk_memory_domain {
 	spdk_memory_domain_translate_memory_cb translate_cb;
 	spdk_memory_domain_invalidate_data_cb invalidate_cb;
 	spdk_memory_domain_memzero_cb memzero_cb;
-	/** Registry links, guarded by the registry mutex. */
+	/** Registry links, guarded by the registry mutex. NULL once the record is destroyed
+	 *  (next then links the records whose freeing is deferred, see reclamation_holds). */
 	struct spdk_memory_domain *next;
 	struct spdk_memory_domain *prev;
 	/** Library-owned copy of the id (NULL when none). */
 	char *id;
 	/** Library-owned copy of the context (NULL when none). */
 	struct spdk_memory_domain_ctx *ctx;
-	/** Library-owned copy of the user context (NULL when none). */
+	/** Library-owned copy of the user context (NULL when none; then user_ctx_size is 0). */
 	void *user_ctx;
 	size_t user_ctx_size;
 	int32_t type;
-	/** DMAHOST_DOMAIN_FLAG_* bits. */
+	/** DMAHOST_DOMAIN_FLAG_* bits, written under the registry mutex. */
 	uint32_t flags;
+	/** Creation sequence number, assigned under the registry mutex when the record is
+	 *  appended: strictly increasing along the list. The system domain has 0. */
+	uint64_t seq;
 };
 
 /** The domain is the static system domain and is never freed. */
 #define DMAHOST_DOMAIN_FLAG_SYSTEM 1u
+/** The domain was destroyed: it is out of the list, its callbacks are cleared, and it waits
+ *  in the quarantine. */
+#define DMAHOST_DOMAIN_FLAG_DESTROYED 2u
 
-/** The process-wide registry: a doubly linked list in creation order. */
+/** Destroyed records stay allocated (readable, their callbacks cleared) for this many later
+ *  destroys. Stated in spdk/dma.h; change both together. */
+#define DMAHOST_QUARANTINE_RECORDS 1024u
+/** A destroyed record's address stays known to get_next (as a tombstone) for this many
+ *  later destroys. A power of two, at least DMAHOST_QUARANTINE_RECORDS. */
+#define DMAHOST_GRAVEYARD_RECORDS 16384u
+
+/** One slot of the address table. */
+struct dmahost_address_slot {
+	/** Address of a record; 0 marks an empty slot. */
+	uintptr_t address;
+	/** The record's seq shifted left by one; the low bit is set when the record is destroyed
+	 *  (the entry is a tombstone). */
+	uint64_t state;
+};
+
+/**
+ * The addresses of live records and the tombstones of destroyed ones: an open-addressing
+ * hash table with linear probing, at most half full. Lets get_next, destroy and the setters
+ * decide what a pointer is without dereferencing it. The system domain is not in it.
+ */
+struct dmahost_address_table {
+	/** calloc'd array of capacity slots; NULL until the first record is created. */
+	struct dmahost_address_slot *slots;
+	/** 0 or a power of two. */
+	uint64_t capacity;
+	/** Occupied slots. */
+	uint64_t count;
+};
+
+/** A destroyed record in the graveyard. */
+struct dmahost_grave {
+	/** The record; its memory is freed once it leaves the quarantine, after which only its
+	 *  address is used (never dereferenced). */
+	struct spdk_memory_domain *record;
+	/** Its creation sequence number. */
+	uint64_t seq;
+};
+
+/** The process-wide registry: a doubly linked list in creation order, and its indexes. */
 struct dmahost_registry {
 	pthread_mutex_t mutex;
 	struct spdk_memory_domain *head;
 	struct spdk_memory_domain *tail;
 	uint64_t count;
+	/** Sequence number given to the last record appended. */
+	uint64_t last_seq;
+	struct dmahost_address_table addresses;
+	/** Number of records destroyed so far. Destroy number n (from 0) is buried in
+	 *  dmahost_graves[n % DMAHOST_GRAVEYARD_RECORDS]. */
+	uint64_t destroyed;
+	/** While not 0, records leaving the quarantine are put on the deferred list instead of
+	 *  being freed; the last release frees them. */
+	uint64_t reclamation_holds;
+	/** Records whose freeing is deferred, linked through their next field. */
+	struct spdk_memory_domain *deferred;
 };
 
 /** The registry, statically initialised with the system domain as its only member. */
 extern struct dmahost_registry dmahost_registry_instance;
 /** The system domain, statically initialised (exists from load time). */
 extern struct spdk_memory_domain dmahost_system_domain_instance;
+/** The graveyard: a ring of the last DMAHOST_GRAVEYARD_RECORDS destroyed records, guarded by
+ *  the registry mutex. Zero-initialised storage: its pages are touched only as records are
+ *  destroyed. */
+extern struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
 static inline struct dmahost_registry *_Nonnull dmahost_registry(void) { return &dmahost_registry_instance; }
 static inline struct spdk_memory_domain *_Nonnull dmahost_system_domain(void) { return &dmahost_system_domain_instance; }
+static inline struct dmahost_address_table *_Nonnull dmahost_address_table(void) { return &dmahost_registry_instance.addresses; }
+static inline struct dmahost_grave *_Nonnull dmahost_graveyard(void) { return dmahost_graves; }
 static inline void dmahost_registry_lock(void) { pthread_mutex_lock(&dmahost_registry_instance.mutex); }
 static inline void dmahost_registry_unlock(void) { pthread_mutex_unlock(&dmahost_registry_instance.mutex); }
 

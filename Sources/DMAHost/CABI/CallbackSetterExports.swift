@@ -2,18 +2,26 @@ import CDMAHostABI
 internal import CDMAHostRegistry
 
 // spdk/dma.h: the six callback setters. Each overwrites; NULL clears; a NULL domain is ignored.
-// The system domain's callbacks stay unset: its operations report -ENOTSUP.
+// The system domain's callbacks stay unset: its operations report -ENOTSUP. So do a destroyed
+// domain's.
 
-/// Applies `update` to a registered, non-system record; logs and ignores the system domain.
+/// Applies `update` to a registered, non-system record, under the registry lock; logs and
+/// ignores the system domain, destroyed domains (whose callbacks stay cleared) and pointers
+/// that are not domains.
 @inline(__always)
 private func withSettableRecord(_ domain: OpaquePointer?, _ setter: StaticString, _ update: (DomainRecord) -> Void) {
     guard let domain else { return }
     let record = DomainRecord(domain)
-    if record == Registry.systemDomain {
+    switch Registry.update(record, update) {
+    case .live:
+        break
+    case .system:
         CoreLog.warning("\(setter): the system domain's callbacks cannot be changed; call ignored")
-        return
+    case .destroyed:
+        CoreLog.warning("\(setter): \(record) was destroyed; call ignored")
+    case .unknown:
+        CoreLog.warning("\(setter): \(record) is not a registered memory domain; call ignored")
     }
-    update(record)
 }
 
 /// C ABI export of `spdk_memory_domain_set_translation`; the contract is in `spdk/dma.h`.

@@ -20,7 +20,12 @@ import Musl
     guard let domain else { return -EINVAL }
     do throws(DMAError) {
         let record = try DomainRecordStorage.make(type: Int32(bitPattern: type.rawValue), context: ctx.map { UnsafePointer($0) }, id: id)
-        Registry.append(record)
+        do throws(DMAError) {
+            try Registry.append(record)
+        } catch {
+            DomainRecordStorage.release(record)
+            throw error
+        }
         domain.pointee = OpaquePointer(record)
         return 0
     } catch {
@@ -33,15 +38,16 @@ import Musl
 @_spi(CABI) public func spdk_memory_domain_destroy_export(_ domain: OpaquePointer?) {
     guard let domain else { return }
     let record = DomainRecord(domain)
-    if record == Registry.systemDomain {
+    switch Registry.destroy(record) {
+    case .live:
+        break
+    case .system:
         CoreLog.warning("spdk_memory_domain_destroy: the system domain cannot be destroyed; call ignored")
-        return
+    case .destroyed:
+        CoreLog.warning("spdk_memory_domain_destroy: \(record) was already destroyed; call ignored")
+    case .unknown:
+        CoreLog.warning("spdk_memory_domain_destroy: \(record) is not a registered memory domain; call ignored")
     }
-    guard Registry.remove(record) else {
-        CoreLog.warning("spdk_memory_domain_destroy: \(record) is not a registered memory domain (already destroyed?); call ignored")
-        return
-    }
-    DomainRecordStorage.release(record)
 }
 
 /// C ABI export of `spdk_memory_domain_get_context`; the contract is in `spdk/dma.h`.
@@ -56,7 +62,9 @@ import Musl
 @_spi(CABI) public func spdk_memory_domain_get_user_context_export(_ domain: OpaquePointer?, _ size: UnsafeMutablePointer<Int>?) -> UnsafeMutableRawPointer? {
     guard let domain else { return nil }
     let record = DomainRecord(domain)
-    guard let user = record.pointee.user_ctx else { return nil }
+    // As in SPDK: no user context (none given, or given with size 0) gives NULL and leaves
+    // *ctx_size as it was.
+    guard record.pointee.user_ctx_size != 0, let user = record.pointee.user_ctx else { return nil }
     size?.pointee = record.pointee.user_ctx_size
     return user
 }
@@ -91,5 +99,18 @@ import Musl
 @_cdecl("spdk_memory_domain_get_next")
 @_spi(CABI) public func spdk_memory_domain_get_next_export(_ prev: OpaquePointer?, _ id: UnsafePointer<CChar>?) -> OpaquePointer? {
     guard let prev else { return nil }
-    return Registry.next(after: DomainRecord(prev), id: id).map(OpaquePointer.init)
+    switch Registry.next(after: DomainRecord(prev), id: id) {
+    case .found(let next):
+        return next.map(OpaquePointer.init)
+    case .unknownPrevious:
+        return unknownPrevious(prev)
+    }
+}
+
+/// get_next's answer for a pointer the registry does not know: NULL, and a warning. Kept out
+/// of line so that the usual path of get_next saves no registers for it.
+@inline(never)
+private func unknownPrevious(_ prev: OpaquePointer) -> OpaquePointer? {
+    CoreLog.warning("spdk_memory_domain_get_next: \(prev) is not a memory domain (never created, or destroyed long ago); returning NULL")
+    return nil
 }

@@ -46,7 +46,8 @@ enum DomainRecordStorage {
     }
 
     /// Copies `min(sizeof, ctx->size)` bytes of the context, and the user context when the
-    /// caller's struct is large enough to carry `user_ctx_size`.
+    /// caller's struct is large enough to carry `user_ctx_size` and both `user_ctx` and
+    /// `user_ctx_size` are set (as in SPDK, a size of 0 means no user context).
     private static func copyContext(_ context: UnsafePointer<spdk_memory_domain_ctx>, into record: DomainRecord) throws(DMAError) {
         let fullSize = MemoryLayout<spdk_memory_domain_ctx>.size
         let copySize = min(fullSize, context.pointee.size)
@@ -59,6 +60,7 @@ enum DomainRecordStorage {
         let userSizeEnd = MemoryLayout<spdk_memory_domain_ctx>.offset(of: \.user_ctx_size)! + MemoryLayout<Int>.size
         guard let user = context.pointee.user_ctx, context.pointee.size >= userSizeEnd else { return }
         let userSize = context.pointee.user_ctx_size
+        guard userSize != 0 else { return }
         guard let userCopy = calloc(1, userSize) else {
             throw .outOfMemory("cannot copy a user context of \(userSize) bytes")
         }
@@ -67,7 +69,8 @@ enum DomainRecordStorage {
         record.pointee.user_ctx_size = userSize
     }
 
-    /// Frees a record and everything it owns. Never called on the system domain.
+    /// Frees a record and everything it owns. Never called on the system domain; called on a
+    /// destroyed record when it leaves the quarantine.
     static func release(_ record: DomainRecord) {
         free(record.pointee.id)
         free(record.pointee.ctx)

@@ -8,17 +8,48 @@ import Musl
 
 /// The process-wide list of memory domains, in creation order, system domain first.
 ///
-/// The list and its lock are statically initialised C storage (`dmahost_registry`), so the
-/// registry exists before any call and needs no lazy initialisation. All list links are
-/// read and written with the lock held; callbacks are never invoked under it.
+/// The list, its lock, the ``AddressTable`` of live and destroyed records and the
+/// ``Graveyard`` of destroyed ones are statically initialised C storage (`dmahost_registry`),
+/// so the registry exists before any call and needs no lazy initialisation. All of it is read
+/// and written with the lock held; callbacks are never invoked under it. Destroyed records are
+/// freed only after the lock is released.
 enum Registry {
+    /// What a pointer given to the library is.
+    enum Membership: Equatable {
+        /// The system domain.
+        case system
+        /// A registered domain.
+        case live
+        /// A domain that was destroyed (its tombstone is still known).
+        case destroyed
+        /// Not a domain the registry knows: never created, or destroyed too long ago.
+        case unknown
+    }
+
+    /// What follows a pointer in a walk.
+    enum Successor: Equatable {
+        /// The next matching domain, or nil at the end.
+        case found(DomainRecord?)
+        /// The pointer is not one the registry knows; there is no answer.
+        case unknownPrevious
+    }
+
     /// The system domain record (static, never freed).
     static var systemDomain: DomainRecord { dmahost_system_domain() }
 
-    /// Appends a record at the tail.
-    static func append(_ record: DomainRecord) {
+    /// Appends a record at the tail, gives it the next sequence number and enters it in the
+    /// address table (replacing the tombstone of an earlier record at the same address).
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the address table cannot grow; the record
+    ///   is then not registered and still belongs to the caller.
+    static func append(_ record: DomainRecord) throws(DMAError) {
         dmahost_registry_lock()
+        defer { dmahost_registry_unlock() }
+        guard AddressTable.reserveOne() else {
+            throw .outOfMemory("cannot grow the memory domain registry's address table")
+        }
         let registry = dmahost_registry()
+        registry.pointee.last_seq += 1
+        record.pointee.seq = registry.pointee.last_seq
         record.pointee.prev = registry.pointee.tail
         record.pointee.next = nil
         if let tail = registry.pointee.tail {
@@ -28,24 +59,44 @@ enum Registry {
         }
         registry.pointee.tail = record
         registry.pointee.count += 1
-        dmahost_registry_unlock()
+        AddressTable.set(address(of: record), .live(seq: record.pointee.seq))
     }
 
-    /// Unlinks a record. Returns false (and changes nothing) when the record is not in the
-    /// registry, e.g. a pointer that was already destroyed.
-    static func remove(_ record: DomainRecord) -> Bool {
+    /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (a
+    /// dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
+    /// tombstone and buries it. Frees the record that leaves the quarantine, if any, after
+    /// releasing the lock. Anything but a live record is left untouched and never dereferenced.
+    /// - Returns: What `record` was: `.live` when it was destroyed by this call.
+    static func destroy(_ record: DomainRecord) -> Membership {
+        dmahost_registry_lock()
+        let membership = classify(record)
+        var leaving: DomainRecord?
+        if membership == .live {
+            unlink(record)
+            record.pointee.flags |= DMAHOST_DOMAIN_FLAG_DESTROYED
+            record.pointee.pull_cb = nil
+            record.pointee.push_cb = nil
+            record.pointee.transfer_cb = nil
+            record.pointee.translate_cb = nil
+            record.pointee.invalidate_cb = nil
+            record.pointee.memzero_cb = nil
+            AddressTable.set(address(of: record), .destroyed(seq: record.pointee.seq))
+            leaving = Graveyard.bury(record, seq: record.pointee.seq)
+        }
+        dmahost_registry_unlock()
+        if let leaving { DomainRecordStorage.release(leaving) }
+        return membership
+    }
+
+    /// Runs `update` on `record` with the lock held if, and only if, it is a registered
+    /// (non-system) domain.
+    /// - Returns: What `record` is; `update` ran when it is `.live`.
+    static func update(_ record: DomainRecord, _ update: (DomainRecord) -> Void) -> Membership {
         dmahost_registry_lock()
         defer { dmahost_registry_unlock() }
-        let registry = dmahost_registry()
-        var cursor = registry.pointee.head
-        while let current = cursor, current != record { cursor = current.pointee.next }
-        guard cursor != nil else { return false }
-        if let prev = record.pointee.prev { prev.pointee.next = record.pointee.next } else { registry.pointee.head = record.pointee.next }
-        if let next = record.pointee.next { next.pointee.prev = record.pointee.prev } else { registry.pointee.tail = record.pointee.prev }
-        record.pointee.next = nil
-        record.pointee.prev = nil
-        registry.pointee.count -= 1
-        return true
+        let membership = classify(record)
+        if membership == .live { update(record) }
+        return membership
     }
 
     /// The first record at or after `start` whose id equals `id` (any record when `id` is nil).
@@ -69,11 +120,27 @@ enum Registry {
     }
 
     /// Next record after `previous` matching `id` (any when nil).
-    static func next(after previous: DomainRecord, id: UnsafePointer<CChar>?) -> DomainRecord? {
+    ///
+    /// `previous` is looked up before it is dereferenced: when it is registered the walk
+    /// continues from its successor; when it was destroyed, from the first registered record
+    /// created after it (found by sequence number, walking from the head); when the registry
+    /// does not know it, there is no answer.
+    static func next(after previous: DomainRecord, id: UnsafePointer<CChar>?) -> Successor {
         dmahost_registry_lock()
-        let found = firstMatch(from: previous.pointee.next, id: id)
-        dmahost_registry_unlock()
-        return found
+        defer { dmahost_registry_unlock() }
+        if previous == systemDomain {
+            return .found(firstMatch(from: previous.pointee.next, id: id))
+        }
+        switch AddressTable.state(of: address(of: previous)) {
+        case .live:
+            return .found(firstMatch(from: previous.pointee.next, id: id))
+        case .destroyed(let seq):
+            var cursor = dmahost_registry().pointee.head
+            while let current = cursor, current.pointee.seq <= seq { cursor = current.pointee.next }
+            return .found(firstMatch(from: cursor, id: id))
+        case nil:
+            return .unknownPrevious
+        }
     }
 
     /// Every record matching `id` (all when nil), in creation order, collected under one
@@ -96,4 +163,49 @@ enum Registry {
         defer { dmahost_registry_unlock() }
         return Int(dmahost_registry().pointee.count)
     }
+
+    /// Runs `body` while no destroyed record is freed: records leaving the quarantine meanwhile
+    /// are freed when the last such call returns.
+    ///
+    /// For code that reads domains other threads may destroy, for longer than the quarantine
+    /// guarantees (`DMAHOST_QUARANTINE_RECORDS` destroys in the whole process), such as tests
+    /// that walk the registry while unrelated tests in the same process destroy domains.
+    static func withReclamationDeferred<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        dmahost_registry_lock()
+        Graveyard.hold()
+        dmahost_registry_unlock()
+        defer {
+            dmahost_registry_lock()
+            var deferred = Graveyard.release()
+            dmahost_registry_unlock()
+            while let record = deferred {
+                deferred = record.pointee.next
+                DomainRecordStorage.release(record)
+            }
+        }
+        return try body()
+    }
+
+    /// What `record` is. Must be called with the lock held; dereferences nothing.
+    private static func classify(_ record: DomainRecord) -> Membership {
+        if record == systemDomain { return .system }
+        switch AddressTable.state(of: address(of: record)) {
+        case .live: return .live
+        case .destroyed: return .destroyed
+        case nil: return .unknown
+        }
+    }
+
+    /// Removes a live record from the list. Must be called with the lock held.
+    private static func unlink(_ record: DomainRecord) {
+        let registry = dmahost_registry()
+        if let prev = record.pointee.prev { prev.pointee.next = record.pointee.next } else { registry.pointee.head = record.pointee.next }
+        if let next = record.pointee.next { next.pointee.prev = record.pointee.prev } else { registry.pointee.tail = record.pointee.prev }
+        record.pointee.next = nil
+        record.pointee.prev = nil
+        registry.pointee.count -= 1
+    }
+
+    @inline(__always)
+    private static func address(of record: DomainRecord) -> UInt { UInt(bitPattern: record) }
 }

@@ -46,12 +46,20 @@ public struct MemoryDomain: Hashable, @unchecked Sendable, CustomStringConvertib
             }
         }
         let record = try (id.map { $0.withCString(make) } ?? make(nil)).get()
-        Registry.append(record)
+        do throws(DMAError) {
+            try Registry.append(record)
+        } catch {
+            DomainRecordStorage.release(record)
+            throw error
+        }
         return MemoryDomain(handle: OpaquePointer(record))
     }
 
-    /// Removes the domain from the registry and frees it. The system domain is never destroyed.
-    /// The caller guarantees that no operation on the domain is in flight.
+    /// Removes the domain from the registry and destroys it (`spdk_memory_domain_destroy`). The
+    /// system domain is never destroyed; destroying a domain twice does nothing the second time.
+    /// The caller guarantees that no operation on the domain is in flight. The memory is freed
+    /// later: other holders of the handle may still read the domain for the next
+    /// 1024 destroys in the process, as `spdk/dma.h` describes.
     public func destroy() {
         spdk_memory_domain_destroy_export(handle)
     }
@@ -74,8 +82,8 @@ public struct MemoryDomain: Hashable, @unchecked Sendable, CustomStringConvertib
     /// All registered domains in creation order, optionally only those whose id equals `id`.
     ///
     /// The list is taken in one pass under the registry lock, so it is safe to call while other
-    /// threads create and destroy domains (a domain destroyed afterwards may still be listed;
-    /// its handle must not be used then).
+    /// threads create and destroy domains. A domain destroyed afterwards may still be listed:
+    /// its handle then stays readable only for the destroy's quarantine (`spdk/dma.h`).
     public static func all(id: String? = nil) -> [MemoryDomain] {
         let records = id.map { $0.withCString { Registry.snapshot(id: $0) } } ?? Registry.snapshot(id: nil)
         return records.map { MemoryDomain(handle: OpaquePointer($0)) }

@@ -24,6 +24,12 @@
  *
  * Setting a callback while another thread dispatches through the same domain is
  * not synchronised (as in SPDK): set callbacks before publishing a domain.
+ *
+ * Walking while other threads destroy: a destroyed domain is not freed at once. It stays
+ * allocated, unchanged except that its callbacks are cleared, for the next 1024 destroys in
+ * the process (its quarantine), so that a thread that obtained the pointer before the destroy
+ * can finish with it: see \ref spdk_memory_domain_destroy for what it may still do, and
+ * \ref spdk_memory_domain_get_next for continuing a walk from it.
  */
 
 #ifndef SPDK_DMA_H
@@ -249,8 +255,9 @@ struct spdk_memory_domain_ctx {
  * \param domain Receives the new domain. Not written on failure.
  * \param type Device type; stored as given.
  * \param ctx Optional context. The first `min(sizeof(*ctx), ctx->size)` bytes are copied into a
- * library-owned context (whose \b size is that number); when \b ctx->user_ctx is not NULL and
- * \b ctx->size covers \b user_ctx_size, the \b user_ctx_size bytes it points to are copied too.
+ * library-owned context (whose \b size is that number); when \b ctx->user_ctx is not NULL,
+ * \b ctx->size covers \b user_ctx_size and \b user_ctx_size is not 0, the \b user_ctx_size
+ * bytes it points to are copied too (the domain's user context).
  * \param id Optional device id string, copied. Several domains may share an id.
  * \return 0 on success; -EINVAL if \b domain is NULL or \b ctx->size is 0; -ENOMEM when memory
  * for the copies cannot be allocated.
@@ -326,7 +333,8 @@ struct spdk_memory_domain_ctx *spdk_memory_domain_get_context(struct spdk_memory
  *
  * \param domain Memory domain.
  * \param ctx_size Receives the size of the user context; not written when there is none. Must not be NULL.
- * \return The copy (owned by the library, valid until the domain is destroyed), or NULL.
+ * \return The copy (owned by the library, valid until the domain is destroyed), or NULL when the
+ * domain has no user context: none was given, or it was given with \b user_ctx_size 0.
  */
 void *spdk_memory_domain_get_user_context(struct spdk_memory_domain *domain, size_t *ctx_size);
 
@@ -343,9 +351,27 @@ enum spdk_dma_device_type spdk_memory_domain_get_dma_device_type(struct spdk_mem
 const char *spdk_memory_domain_get_dma_device_id(struct spdk_memory_domain *domain);
 
 /**
- * Remove \b domain from the registry and free it and its copies.
- * NULL is ignored. The system domain is never destroyed (the call is refused and logged).
- * The caller guarantees no operation on the domain is still in flight.
+ * Remove \b domain from the registry and destroy it.
+ *
+ * NULL is ignored. The system domain is never destroyed; neither is a domain that was already
+ * destroyed, nor a pointer that is not a domain (each such call is refused and logged, and
+ * frees nothing). The caller guarantees no operation on the domain is still in flight.
+ *
+ * The domain and its copies (id, context, user context) are freed later, when the domain
+ * leaves its quarantine: after 1024 more destroys in the process. Until then another thread
+ * that obtained the pointer before the destroy may still
+ * - read it: \ref spdk_memory_domain_get_dma_device_type, \ref spdk_memory_domain_get_dma_device_id,
+ *   \ref spdk_memory_domain_get_context and \ref spdk_memory_domain_get_user_context return what
+ *   they returned before, and the strings and contexts they return stay valid;
+ * - dispatch through it: pull, push, transfer, translate and memzero return -ENOTSUP and
+ *   invalidate does nothing (its callbacks are cleared).
+ * After the quarantine these functions must not be given the pointer.
+ *
+ * \ref spdk_memory_domain_get_next, this function and the callback setters never dereference a
+ * pointer that is not a registered domain, so they may be given a destroyed pointer at any
+ * time: get_next continues the walk from it (for the next 16384 destroys), the others ignore it.
+ * Once its memory is freed, though, a new domain may be created at the same address, and these
+ * functions then apply to the new domain.
  *
  * \param domain Memory domain.
  */
@@ -467,9 +493,16 @@ struct spdk_memory_domain *spdk_memory_domain_get_first(const char *id);
 /**
  * Domain after \b prev in creation order.
  *
- * \param prev A registered domain (it need not match \b id). NULL gives NULL.
+ * \b prev is looked up before it is used, so a walk survives other threads destroying domains:
+ * get_next on a destroyed domain returns the first domain created after it that still exists
+ * (its successor at destruction or a later one), or NULL.
+ *
+ * \param prev A domain of this registry (it need not match \b id), possibly destroyed since
+ * it was obtained: the library recognises a destroyed domain for the next 16384 destroys in
+ * the process. NULL gives NULL.
  * \param id When not NULL, the next domain whose id equals \b id exactly.
- * \return The domain, or NULL at the end of the registry.
+ * \return The domain, or NULL at the end of the registry. NULL too, with a logged warning, when
+ * \b prev is not a domain the library knows (never created, or destroyed longer ago).
  */
 struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain *prev,
 		const char *id);
@@ -483,6 +516,16 @@ struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain
  * \return The system domain.
  */
 struct spdk_memory_domain *spdk_memory_domain_get_system_domain(void);
+
+/**
+ * Name of a device type, for messages and logs.
+ *
+ * \param type Any value, named or not.
+ * \return A static string (never NULL, never to be freed): "RDMA", "DMA" or "ACCEL" for the
+ * built-in types, "VENDOR_SPECIFIC" for \ref SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START to
+ * \ref SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_END inclusive, "UNKNOWN" for any other value.
+ */
+const char *spdk_dma_device_type_get_name(enum spdk_dma_device_type type);
 
 #ifdef __cplusplus
 }
