@@ -75,9 +75,9 @@ final class RDMAFixture: Sendable {
 }
 
 /// Page-aligned host memory for tests. Before it is freed, its registrations are invalidated
-/// in `engine` (the registration cache does not watch munmap: a freed and remapped range would
-/// otherwise keep a stale registration — see Plugins/RDMAVerbs/README.md). The engine, not a
-/// domain, because a private fixture's domains are destroyed when it closes.
+/// in `engine`, as an SPDK program would: the memory monitor would drop them anyway, but an
+/// engine whose monitor is disabled relies on it (Plugins/RDMAVerbs/README.md). The engine,
+/// not a domain, because a private fixture's domains are destroyed when it closes.
 final class HostBuffer: @unchecked Sendable {
     // @unchecked Sendable: the bytes are written by tests and the device, in the order the
     // tests await.

@@ -167,9 +167,9 @@ public final class RegistrationCache<Handle> {
         do throws(RegistrationFailure) {
             handle = try register(target)
         } catch {
-            // The cache does not watch munmap: a merged neighbour may be memory that was freed
-            // without an invalidate, and then the hull cannot be registered (EFAULT) where the
-            // request alone can. Try the request alone.
+            // A merged neighbour may be memory that was freed without the cache hearing of it
+            // (no monitor, or a range it could not watch): then the hull cannot be registered
+            // (EFAULT) where the request alone can. Try the request alone.
             guard target == wanted else {
                 return try insert(wanted, near: lastIndex(startingAtOrBefore: wanted.start), merging: false)
             }
