@@ -2,7 +2,8 @@ import CDMAHostABI
 internal import CDMAHostRegistry
 
 // spdk/dma.h: the six callback setters. Each overwrites; NULL clears; a NULL domain is ignored.
-// The system domain's callbacks stay unset: its operations report -ENOTSUP.
+// The system domain's callbacks are fixed in its static record (CDMAHostRegistry): they check
+// their arguments (dmahost/iovec.h) and report -ENOTSUP; the setters leave them alone.
 
 /// Applies `update` to a registered, non-system record; logs and ignores the system domain.
 @inline(__always)
