@@ -59,6 +59,9 @@ struct DomainUnderTest: CustomStringConvertible {
     let isSystem: Bool
     /// Registers memory it is given (RDMA): invalidate regions before they are freed.
     let invalidatesRegistrations: Bool
+    /// Zeroes memory; a domain that cannot answers valid memzero requests with -ENOTSUP (after
+    /// the same checks).
+    var supportsMemzero = true
     /// Memory for the domain side (a dma-buf domain's own buffers; host memory otherwise).
     let allocateRegion: () throws -> Region
 

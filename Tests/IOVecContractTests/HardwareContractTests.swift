@@ -45,7 +45,9 @@ struct RDMAHardwareIOVecContractTests {
             let domains = try host.open(deviceID: device.id)
             #expect(domains.count == 2, "\(device.id) opened \(domains.count) domains")
             for domain in domains {
-                try ContractRunner(.hostMemory(domain, invalidatesRegistrations: true)).runAll()
+                var tested = DomainUnderTest.hostMemory(domain, invalidatesRegistrations: true)
+                tested.supportsMemzero = false  // RDMA has no fill: -ENOTSUP once the arguments pass
+                try ContractRunner(tested).runAll()
             }
         }
     }

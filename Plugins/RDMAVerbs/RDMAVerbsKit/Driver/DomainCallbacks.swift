@@ -43,6 +43,17 @@ enum DomainCallbacks {
         }
     }
 
+    /// Memzero: RDMA has no fill operation, so valid requests get -ENOTSUP; bad arguments get
+    /// the errno every domain gives them (`dmahost/iovec.h`), as in the system domain.
+    static let memzero: spdk_memory_domain_memzero_cb = { _, _, iov, count, callback, _ in
+        do throws(IOVecError) {
+            _ = try IOVecContract.checkMemzero(completion: callback, buffers: iov, count: count)
+            return -ENOTSUP
+        } catch {
+            return error.negativeErrno
+        }
+    }
+
     /// Translate: keys for a host buffer (see ``Translation``).
     static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, destinationContext, address, length, result in
         let checked: CheckedTranslation
