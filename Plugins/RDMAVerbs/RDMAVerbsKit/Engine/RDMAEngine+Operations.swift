@@ -27,9 +27,9 @@ extension RDMAEngine {
     /// RDMA READ of the remote buffers into the local ones (pull).
     ///
     /// Callers check the lists against the contract of `dmahost/iovec.h` first
-    /// (``IOVecContract``): both sides must hold the same number of bytes. What the engine
-    /// refuses on its own gets the contract's errno: an entry longer than SSIZE_MAX or sides of
-    /// different totals -EINVAL, a NULL base with a length -EFAULT.
+    /// (``IOVecContract``): both sides must hold the same number of bytes, at least one. What
+    /// the engine refuses on its own gets the contract's errno: an entry longer than SSIZE_MAX,
+    /// sides of different totals or no bytes at all -EINVAL, a NULL base with a length -EFAULT.
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     public func read(remote: UnsafeBufferPointer<iovec>, into local: UnsafeBufferPointer<iovec>,
                      completion: OperationCompletion) -> Int32 {
