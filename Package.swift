@@ -219,3 +219,15 @@ package.targets += [
         linkerSettings: pluginHostLinkerSettings
     ),
 ]
+
+// MARK: - The argument contract of dmahost/iovec.h across every backend.
+package.targets += [
+    /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain
+    /// the plugins open answering each bad argument with the documented errno through the C ABI:
+    /// system, cpu, vendor samples on any host; rdma and dma-buf (…Hardware… suites) in the guest.
+    .testTarget(
+        name: "IOVecContractTests",
+        dependencies: ["DMAHost", "DriverHost", "DMADriverKit", "DMABuf", "CDMAHostABI"],
+        linkerSettings: pluginHostLinkerSettings
+    ),
+]

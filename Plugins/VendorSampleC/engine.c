@@ -8,26 +8,9 @@
 
 #include "vs_engine.h"
 
-int64_t vs_iov_total(const struct iovec *iov, uint32_t cnt)
-{
-	if (cnt > 0 && iov == NULL) {
-		return -EINVAL;
-	}
-	uint64_t total = 0;
-	for (uint32_t i = 0; i < cnt; i++) {
-		if (iov[i].iov_base == NULL && iov[i].iov_len > 0) {
-			return -EINVAL;
-		}
-		if (iov[i].iov_len > (uint64_t)INT64_MAX - total) {
-			return -EINVAL;
-		}
-		total += iov[i].iov_len;
-	}
-	return (int64_t)total;
-}
-
-/* Copies the bytes of src into dst, walking both segmentations at once. dst is at least as
- * long as src (checked at submission). memmove: a caller may pass overlapping segments. */
+/* Copies the bytes of src into dst, walking both segmentations at once. Both hold the same
+ * number of bytes (dmahost_iov_check_copy, at submission). memmove: a caller may pass
+ * overlapping segments. */
 static void copy_segments(const struct iovec *dst, uint32_t dst_cnt, const struct iovec *src, uint32_t src_cnt)
 {
 	uint32_t di = 0, si = 0;
@@ -57,7 +40,9 @@ static void execute(const struct vs_request *request)
 {
 	if (request->src == NULL) {
 		for (uint32_t i = 0; i < request->dst_cnt; i++) {
-			memset(request->dst[i].iov_base, 0, request->dst[i].iov_len);
+			if (request->dst[i].iov_len > 0) {
+				memset(request->dst[i].iov_base, 0, request->dst[i].iov_len);
+			}
 		}
 	} else {
 		copy_segments(request->dst, request->dst_cnt, request->src, request->src_cnt);
@@ -192,14 +177,6 @@ int vs_engine_submit_copy(struct vs_engine *engine, const struct iovec *dst, uin
 			  const struct iovec *src, uint32_t src_cnt,
 			  spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
-	if (engine == NULL || cpl_cb == NULL || dst_cnt == 0 || src_cnt == 0) {
-		return -EINVAL;
-	}
-	int64_t dst_total = vs_iov_total(dst, dst_cnt);
-	int64_t src_total = vs_iov_total(src, src_cnt);
-	if (dst_total < 0 || src_total < 0 || dst_total < src_total) {
-		return -EINVAL;
-	}
 	struct vs_request request = {
 		.dst = copy_iov(dst, dst_cnt), .dst_cnt = dst_cnt,
 		.src = copy_iov(src, src_cnt), .src_cnt = src_cnt,
@@ -216,9 +193,6 @@ int vs_engine_submit_copy(struct vs_engine *engine, const struct iovec *dst, uin
 int vs_engine_submit_zero(struct vs_engine *engine, const struct iovec *iov, uint32_t iov_cnt,
 			  spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
-	if (engine == NULL || cpl_cb == NULL || iov_cnt == 0 || vs_iov_total(iov, iov_cnt) < 0) {
-		return -EINVAL;
-	}
 	struct vs_request request = {
 		.dst = copy_iov(iov, iov_cnt), .dst_cnt = iov_cnt,
 		.cpl_cb = cpl_cb, .cpl_cb_arg = cpl_cb_arg,

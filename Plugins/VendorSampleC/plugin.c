@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dmahost/driver.h"
+#include "dmahost/iovec.h"
 #include "vs_engine.h"
 
 #define VS_DRIVER_NAME "vendor-c"
@@ -80,12 +81,22 @@ static int is_ours(const struct dmahost_host_api *host, struct spdk_memory_domai
 	       strncmp(id, VS_DRIVER_NAME ":", strlen(VS_DRIVER_NAME ":")) == 0;
 }
 
+/*
+ * Every callback first checks its arguments with dmahost/iovec.h and returns the errno it
+ * gives (without calling cpl_cb): the engine then takes only valid lists of equal totals, and
+ * moves exactly the bytes they describe.
+ */
+
 /* pull: src_domain is ours; its buffers are host memory. */
 static int vs_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
 		   struct iovec *src_iov, uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt,
 		   spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
 	(void)src_domain_ctx;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	if (rc != 0) {
+		return rc;
+	}
 	struct vs_device *device = device_of(src_domain);
 	if (device == NULL) {
 		return -ENODEV;
@@ -99,6 +110,10 @@ static int vs_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
 		   spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
 	(void)dst_domain_ctx;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	if (rc != 0) {
+		return rc;
+	}
 	struct vs_device *device = device_of(dst_domain);
 	if (device == NULL) {
 		return -ENODEV;
@@ -110,6 +125,10 @@ static int vs_memzero(struct spdk_memory_domain *domain, void *domain_ctx, struc
 		      spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
 	(void)domain_ctx;
+	int rc = dmahost_iov_check_memzero(cpl_cb, iov, iovcnt, NULL);
+	if (rc != 0) {
+		return rc;
+	}
 	struct vs_device *device = device_of(domain);
 	if (device == NULL) {
 		return -ENODEV;
@@ -125,9 +144,13 @@ static int vs_translate(struct spdk_memory_domain *src_domain, void *src_domain_
 {
 	(void)src_domain_ctx;
 	(void)dst_domain_ctx;
+	int rc = dmahost_iov_check_translate(addr, len, result);
+	if (rc != 0) {
+		return rc;
+	}
 	const struct dmahost_host_api *host = atomic_load(&g_host_functions);
-	if (host == NULL || result == NULL || result->size < sizeof(*result) || (addr == NULL && len > 0)) {
-		return -EINVAL;
+	if (host == NULL) {
+		return -ENODEV;
 	}
 	if (dst_domain != host->spdk_memory_domain_get_system_domain() && dst_domain != src_domain) {
 		return -ENOTSUP;
@@ -156,6 +179,9 @@ static struct iovec *source_in_host_memory(const struct dmahost_host_api *host, 
 	}
 	for (uint32_t i = 0; i < src_iovcnt; i++) {
 		struct spdk_memory_domain_translation_result translation = { .size = sizeof(translation) };
+		if (src_iov[i].iov_len == 0) {
+			continue; /* nothing to read, and translate refuses 0 bytes */
+		}
 		if (direct) {
 			translation.iov_count = 1;
 			translation.iov = src_iov[i];
@@ -203,21 +229,28 @@ static int vs_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_c
 {
 	(void)dst_domain_ctx;
 	(void)src_translation;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	if (rc != 0) {
+		return rc;
+	}
 	const struct dmahost_host_api *host = atomic_load(&g_host_functions);
 	struct vs_device *device = device_of(dst_domain);
 	if (device == NULL || host == NULL) {
 		return -ENODEV;
 	}
-	if (src_domain == NULL || src_iovcnt == 0 || src_iov == NULL) {
+	if (src_domain == NULL) {
 		return -EINVAL;
 	}
 	uint32_t count = 0;
-	int rc = 0;
 	struct iovec *source = source_in_host_memory(host, src_domain, src_domain_ctx, src_iov, src_iovcnt, &count, &rc);
 	if (source == NULL) {
 		return rc;
 	}
-	rc = vs_engine_submit_copy(&device->engine, dst_iov, dst_iovcnt, source, count, cpl_cb, cpl_cb_arg);
+	/* What is read must pass the same checks, and hold the bytes src_iov describes. */
+	rc = dmahost_iov_check_copy(cpl_cb, source, count, dst_iov, dst_iovcnt, NULL);
+	if (rc == 0) {
+		rc = vs_engine_submit_copy(&device->engine, dst_iov, dst_iovcnt, source, count, cpl_cb, cpl_cb_arg);
+	}
 	free(source); /* the engine keeps its own copy of the array */
 	return rc;
 }

@@ -95,29 +95,19 @@ final class CopyEngine: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Queues a copy of `source` into `destination` (segmentations may differ; the
-    /// destination must be at least as long). The arrays are copied; the buffers must stay
-    /// valid until `completion` runs.
-    /// - Returns: 0, or `-EINVAL`, `-EAGAIN` (queue full), `-ECANCELED` (stopped).
-    func submitCopy(destination: UnsafeMutablePointer<iovec>?, destinationCount: UInt32,
-                    source: UnsafeMutablePointer<iovec>?, sourceCount: UInt32,
-                    completion: spdk_memory_domain_data_cpl_cb?, argument: UnsafeMutableRawPointer?) -> Int32 {
-        guard let completion, destinationCount > 0, sourceCount > 0,
-              let destinationTotal = Segments.total(destination, destinationCount),
-              let sourceTotal = Segments.total(source, sourceCount),
-              let destination, let source, destinationTotal >= sourceTotal else { return -EINVAL }
-        let request = Request(destination: Array(UnsafeBufferPointer(start: destination, count: Int(destinationCount))),
-                              source: Array(UnsafeBufferPointer(start: source, count: Int(sourceCount))),
-                              completion: completion, argument: argument)
+    /// Queues a checked copy (the segmentations of its lists may differ; both hold
+    /// `copy.length` bytes). The arrays are copied; the buffers must stay valid until the
+    /// completion runs.
+    /// - Returns: 0, or `-EAGAIN` (queue full), `-ECANCELED` (stopped).
+    func submit(_ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) -> Int32 {
+        let request = Request(destination: Array(copy.destinationEntries), source: Array(copy.sourceEntries),
+                              completion: copy.completion, argument: argument)
         return enqueue(request)
     }
 
-    /// Queues filling `buffers` with zeroes. Same contract as ``submitCopy(destination:destinationCount:source:sourceCount:completion:argument:)``.
-    func submitZero(_ buffers: UnsafeMutablePointer<iovec>?, count bufferCount: UInt32,
-                    completion: spdk_memory_domain_data_cpl_cb?, argument: UnsafeMutableRawPointer?) -> Int32 {
-        guard let completion, bufferCount > 0, Segments.total(buffers, bufferCount) != nil, let buffers else { return -EINVAL }
-        let request = Request(destination: Array(UnsafeBufferPointer(start: buffers, count: Int(bufferCount))),
-                              source: nil, completion: completion, argument: argument)
+    /// Queues filling a checked list with zeroes. Same contract as ``submit(_:argument:)``.
+    func submit(_ fill: CheckedFill, argument: UnsafeMutableRawPointer?) -> Int32 {
+        let request = Request(destination: Array(fill.entries), source: nil, completion: fill.completion, argument: argument)
         return enqueue(request)
     }
 

@@ -9,6 +9,10 @@ import Musl
 
 /// The C callbacks of the sample's domains.
 ///
+/// Each one first checks its arguments against the contract of `dmahost/iovec.h`
+/// (``IOVecContract``) and returns the errno it gives; the engine then takes only checked
+/// operations, and moves exactly the bytes they describe.
+///
 /// A callback receives only the domain; it finds the domain's ``CopyEngine`` through the
 /// domain's user context, read with a host-table function. Every host table holds the same
 /// `spdk_memory_domain_*` functions (only `host_ctx` differs), so the first table seen serves
@@ -46,33 +50,53 @@ enum DomainCallbacks {
 
     /// pull: the source domain is ours, its buffers are host memory.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, completion, argument in
-        guard let engine = engine(of: domain) else { return -ENODEV }
-        return engine.submitCopy(destination: destination, destinationCount: destinationCount, source: source,
-                                 sourceCount: sourceCount, completion: completion, argument: argument)
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
+                                                   destination: destination, destinationCount: destinationCount)
+            guard let engine = engine(of: domain) else { return -ENODEV }
+            return engine.submit(copy, argument: argument)
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// push: the destination domain is ours.
     static let push: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, completion, argument in
-        guard let engine = engine(of: domain) else { return -ENODEV }
-        return engine.submitCopy(destination: destination, destinationCount: destinationCount, source: source,
-                                 sourceCount: sourceCount, completion: completion, argument: argument)
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
+                                                   destination: destination, destinationCount: destinationCount)
+            guard let engine = engine(of: domain) else { return -ENODEV }
+            return engine.submit(copy, argument: argument)
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// memzero on our buffers.
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, completion, argument in
-        guard let engine = engine(of: domain) else { return -ENODEV }
-        return engine.submitZero(buffers, count: count, completion: completion, argument: argument)
+        do throws(IOVecError) {
+            let fill = try IOVecContract.checkMemzero(completion: completion, buffers: buffers, count: count)
+            guard let engine = engine(of: domain) else { return -ENODEV }
+            return engine.submit(fill, argument: argument)
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// translate: into the system domain (or this domain) our buffers are themselves.
     static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, _, address, length, result in
-        guard let host, let result, result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size,
-              address != nil || length == 0 else { return -EINVAL }
+        let checked: CheckedTranslation
+        do throws(IOVecError) {
+            checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
+        } catch {
+            return error.negativeErrno
+        }
+        guard let host else { return -ENODEV }
         guard destination == host.spdk_memory_domain_get_system_domain?() || destination == source else { return -ENOTSUP }
-        result.pointee.iov_count = 1
-        result.pointee.iov = iovec(iov_base: address, iov_len: length)
-        result.pointee.iovs = nil
-        result.pointee.dst_domain = destination
+        checked.result.pointee.iov_count = 1
+        checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
+        checked.result.pointee.iovs = nil
+        checked.result.pointee.dst_domain = destination
         return 0
     }
 
@@ -80,31 +104,44 @@ enum DomainCallbacks {
     /// into host memory (the system domain's and ours are host memory already).
     static let transfer: spdk_memory_domain_transfer_data_cb = { destinationDomain, _, destination, destinationCount,
                                                                  sourceDomain, sourceContext, source, sourceCount, _, completion, argument in
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
+                                               destination: destination, destinationCount: destinationCount)
+        } catch {
+            return error.negativeErrno
+        }
         guard let engine = engine(of: destinationDomain), let host else { return -ENODEV }
-        guard let sourceDomain, let source, sourceCount > 0 else { return -EINVAL }
+        guard let sourceDomain else { return -EINVAL }
         let system = host.spdk_memory_domain_get_system_domain?()
         if sourceDomain == system || isOurs(sourceDomain, host) {
-            return engine.submitCopy(destination: destination, destinationCount: destinationCount, source: source,
-                                     sourceCount: sourceCount, completion: completion, argument: argument)
+            return engine.submit(copy, argument: argument)
         }
         guard let translateData = host.spdk_memory_domain_translate_data else { return -ENOTSUP }
         var translated: [iovec] = []
-        for index in 0..<Int(sourceCount) {
+        for entry in copy.sourceEntries where entry.iov_len > 0 {
             var result = spdk_memory_domain_translation_result()
             result.size = MemoryLayout<spdk_memory_domain_translation_result>.size
-            let rc = translateData(sourceDomain, sourceContext, system, nil, source[index].iov_base, source[index].iov_len, &result)
+            let rc = translateData(sourceDomain, sourceContext, system, nil, entry.iov_base, entry.iov_len, &result)
             guard rc == 0 else { return rc }
             if result.iov_count == 1 {
                 translated.append(result.iov)
-            } else if let pieces = result.iovs {
+            } else if let pieces = result.iovs, result.iov_count > 1 {
                 translated += UnsafeBufferPointer(start: pieces, count: Int(result.iov_count))
-            } else if result.iov_count > 1 {
+            } else {
                 return -EINVAL
             }
         }
-        return translated.withUnsafeMutableBufferPointer { pieces in
-            engine.submitCopy(destination: destination, destinationCount: destinationCount, source: pieces.baseAddress,
-                              sourceCount: UInt32(pieces.count), completion: completion, argument: argument)
+        return translated.withUnsafeBufferPointer { pieces in
+            do throws(IOVecError) {
+                // What is read must pass the same checks, and hold the bytes src_iov describes.
+                let translatedCopy = try IOVecContract.checkCopy(
+                    completion: copy.completion, source: pieces.baseAddress, sourceCount: UInt32(pieces.count),
+                    destination: copy.destination, destinationCount: copy.destinationCount)
+                return engine.submit(translatedCopy, argument: argument)
+            } catch {
+                return error.negativeErrno
+            }
         }
     }
 }

@@ -6,24 +6,8 @@ import Musl
 
 /// Scatter-gather helpers over `iovec` arrays.
 enum Segments {
-    /// Total length of `count` segments, or nil for a NULL array with entries, a NULL base
-    /// with a length, or a sum that overflows.
-    static func total(_ segments: UnsafeMutablePointer<iovec>?, _ count: UInt32) -> Int? {
-        guard count > 0 else { return 0 }
-        guard let segments else { return nil }
-        var sum = 0
-        for index in 0..<Int(count) {
-            let segment = segments[index]
-            if segment.iov_base == nil && segment.iov_len > 0 { return nil }
-            let (next, overflow) = sum.addingReportingOverflow(segment.iov_len)
-            guard !overflow else { return nil }
-            sum = next
-        }
-        return sum
-    }
-
     /// Copies the bytes of `source` into `destination`, walking both segmentations at once.
-    /// The destination is at least as long as the source (checked at submission).
+    /// Both hold the same number of bytes (checked at submission, `IOVecContract`).
     /// `memmove`: a caller may pass overlapping segments.
     static func copy(from source: [iovec], to destination: [iovec]) {
         var sourceIndex = 0, destinationIndex = 0

@@ -1,8 +1,10 @@
 /* The headers of this target are the public C ABI (spdk/dma.h, dmahost/driver.h).
- * This file checks at compile time that their LP64 layouts match SPDK's. */
+ * This file checks at compile time that their LP64 layouts match SPDK's, and compiles the
+ * header-only argument checks (dmahost/iovec.h) with this target's warnings. */
 #include "spdk/dma.h"
 #include "dmahost/driver.h"
 #include "dmahost/host.h"
+#include "dmahost/iovec.h"
 
 #if defined(__LP64__)
 _Static_assert(sizeof(struct spdk_memory_domain_translation_result) == 56, "translation_result layout");
@@ -17,4 +19,5 @@ _Static_assert(offsetof(struct spdk_memory_domain_translation_ctx, rdma.ibv_qp) 
 _Static_assert(sizeof(struct spdk_memory_domain_ctx) == 24, "domain ctx layout");
 _Static_assert(sizeof(struct spdk_memory_domain_rdma_ctx) == 16, "rdma ctx layout");
 _Static_assert(sizeof(enum spdk_dma_device_type) == 4, "enum size");
+_Static_assert(DMAHOST_IOV_LEN_MAX == (size_t)INT64_MAX, "SSIZE_MAX");
 #endif

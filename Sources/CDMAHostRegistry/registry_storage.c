@@ -3,9 +3,72 @@
  * Static initialisation makes the system domain exist before any call, with no
  * constructor and no lazy-initialisation check on the hot path.
  */
+#include <errno.h>
+
 #include "dmahost_registry.h"
+#include "dmahost/iovec.h"
+
+/*
+ * The system domain's callbacks. Plain host memory has no engine behind it, so every data
+ * operation and translation is -ENOTSUP; but bad arguments are answered first, with the
+ * errno every other domain gives for them (dmahost/iovec.h). The callbacks are part of the
+ * static record and cannot be replaced: the setters refuse the system domain.
+ */
+
+static int system_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+		       struct iovec *src_iov, uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt,
+		       spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)src_domain, (void)src_domain_ctx, (void)cpl_cb_arg;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	return rc != 0 ? rc : -ENOTSUP;
+}
+
+static int system_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+		       struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
+		       spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)dst_domain, (void)dst_domain_ctx, (void)cpl_cb_arg;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	return rc != 0 ? rc : -ENOTSUP;
+}
+
+static int system_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+			   struct iovec *dst_iov, uint32_t dst_iovcnt,
+			   struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+			   struct iovec *src_iov, uint32_t src_iovcnt,
+			   struct spdk_memory_domain_translation_result *src_translation,
+			   spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)dst_domain, (void)dst_domain_ctx, (void)src_domain, (void)src_domain_ctx, (void)src_translation,
+	(void)cpl_cb_arg;
+	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
+	return rc != 0 ? rc : -ENOTSUP;
+}
+
+static int system_memzero(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *iov, uint32_t iovcnt,
+			  spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)domain, (void)domain_ctx, (void)cpl_cb_arg;
+	int rc = dmahost_iov_check_memzero(cpl_cb, iov, iovcnt, NULL);
+	return rc != 0 ? rc : -ENOTSUP;
+}
+
+static int system_translate(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+			    struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
+			    void *addr, size_t len, struct spdk_memory_domain_translation_result *result)
+{
+	(void)src_domain, (void)src_domain_ctx, (void)dst_domain, (void)dst_domain_ctx;
+	int rc = dmahost_iov_check_translate(addr, len, result);
+	return rc != 0 ? rc : -ENOTSUP;
+}
 
 struct spdk_memory_domain dmahost_system_domain_instance = {
+	.pull_cb = system_pull,
+	.push_cb = system_push,
+	.transfer_cb = system_transfer,
+	.translate_cb = system_translate,
+	.memzero_cb = system_memzero,
 	.id = (char *)"system",
 	.type = SPDK_DMA_DEVICE_TYPE_DMA,
 	.flags = DMAHOST_DOMAIN_FLAG_SYSTEM,

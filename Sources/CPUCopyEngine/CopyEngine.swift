@@ -10,9 +10,11 @@ import Musl
 /// An asynchronous memory copy engine running on CPU worker threads: the software data path of
 /// the CPU accel backend.
 ///
-/// - Operations: ``submitCopy(destination:destinationCount:source:sourceCount:callback:argument:)``
-///   (scatter-gather on both sides, independently segmented) and
-///   ``submitFill(destination:destinationCount:pattern:callback:argument:)`` (memset; pattern 0 is memzero).
+/// - Operations: copies (scatter-gather on both sides, independently segmented) and fills
+///   (memset; pattern 0 is memzero), of lists that passed the contract of `dmahost/iovec.h`
+///   (``submit(_:argument:)``, ``submit(_:pattern:argument:)``; or
+///   ``submitCopy(destination:destinationCount:source:sourceCount:callback:argument:)`` and
+///   ``submitFill(destination:destinationCount:pattern:callback:argument:)``, which check it).
 /// - Back-pressure: a bounded, preallocated descriptor ring; when it is full a submission
 ///   throws ``SubmitError/queueFull`` and nothing is queued. No allocation per operation.
 /// - Batching: a worker claims up to ``CopyEngineConfiguration/batchLimit`` descriptors (at
@@ -75,16 +77,49 @@ public final class CopyEngine: @unchecked Sendable {
 
     // MARK: Submission
 
-    /// Starts copying the bytes of `source` into `destination`.
-    ///
-    /// The lists are segmented independently (any number of entries, any alignment,
-    /// zero-length entries allowed). Exactly the source's total is copied; the destination
-    /// may be longer.
+    /// Starts a copy whose lists passed ``IOVecContract/checkCopy(completion:source:sourceCount:destination:destinationCount:)``:
+    /// the `copy.length` bytes of its source go into its destination (the lists are segmented
+    /// independently: any number of entries, any alignment, zero-length entries skipped). This
+    /// is the data path of the CPU domains' callbacks, which check their arguments first.
     /// - Parameters:
-    ///   - destination: Destination entries; NULL only when `destinationCount` is 0.
-    ///   - destinationCount: Entries in `destination`.
-    ///   - source: Source entries; NULL only when `sourceCount` is 0.
-    ///   - sourceCount: Entries in `source`.
+    ///   - copy: The checked operation; its lists must stay valid and unchanged until its
+    ///     completion ran. The completion is called exactly once with 0 or a negated errno,
+    ///     unless this throws.
+    ///   - argument: Passed to the completion.
+    /// - Throws: ``SubmitError/queueFull`` or ``SubmitError/stopped``; then the completion is
+    ///   never called.
+    @inline(__always)
+    public func submit(_ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        try core.submit(kind: .copy, destination: copy.destination, destinationCount: copy.destinationCount,
+                        source: copy.source, sourceCount: copy.sourceCount, length: copy.length, pattern: 0,
+                        callback: copy.completion, argument: argument)
+    }
+
+    /// Starts filling every byte of a list that passed ``IOVecContract/checkMemzero(completion:buffers:count:)``
+    /// with `pattern` (0: memzero).
+    /// - Parameters:
+    ///   - fill: The checked list; it must stay valid and unchanged until its completion ran.
+    ///     The completion is called exactly once with 0 or a negated errno, unless this throws.
+    ///   - pattern: The byte value.
+    ///   - argument: Passed to the completion.
+    /// - Throws: ``SubmitError/queueFull`` or ``SubmitError/stopped``; then the completion is
+    ///   never called.
+    @inline(__always)
+    public func submit(_ fill: CheckedFill, pattern: UInt8, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        try core.submit(kind: .fill, destination: fill.buffers, destinationCount: fill.count,
+                        source: nil, sourceCount: 0, length: fill.length, pattern: pattern,
+                        callback: fill.completion, argument: argument)
+    }
+
+    /// Checks the lists against the contract of `dmahost/iovec.h`, then starts copying the bytes
+    /// of `source` into `destination` (``submit(_:argument:)``).
+    ///
+    /// Both lists must describe the same number of bytes, at least one (see ``IOVecContract``).
+    /// - Parameters:
+    ///   - destination: Destination entries.
+    ///   - destinationCount: Entries in `destination` (0 ... `UInt32.max`).
+    ///   - source: Source entries.
+    ///   - sourceCount: Entries in `source` (0 ... `UInt32.max`).
     ///   - callback: Called exactly once with 0 or a negated errno, unless this throws.
     ///   - argument: Passed to `callback`.
     /// - Throws: ``SubmitError``; then `callback` is never called.
@@ -92,14 +127,24 @@ public final class CopyEngine: @unchecked Sendable {
     public func submitCopy(destination: UnsafePointer<iovec>?, destinationCount: Int,
                            source: UnsafePointer<iovec>?, sourceCount: Int,
                            callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
-        try core.submit(kind: .copy, destination: destination, destinationCount: destinationCount,
-                        source: source, sourceCount: sourceCount, pattern: 0, callback: callback, argument: argument)
+        guard let sourceCount = UInt32(exactly: sourceCount), let destinationCount = UInt32(exactly: destinationCount) else {
+            throw .invalidArgument
+        }
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
+                                               destination: destination, destinationCount: destinationCount)
+        } catch {
+            throw SubmitError(error)
+        }
+        try submit(copy, argument: argument)
     }
 
-    /// Starts filling every byte of `destination` with `pattern` (0: memzero).
+    /// Checks the list against the contract of `dmahost/iovec.h`, then starts filling every byte
+    /// of `destination` with `pattern` (``submit(_:pattern:argument:)``).
     /// - Parameters:
-    ///   - destination: Entries to fill; NULL only when `destinationCount` is 0.
-    ///   - destinationCount: Entries in `destination`.
+    ///   - destination: Entries to fill; at least one byte in all.
+    ///   - destinationCount: Entries in `destination` (0 ... `UInt32.max`).
     ///   - pattern: The byte value.
     ///   - callback: Called exactly once with 0 or a negated errno, unless this throws.
     ///   - argument: Passed to `callback`.
@@ -107,8 +152,14 @@ public final class CopyEngine: @unchecked Sendable {
     @inline(__always)
     public func submitFill(destination: UnsafePointer<iovec>?, destinationCount: Int, pattern: UInt8,
                            callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
-        try core.submit(kind: .fill, destination: destination, destinationCount: destinationCount,
-                        source: nil, sourceCount: 0, pattern: pattern, callback: callback, argument: argument)
+        guard let count = UInt32(exactly: destinationCount) else { throw .invalidArgument }
+        let fill: CheckedFill
+        do throws(IOVecError) {
+            fill = try IOVecContract.checkMemzero(completion: callback, buffers: destination, count: count)
+        } catch {
+            throw SubmitError(error)
+        }
+        try submit(fill, pattern: pattern, argument: argument)
     }
 
     // MARK: Completion

@@ -48,26 +48,18 @@ final class EngineCore: @unchecked Sendable {
 
     // MARK: Submission
 
-    /// Validates, reserves, fills and publishes an operation. See ``CopyEngine``.
+    /// Reserves, fills and publishes an operation whose lists passed the contract of
+    /// `dmahost/iovec.h` (``CopyEngine`` takes only checked operations): `length` is the byte
+    /// count the check computed, the same on both sides of a copy.
     @inline(__always)
-    func submit(kind: OperationKind, destination: UnsafePointer<iovec>?, destinationCount: Int,
-                source: UnsafePointer<iovec>?, sourceCount: Int, pattern: UInt8,
-                callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
-        guard let callback, sourceCount <= Int(UInt32.max), destinationCount <= Int(UInt32.max) else { throw .invalidArgument }
-        guard let destinationTotal = ScatterGather.total(destination, destinationCount) else { throw .invalidArgument }
-        let length: Int
-        if kind == .copy {
-            guard let sourceTotal = ScatterGather.total(source, sourceCount) else { throw .invalidArgument }
-            guard destinationTotal >= sourceTotal else { throw .destinationTooSmall }
-            length = sourceTotal
-        } else {
-            length = destinationTotal
-        }
+    func submit(kind: OperationKind, destination: UnsafePointer<iovec>, destinationCount: UInt32,
+                source: UnsafePointer<iovec>?, sourceCount: UInt32, length: Int, pattern: UInt8,
+                callback: @escaping CompletionCallback, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
         let parts = partCount(length)
         let first = try ring.reserve(parts)
         var descriptor = Descriptor(
             callback: callback, argument: argument, source: source, destination: destination,
-            sourceCount: UInt32(truncatingIfNeeded: sourceCount), destinationCount: UInt32(truncatingIfNeeded: destinationCount),
+            sourceCount: sourceCount, destinationCount: destinationCount,
             sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: first,
             parts: Int32(parts), kind: kind, pattern: pattern)
         if parts == 1 {

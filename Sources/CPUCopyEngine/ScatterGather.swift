@@ -5,27 +5,9 @@ import Musl
 #endif
 
 /// Scatter-gather arithmetic and the data path: `memcpy`/`memset` over two independently
-/// segmented `iovec` lists. Zero-length entries are allowed anywhere and skipped.
+/// segmented `iovec` lists, which passed the contract of `dmahost/iovec.h` at submission.
+/// Zero-length entries are allowed anywhere and skipped.
 enum ScatterGather {
-    /// Total bytes of a list, after checking it.
-    /// - Returns: The sum of the lengths, or nil when `count` is negative, the array is NULL with
-    ///   a non-zero count, an entry has a NULL base and a non-zero length, or the sum overflows.
-    @inline(__always)
-    static func total(_ list: UnsafePointer<iovec>?, _ count: Int) -> Int? {
-        guard count >= 0 else { return nil }
-        guard count > 0 else { return 0 }
-        guard let list else { return nil }
-        var sum = 0
-        for index in 0..<count {
-            let entry = list[index]
-            guard entry.iov_len >= 0, entry.iov_base != nil || entry.iov_len == 0 else { return nil }
-            let (next, overflow) = sum.addingReportingOverflow(entry.iov_len)
-            guard !overflow else { return nil }
-            sum = next
-        }
-        return sum
-    }
-
     /// The position `distance` bytes after `start`. Lands at the end of an entry rather than
     /// the start of the next, which the data path skips over anyway.
     static func advance(_ list: UnsafePointer<iovec>, count: Int, from start: SGPosition, by distance: Int) -> SGPosition {

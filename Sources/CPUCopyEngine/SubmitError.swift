@@ -14,11 +14,14 @@ public enum SubmitError: Error, Equatable, Sendable {
     /// No free descriptor: reap completions (``CopyEngine/poll(maxCompletions:)`` in poll
     /// mode) or wait for some, then retry. `-EAGAIN` at the C boundary.
     case queueFull
-    /// The destination scatter-gather list holds fewer bytes than the source. `-EINVAL`.
-    case destinationTooSmall
-    /// A NULL array with a non-zero count, a NULL buffer with a non-zero length, a length
-    /// total that overflows, or a missing callback. `-EINVAL`.
+    /// The lists or the callback break the contract of `dmahost/iovec.h` with `-EINVAL`: a
+    /// missing callback, a NULL array with a non-zero count, an entry or total above SSIZE_MAX,
+    /// a list of 0 bytes, or source and destination totals that differ (also a count outside
+    /// `0 ... UInt32.max`).
     case invalidArgument
+    /// The lists break the contract of `dmahost/iovec.h` with `-EFAULT`: an entry with a length
+    /// and a NULL base, or whose range wraps past the end of the address space.
+    case badAddress
     /// The engine is shutting down or shut down. `-ECANCELED`.
     case stopped
 
@@ -26,8 +29,18 @@ public enum SubmitError: Error, Equatable, Sendable {
     public var errno: Int32 {
         switch self {
         case .queueFull: EAGAIN
-        case .destinationTooSmall, .invalidArgument: EINVAL
+        case .invalidArgument: EINVAL
+        case .badAddress: EFAULT
         case .stopped: ECANCELED
+        }
+    }
+
+    /// The refusal of a check of ``IOVecContract``.
+    @inlinable
+    public init(_ error: IOVecError) {
+        switch error {
+        case .invalidArgument: self = .invalidArgument
+        case .badAddress: self = .badAddress
         }
     }
 
@@ -39,10 +52,10 @@ public enum SubmitError: Error, Equatable, Sendable {
         switch self {
         case .queueFull:
             .tryAgain("CPU copy engine queue is full: wait for (or poll) completions and retry, or configure a deeper queue")
-        case .destinationTooSmall:
-            .invalidArgument("destination scatter-gather list is shorter than the source: give at least as many destination bytes")
         case .invalidArgument:
-            .invalidArgument("invalid scatter-gather list or callback: NULL array with a non-zero count, NULL buffer with a non-zero length, lengths that overflow, or no completion callback")
+            IOVecError.invalidArgument.dmaError("CPU copy engine")
+        case .badAddress:
+            IOVecError.badAddress.dmaError("CPU copy engine")
         case .stopped:
             .cancelled("CPU copy engine is shut down: open the device again")
         }

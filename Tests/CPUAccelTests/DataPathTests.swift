@@ -15,22 +15,19 @@ struct CPUDataPathTests {
         let domain = try openCPU(host)
         var generator = SeededGenerator(seed: 7)
         for round in 0..<24 {
-            let total = round % 6 == 0 ? Int.random(in: 300_000...600_000, using: &generator) : Int.random(in: 0...20_000, using: &generator)
+            let total = round % 6 == 0 ? Int.random(in: 300_000...600_000, using: &generator) : Int.random(in: 1...20_000, using: &generator)
             let source = Segments(lengths: randomLengths(total: total, parts: Int.random(in: 1...5, using: &generator), using: &generator))
             source.fillRandom(using: &generator)
-            let inDevice = Segments(lengths: randomLengths(total: total + 17, parts: Int.random(in: 1...7, using: &generator), using: &generator), fill: 0xEE)
-            // Pull reads the whole device list (total + 17 bytes): the destination must hold as much.
-            let back = Segments(lengths: randomLengths(total: total + 17, parts: Int.random(in: 1...4, using: &generator), using: &generator), fill: 0xEE)
-            let moved = Segments(lengths: randomLengths(total: total + 1, parts: 3, using: &generator), fill: 0xEE)
+            let inDevice = Segments(lengths: randomLengths(total: total, parts: Int.random(in: 1...7, using: &generator), using: &generator), fill: 0xEE)
+            let back = Segments(lengths: randomLengths(total: total, parts: Int.random(in: 1...4, using: &generator), using: &generator), fill: 0xEE)
+            let moved = Segments(lengths: randomLengths(total: total, parts: 3, using: &generator), fill: 0xEE)
             try await domain.push(into: inDevice.iov, from: source.iov)
             try await domain.pull(from: inDevice.iov, into: back.iov)
             try await domain.transfer(into: moved.iov, from: .system, source.iov)
             let expected = source.gathered()
-            #expect(Array(inDevice.gathered().prefix(total)) == expected, "push, round \(round)")
-            #expect(inDevice.gathered().dropFirst(total).allSatisfy { $0 == 0xEE })
-            #expect(Array(back.gathered().prefix(total)) == expected, "pull, round \(round)")
-            #expect(back.gathered().dropFirst(total).allSatisfy { $0 == 0xEE }, "pull, round \(round)")
-            #expect(Array(moved.gathered().prefix(total)) == expected, "transfer, round \(round)")
+            #expect(inDevice.gathered() == expected, "push, round \(round)")
+            #expect(back.gathered() == expected, "pull, round \(round)")
+            #expect(moved.gathered() == expected, "transfer, round \(round)")
             for segments in [inDevice, back, moved] { #expect(segments.gaps().allSatisfy { $0 == 0xEE }) }
         }
         host.closeAll()
@@ -47,7 +44,7 @@ struct CPUDataPathTests {
         host.closeAll()
     }
 
-    @Test("a destination shorter than the source is -EINVAL and never completes")
+    @Test("a destination shorter than the source is -EINVAL and never completes (the full table is in the iovec contract tests)")
     func destinationTooSmall() throws {
         let host = try cpuHost()
         let domain = try openCPU(host)
@@ -91,6 +88,11 @@ struct CPUDataPathTests {
         #expect(completions.wait(for: 1))
         #expect(completions.calls(1) == 1 && completions.status(1) == 0)
         #expect(destination.gathered() == other.gathered())
+        // A translation that holds fewer bytes than src_iov describes would truncate: refused.
+        translation.iov.iov_len = 4999
+        let short = spdk_memory_domain_transfer_data_export(domain.handle, nil, destination.iov.baseAddress, 2, foreign.handle, nil,
+                                                            source.iov.baseAddress, 1, &translation, Completions.callback, completions.argument(0))
+        #expect(short == -EINVAL)
         host.closeAll()
         #expect(completions.calls(0) == 0)
     }

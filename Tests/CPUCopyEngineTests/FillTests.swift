@@ -9,7 +9,7 @@ struct FillTests {
         let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 2, splitThreshold: 32 << 10, minimumPartSize: 8 << 10))
         var generator = SeededGenerator(seed: UInt64(pattern) + 1)
         for _ in 0..<20 {
-            let total = Int.random(in: 0...100_000, using: &generator)
+            let total = Int.random(in: 1...100_000, using: &generator)
             let lengths = randomSegmentation(total: total, parts: Int.random(in: 1...6, using: &generator), using: &generator)
             let gaps = lengths.map { _ in Int.random(in: 0...40, using: &generator) }
             let sentinel: UInt8 = pattern == 0xEE ? 0x11 : 0xEE

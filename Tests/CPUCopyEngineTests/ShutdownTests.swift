@@ -61,9 +61,12 @@ private func shutdownUnderLoad(mode: CopyEngine.ShutdownMode, completion: Comple
     #expect(stopped)
     #expect(engine.isShutDown)
     // After shutdown everything accepted has completed; nothing more may arrive.
-    var buffer = iovec()
-    #expect(throws: SubmitError.stopped) {
-        try engine.submitFill(destination: &buffer, destinationCount: 0, pattern: 0, callback: CompletionLog.callback, argument: nil)
+    var byte: UInt8 = 0
+    try withUnsafeMutableBytes(of: &byte) { bytes in
+        var buffer = iovec(iov_base: bytes.baseAddress, iov_len: 1)
+        #expect(throws: SubmitError.stopped) {
+            try engine.submitFill(destination: &buffer, destinationCount: 1, pattern: 0, callback: CompletionLog.callback, argument: nil)
+        }
     }
     return (log, (0..<log.count).map { accepted[$0].load(ordering: .relaxed) })
 }
@@ -126,11 +129,19 @@ struct ShutdownTests {
             // @unchecked Sendable: `engine` is set before the operation is submitted.
             var engine: CopyEngine?
             let result = Atomic<Int>(0)
+            /// One byte to fill, and the list describing it (valid until the test ends).
+            let byte = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+            let list = UnsafeMutablePointer<iovec>.allocate(capacity: 1)
+            init() { list.initialize(to: iovec(iov_base: byte, iov_len: 1)) }
+            deinit {
+                list.deallocate()
+                byte.deallocate()
+            }
         }
         let probe = Probe()
         let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 1))
         probe.engine = engine
-        try engine.submitFill(destination: nil, destinationCount: 0, pattern: 0, callback: { argument, _ in
+        try engine.submitFill(destination: probe.list, destinationCount: 1, pattern: 0, callback: { argument, _ in
             guard let argument else { return }
             let probe = Unmanaged<Probe>.fromOpaque(argument).takeUnretainedValue()
             do throws(DMAError) {

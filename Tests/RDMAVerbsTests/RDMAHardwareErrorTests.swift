@@ -128,32 +128,53 @@ struct RDMAHardwareErrorTests {
         try await assertDataStillMoves(fixture, seed: 4)
     }
 
-    @Test("Synchronous refusals: a short local side or a NULL buffer is -EINVAL and no completion is called")
+    @Test("Synchronous refusals of the engine: a local side of another length is -EINVAL, a NULL buffer -EFAULT (the errnos of dmahost/iovec.h), and no completion is called")
     func synchronousErrors() async throws {
         let fixture = try RDMAFixture.makePrivate()
         defer { fixture.close() }
-        let local = HostBuffer(count: 100, invalidatingIn: fixture.engine)
+        let local = HostBuffer(count: 300, invalidatingIn: fixture.engine)
         let remote = HostBuffer(count: 200, invalidatingIn: fixture.engine)
-        let rc = withIOV([remote.entry()]) { dst in
-            withIOV([local.entry()]) { src in
+        for localLength in [100, 300] {
+            let rc = withIOV([remote.entry()]) { dst in
+                withIOV([local.entry(length: localLength)]) { src in
+                    fixture.engine.write(remote: UnsafeBufferPointer(dst), from: UnsafeBufferPointer(src),
+                                         completion: .closure { _ in Issue.record("a refused operation must not complete") })
+                }
+            }
+            #expect(rc == -EINVAL, "local side of \(localLength) bytes, remote 200")
+        }
+        let null = withIOV([iovec(iov_base: nil, iov_len: 10)]) { dst in
+            withIOV([local.entry(length: 10)]) { src in
+                fixture.engine.write(remote: UnsafeBufferPointer(dst), from: UnsafeBufferPointer(src),
+                                     completion: .closure { _ in Issue.record("a refused operation must not complete") })
+            }
+        }
+        #expect(null == -EFAULT)
+        let tooLong = withIOV([remote.entry(), iovec(iov_base: remote.base, iov_len: -1)]) { dst in
+            withIOV([local.entry(length: 200)]) { src in
+                fixture.engine.write(remote: UnsafeBufferPointer(dst), from: UnsafeBufferPointer(src),
+                                     completion: .closure { _ in Issue.record("a refused operation must not complete") })
+            }
+        }
+        #expect(tooLong == -EINVAL, "an entry of SIZE_MAX bytes is refused, not skipped")
+    }
+
+    @Test("An operation with no bytes is refused with -EINVAL: a completion with 0 would claim that bytes moved")
+    func empty() async throws {
+        let fixture = try RDMAFixture.makePrivate()
+        defer { fixture.close() }
+        do {
+            try await withIOV([]) { dst in try await withIOV([]) { src in try await fixture.domain.push(into: dst, from: src) } }
+            Issue.record("a push of 0 bytes succeeded")
+        } catch let error as DMAError {
+            #expect(error.errno == EINVAL, "\(error)")
+        }
+        let rc = withIOV([]) { dst in
+            withIOV([]) { src in
                 fixture.engine.write(remote: UnsafeBufferPointer(dst), from: UnsafeBufferPointer(src),
                                      completion: .closure { _ in Issue.record("a refused operation must not complete") })
             }
         }
         #expect(rc == -EINVAL)
-        let null = withIOV([iovec(iov_base: nil, iov_len: 10)]) { dst in
-            withIOV([local.entry()]) { src in
-                fixture.engine.write(remote: UnsafeBufferPointer(dst), from: UnsafeBufferPointer(src),
-                                     completion: .closure { _ in Issue.record("a refused operation must not complete") })
-            }
-        }
-        #expect(null == -EINVAL)
-    }
-
-    @Test("An operation with no bytes completes with 0")
-    func empty() async throws {
-        let fixture = try RDMAFixture.makePrivate()
-        defer { fixture.close() }
-        try await withIOV([]) { dst in try await withIOV([]) { src in try await fixture.domain.push(into: dst, from: src) } }
     }
 }

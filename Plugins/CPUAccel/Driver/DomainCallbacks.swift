@@ -1,6 +1,7 @@
 import CCPUAccel
 import CDMAHostABI
 import CPUCopyEngine
+import DMADriverKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,22 +9,20 @@ import Musl
 #endif
 
 // The callbacks of a CPU accel domain (spdk/dma.h). The domain's memory is this process's
-// virtual memory, so every operation is a copy or fill on the domain's engine. A callback
-// returns 0 when the engine accepted the operation (the completion then fires exactly once,
-// on a worker or from the context's poll function) or a negated errno: -EAGAIN when the
-// engine's queue is full, -EINVAL for a bad list or a destination shorter than the source,
-// -ECANCELED once the device is closing, -ENODEV for a domain that is not a CPU domain.
-// The iovec arrays must stay valid until completion.
+// virtual memory, so every operation is a copy or fill on the domain's engine. Each callback
+// first checks its arguments against the contract of dmahost/iovec.h (IOVecContract: -EINVAL
+// or -EFAULT), then returns 0 when the engine accepted the operation (the completion then
+// fires exactly once, on a worker or from the context's poll function) or a negated errno:
+// -EAGAIN when the engine's queue is full, -ECANCELED once the device is closing, -ENODEV for
+// a domain that is not a CPU domain. The iovec arrays must stay valid until completion.
 
-/// Starts a copy on the engine of the CPU domain `domain` (pull, push and transfer are all
-/// copies in one address space): 0 when accepted, else the submission error as a negated errno.
-private func startCopy(on domain: OpaquePointer?, destination: UnsafePointer<iovec>?, destinationCount: Int,
-                       source: UnsafePointer<iovec>?, sourceCount: Int,
-                       callback: CompletionCallback?, argument: UnsafeMutableRawPointer?) -> Int32 {
+/// Starts a checked copy on the engine of the CPU domain `domain` (pull, push and transfer are
+/// all copies in one address space): 0 when accepted, else the submission error as a negated errno.
+@inline(__always)
+private func startCopy(on domain: OpaquePointer?, _ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) -> Int32 {
     PluginHost.withEngine(of: domain) { engine in
         do throws(SubmitError) {
-            try engine.submitCopy(destination: destination, destinationCount: destinationCount,
-                                  source: source, sourceCount: sourceCount, callback: callback, argument: argument)
+            try engine.submit(copy, argument: argument)
             return 0
         } catch {
             return error.negativeErrno
@@ -33,21 +32,37 @@ private func startCopy(on domain: OpaquePointer?, destination: UnsafePointer<iov
 
 /// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
 let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
-    startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
-              source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+    do throws(IOVecError) {
+        let copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
+                                               destination: destination, destinationCount: destinationCount)
+        return startCopy(on: domain, copy, argument: argument)
+    } catch {
+        return error.negativeErrno
+    }
 }
 
 /// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
 let cpuDomainPush: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, callback, argument in
-    startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
-              source: source, sourceCount: Int(sourceCount), callback: callback, argument: argument)
+    do throws(IOVecError) {
+        let copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
+                                               destination: destination, destinationCount: destinationCount)
+        return startCopy(on: domain, copy, argument: argument)
+    } catch {
+        return error.negativeErrno
+    }
 }
 
 /// `spdk_memory_domain_memzero_cb`: zero buffers of the CPU domain.
 let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, callback, argument in
-    PluginHost.withEngine(of: domain) { engine in
+    let fill: CheckedFill
+    do throws(IOVecError) {
+        fill = try IOVecContract.checkMemzero(completion: callback, buffers: buffers, count: count)
+    } catch {
+        return error.negativeErrno
+    }
+    return PluginHost.withEngine(of: domain) { engine in
         do throws(SubmitError) {
-            try engine.submitFill(destination: buffers, destinationCount: Int(count), pattern: 0, callback: callback, argument: argument)
+            try engine.submit(fill, pattern: 0, argument: argument)
             return 0
         } catch {
             return error.negativeErrno
@@ -58,42 +73,55 @@ let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, coun
 /// `spdk_memory_domain_transfer_data_cb`: copy from another domain into the CPU domain.
 ///
 /// The source is read through `source_translation` when one is given (its single `iov`, or
-/// its `iovs` array when `iov_count > 1`; it must stay valid until completion), or directly
-/// when the source domain shares this process's virtual addresses (the system domain or a CPU
-/// domain). Any other source domain gives -ENOTSUP: translate it into this domain first.
+/// its `iovs` array when `iov_count > 1`; it must stay valid until completion, and describe as
+/// many bytes as `src_iov`, else -EINVAL), or directly when the source domain shares this
+/// process's virtual addresses (the system domain or a CPU domain). Any other source domain
+/// gives -ENOTSUP: translate it into this domain first.
 let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
     domain, _, destination, destinationCount, sourceDomain, _, source, sourceCount, translation, callback, argument in
-    var readFrom = UnsafePointer(source)
-    var readCount = Int(sourceCount)
-    if let translation {
-        guard translation.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
-        let count = Int(translation.pointee.iov_count)
-        if count == 1, let offset = MemoryLayout<spdk_memory_domain_translation_result>.offset(of: \.iov) {
-            readFrom = (UnsafeRawPointer(translation) + offset).assumingMemoryBound(to: iovec.self)
-        } else if count > 1, let list = translation.pointee.iovs {
-            readFrom = UnsafePointer(list)
-        } else {
-            return -EINVAL
+    do throws(IOVecError) {
+        var copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
+                                               destination: destination, destinationCount: destinationCount)
+        if let translation {
+            guard translation.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
+            let count = translation.pointee.iov_count
+            let readFrom: UnsafePointer<iovec>
+            if count == 1, let offset = MemoryLayout<spdk_memory_domain_translation_result>.offset(of: \.iov) {
+                readFrom = (UnsafeRawPointer(translation) + offset).assumingMemoryBound(to: iovec.self)
+            } else if count > 1, let list = translation.pointee.iovs {
+                readFrom = UnsafePointer(list)
+            } else {
+                return -EINVAL
+            }
+            // What is read must pass the same checks, and hold the bytes src_iov describes.
+            copy = try IOVecContract.checkCopy(completion: copy.completion, source: readFrom, sourceCount: count,
+                                               destination: copy.destination, destinationCount: copy.destinationCount)
+        } else if !PluginHost.sharesVirtualAddresses(sourceDomain) {
+            return -ENOTSUP
         }
-        readCount = count
-    } else if !PluginHost.sharesVirtualAddresses(sourceDomain) {
-        return -ENOTSUP
+        return startCopy(on: domain, copy, argument: argument)
+    } catch {
+        return error.negativeErrno
     }
-    return startCopy(on: domain, destination: destination, destinationCount: Int(destinationCount),
-                     source: readFrom, sourceCount: readCount, callback: callback, argument: argument)
 }
 
 /// `spdk_memory_domain_translate_memory_cb`: a CPU domain's memory is virtual memory, so its
 /// translation for the system domain or another CPU domain is the identity: one entry
-/// `{addr, len}`, no array, no RDMA keys. Other destinations give -ENOTSUP; a NULL or
-/// too-small result (its `size` below `sizeof(struct spdk_memory_domain_translation_result)`),
-/// a NULL destination, or a NULL address with a length give -EINVAL.
+/// `{addr, len}`, no array, no RDMA keys. Arguments are checked first (dmahost/iovec.h: a NULL
+/// or too-small result, or a length of 0, is -EINVAL; a NULL or wrapping address -EFAULT); a
+/// NULL destination is -EINVAL; other destinations give -ENOTSUP.
 let cpuDomainTranslate: spdk_memory_domain_translate_memory_cb = { _, _, destinationDomain, _, address, length, result in
-    guard let result, result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
-    guard let destinationDomain, address != nil || length == 0 else { return -EINVAL }
+    let checked: CheckedTranslation
+    do throws(IOVecError) {
+        checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
+    } catch {
+        return error.negativeErrno
+    }
+    guard let destinationDomain else { return -EINVAL }
     guard PluginHost.sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
+    let result = checked.result
     result.pointee.iov_count = 1
-    result.pointee.iov = iovec(iov_base: address, iov_len: length)
+    result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
     result.pointee.iovs = nil
     result.pointee.dst_domain = destinationDomain
     result.pointee.rdma.lkey = 0

@@ -67,22 +67,20 @@ VS_INTERNAL int vs_engine_start(struct vs_engine *engine);
 VS_INTERNAL void vs_engine_stop(struct vs_engine *engine);
 
 /**
- * Queue a copy of the bytes of \b src into \b dst. The segmentations may differ; the total
- * length of \b dst must be at least that of \b src. The arrays are copied; the buffers must
- * stay valid until \b cpl_cb runs.
- * \return 0 (then \b cpl_cb runs exactly once on the worker), -EINVAL for bad arguments,
- * -EAGAIN when the queue is full, -ENOMEM, -ECANCELED when the engine is stopping or stopped.
+ * Queue a copy of the bytes of \b src into \b dst. The caller checked the arguments with
+ * dmahost_iov_check_copy (dmahost/iovec.h): \b cpl_cb is set, both lists are valid and hold the
+ * same number of bytes; their segmentations may differ. The arrays are copied; the buffers
+ * must stay valid until \b cpl_cb runs.
+ * \return 0 (then \b cpl_cb runs exactly once on the worker), -EAGAIN when the queue is full,
+ * -ENOMEM, -ECANCELED when the engine is stopping or stopped.
  */
 VS_INTERNAL int vs_engine_submit_copy(struct vs_engine *engine, const struct iovec *dst, uint32_t dst_cnt,
 			  const struct iovec *src, uint32_t src_cnt,
 			  spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
 
-/** Queue filling \b iov with zero bytes. Same contract as vs_engine_submit_copy. */
+/** Queue filling \b iov with zero bytes. The caller checked the arguments with
+ *  dmahost_iov_check_memzero; otherwise the same contract as vs_engine_submit_copy. */
 VS_INTERNAL int vs_engine_submit_zero(struct vs_engine *engine, const struct iovec *iov, uint32_t iov_cnt,
 			  spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
-
-/** Total length of \b iov, or -EINVAL (as a negative value) for a NULL base with a length,
- *  a NULL array with entries, or an overflowing sum. */
-VS_INTERNAL int64_t vs_iov_total(const struct iovec *iov, uint32_t cnt);
 
 #endif /* VENDOR_SAMPLE_C_ENGINE_H */

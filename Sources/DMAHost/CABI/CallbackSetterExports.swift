@@ -2,8 +2,9 @@ import CDMAHostABI
 internal import CDMAHostRegistry
 
 // spdk/dma.h: the six callback setters. Each overwrites; NULL clears; a NULL domain is ignored.
-// The system domain's callbacks stay unset: its operations report -ENOTSUP. So do a destroyed
-// domain's.
+// The system domain's callbacks are fixed in its static record (CDMAHostRegistry): they check
+// their arguments (dmahost/iovec.h) and report -ENOTSUP; the setters leave them alone. A
+// destroyed domain's callbacks stay cleared.
 
 /// Applies `update` to a registered, non-system record, under the registry lock; logs and
 /// ignores the system domain, destroyed domains (whose callbacks stay cleared) and pointers

@@ -11,6 +11,8 @@ import Musl
 // untouched and the callback's return value is returned unchanged; the library never calls
 // cpl_cb itself. Which domain's callback runs: pull → source, push → destination,
 // transfer → destination, translate → source, memzero and invalidate → the domain itself.
+// Argument checks (dmahost/iovec.h) belong to the callbacks, the system domain's included, so
+// that this path stays one load and one call.
 
 /// C ABI export of `spdk_memory_domain_pull_data`; the contract is in `spdk/dma.h`.
 @_cdecl("spdk_memory_domain_pull_data")

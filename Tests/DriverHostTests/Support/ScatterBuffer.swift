@@ -69,11 +69,8 @@ enum Layout {
     }
 }
 
-/// True when `a` holds the same bytes as `b` (only the first `prefix` bytes of `a` when given,
-/// and `b` must then be that long). A Bool, so that a failed expectation does not print buffers.
-func sameBytes(_ a: ScatterBuffer, _ b: ScatterBuffer, prefix: Int? = nil) -> Bool {
-    let left = a.bytes
-    let right = b.bytes
-    guard let prefix else { return left == right }
-    return left.count >= prefix && right.count == prefix && Array(left.prefix(prefix)) == right
+/// True when `a` holds the same bytes as `b`. A Bool, so that a failed expectation does not
+/// print buffers.
+func sameBytes(_ a: ScatterBuffer, _ b: ScatterBuffer) -> Bool {
+    a.bytes == b.bytes
 }

@@ -126,9 +126,12 @@ int main(int argc, char **argv)
 	CHECK(translation.dmabuf.fd == buffer.fd && translation.dmabuf.offset == 4096 && translation.dmabuf.length == 100, "translate dma-buf range");
 
 	struct iovec outside[1] = { { back, 16 } };
+	struct iovec into16[1] = { { back + 64, 16 } };
 	struct completion never = { 0 };
-	CHECK(spdk_memory_domain_pull_data(domain, NULL, outside, 1, into, 1, on_complete, &never) == -EFAULT,
+	CHECK(spdk_memory_domain_pull_data(domain, NULL, outside, 1, into16, 1, on_complete, &never) == -EFAULT,
 	      "an address outside the domain's buffers is refused");
+	CHECK(spdk_memory_domain_pull_data(domain, NULL, from, 1, into16, 1, on_complete, &never) == -EINVAL,
+	      "a destination shorter than the source is refused (dmahost/iovec.h)");
 	CHECK(ctx->release(ctx, buffer.addr) == 0, "release");
 	CHECK(ctx->release(ctx, buffer.addr) == -ENOENT, "second release");
 

@@ -40,50 +40,88 @@ extension DMABufEngine {
     }
 }
 
-/// The domain callbacks, in the order `HostAPI.setCallbacks` takes them.
+extension IOVecError {
+    /// Logs a refusal through the host of `domain`'s engine (when it is one of ours) and returns
+    /// the errno for the callback.
+    func refused(_ what: String, in domain: OpaquePointer?) -> Int32 {
+        if let engine = DMABufEngine.from(domain) {
+            engine.host.log(.warning, "\(what) in \(engine.domainID) refused: \(dmaError(what).message)")
+        }
+        return negativeErrno
+    }
+}
+
+/// The domain callbacks, in the order `HostAPI.setCallbacks` takes them. Each first checks its
+/// arguments against the contract of `dmahost/iovec.h` (``IOVecContract``: -EINVAL or -EFAULT,
+/// logged), then finds its engine (-ENODEV when the domain is not one of ours).
 enum DMABufCallbacks {
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIov, srcCount, dstIov, dstCount, cpl, arg in
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                               destination: dstIov, destinationCount: dstCount)
+        } catch {
+            return error.refused("pull", in: domain)
+        }
         guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
         return engine.respond("pull") { () throws(DMAError) -> Int32 in
-            let source = try Piece.list(srcIov, count: srcCount, role: "pull source")
-            let destination = try Piece.list(dstIov, count: dstCount, role: "pull destination")
-            return try engine.pull(source: source, destination: destination, completion: Completion(callback: cpl, argument: arg))
+            try engine.pull(copy, completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIov, dstCount, srcIov, srcCount, cpl, arg in
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                               destination: dstIov, destinationCount: dstCount)
+        } catch {
+            return error.refused("push", in: domain)
+        }
         guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
         return engine.respond("push") { () throws(DMAError) -> Int32 in
-            let destination = try Piece.list(dstIov, count: dstCount, role: "push destination")
-            let source = try Piece.list(srcIov, count: srcCount, role: "push source")
-            return try engine.push(destination: destination, source: source, completion: Completion(callback: cpl, argument: arg))
+            try engine.push(copy, completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
+        let fill: CheckedFill
+        do throws(IOVecError) {
+            fill = try IOVecContract.checkMemzero(completion: cpl, buffers: iov, count: count)
+        } catch {
+            return error.refused("memzero", in: domain)
+        }
         guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
         return engine.respond("memzero") { () throws(DMAError) -> Int32 in
-            try engine.memzero(try Piece.list(iov, count: count, role: "memzero"), completion: Completion(callback: cpl, argument: arg))
+            try engine.memzero(fill, completion: Completion(callback: fill.completion, argument: arg))
         }
     }
 
     static let transfer: spdk_memory_domain_transfer_data_cb = { dstDomain, _, dstIov, dstCount, srcDomain, srcContext, srcIov, srcCount, _, cpl, arg in
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                               destination: dstIov, destinationCount: dstCount)
+        } catch {
+            return error.refused("transfer", in: dstDomain)
+        }
         guard let engine = DMABufEngine.from(dstDomain) else { return -ENODEV }
-        guard let cpl, let srcDomain else { return -EINVAL }
+        guard let srcDomain else { return -EINVAL }
         return engine.respond("transfer") { () throws(DMAError) -> Int32 in
-            let destination = try Piece.list(dstIov, count: dstCount, role: "transfer destination")
-            return try engine.transfer(destination: destination, sourceDomain: srcDomain, sourceContext: srcContext,
-                                       sourceIov: srcIov, sourceCount: srcCount, completion: Completion(callback: cpl, argument: arg))
+            try engine.transfer(copy, sourceDomain: srcDomain, sourceContext: srcContext,
+                                completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in
+        let checked: CheckedTranslation
+        do throws(IOVecError) {
+            checked = try IOVecContract.checkTranslate(address: addr, length: length, result: result)
+        } catch {
+            return error.refused("translate", in: srcDomain)
+        }
         guard let engine = DMABufEngine.from(srcDomain) else { return -ENODEV }
         return engine.respond("translate") { () throws(DMAError) -> Int32 in
-            try engine.translate(destination: dstDomain, address: addr, length: length, result: result)
+            try engine.translate(destination: dstDomain, checked)
         }
     }
 

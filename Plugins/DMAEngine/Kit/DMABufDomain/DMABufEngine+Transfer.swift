@@ -44,21 +44,11 @@ extension DMABufEngine {
     /// transfer from a domain that is neither system memory nor a dma-buf domain of this backend:
     /// the destination buffers enter a WRITE sync bracket, and the source domain's pull copies into
     /// their CPU mappings; the bracket ends when that pull completes.
-    func delegatedTransfer(destination: [Piece], buffers destinationBuffers: [DMABuffer], sourceDomain: OpaquePointer,
-                           sourceContext: UnsafeMutableRawPointer?, sourceIov: UnsafeMutablePointer<iovec>?, sourceCount: UInt32,
+    func delegatedTransfer(_ copy: CheckedCopy, destination: [Piece], buffers destinationBuffers: [DMABuffer],
+                           sourceDomain: OpaquePointer, sourceContext: UnsafeMutableRawPointer?,
                            completion: Completion) throws(DMAError) -> Int32 {
         guard let pull = host.table.pointee.spdk_memory_domain_pull_data else {
             throw .notSupported("host table has no spdk_memory_domain_pull_data")
-        }
-        guard sourceCount == 0 || sourceIov != nil else { throw .invalidArgument("transfer source: iovec array is NULL but its count is \(sourceCount)") }
-        var sourceBytes = 0
-        for index in 0..<Int(sourceCount) {
-            let (sum, overflow) = sourceBytes.addingReportingOverflow(sourceIov?[index].iov_len ?? 0)
-            guard !overflow else { throw .invalidArgument("transfer source: iovec lengths overflow") }
-            sourceBytes = sum
-        }
-        guard let destinationBytes = Piece.total(destination), destinationBytes >= sourceBytes else {
-            throw .invalidArgument("transfer into \(domainID): destination holds \(Piece.total(destination) ?? -1) bytes, source has \(sourceBytes); give at least as much destination as source")
         }
         var plan = AccessPlan()
         plan.add(destinationBuffers, .write)
@@ -71,8 +61,9 @@ extension DMABufEngine {
         }
         let iovecs = Piece.iovecs(destination)
         let box = Unmanaged.passRetained(DelegatedTransfer(plan: plan, iovecs: iovecs, completion: completion, worker: worker))
-        let rc = pull(sourceDomain, sourceContext, sourceIov, sourceCount, iovecs.baseAddress, UInt32(iovecs.count),
-                      delegatedTransferDone, box.toOpaque())
+        // The destination pieces hold copy.length bytes, as the source list does.
+        let rc = pull(sourceDomain, sourceContext, UnsafeMutablePointer(mutating: copy.source), copy.sourceCount,
+                      iovecs.baseAddress, UInt32(iovecs.count), delegatedTransferDone, box.toOpaque())
         if rc != 0 {
             // By contract the source never calls back after a non-zero return.
             _ = box.takeRetainedValue().finish(0)
@@ -83,14 +74,10 @@ extension DMABufEngine {
     }
 
     /// translate: describes [`address`, `address + length`) for `destination`: the CPU mapping in
-    /// `result.iov`, and with an extended result (`dmahost_dmabuf_translation_result`) the dma-buf too.
-    func translate(destination: OpaquePointer?, address: UnsafeMutableRawPointer?, length: Int,
-                   result: UnsafeMutablePointer<spdk_memory_domain_translation_result>?) throws(DMAError) -> Int32 {
-        guard let result else { throw .invalidArgument("translate: result is NULL") }
-        guard result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else {
-            throw .invalidArgument("translate: result.size \(result.pointee.size) is smaller than struct spdk_memory_domain_translation_result (\(MemoryLayout<spdk_memory_domain_translation_result>.size)); set it")
-        }
-        guard let address, length > 0 else { throw .invalidArgument("translate: NULL address or zero length") }
+    /// `result.iov`, and with an extended result (`dmahost_dmabuf_translation_result`) the dma-buf
+    /// too. The arguments passed the contract of `dmahost/iovec.h`.
+    func translate(destination: OpaquePointer?, _ checked: CheckedTranslation) throws(DMAError) -> Int32 {
+        let (address, length, result) = (checked.address, checked.length, checked.result)
         let view = try lookup(address: UInt(bitPattern: address), length: length)
         result.pointee.iov_count = 1
         result.pointee.iov = iovec(iov_base: address, iov_len: length)

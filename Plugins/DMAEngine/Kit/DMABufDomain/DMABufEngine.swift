@@ -98,59 +98,48 @@ final class DMABufEngine: Sendable {
         return plan.end()?.negativeErrno ?? 0
     }
 
-    /// pull: domain buffers → local memory.
-    func pull(source: [Piece], destination: [Piece], completion: Completion) throws(DMAError) -> Int32 {
-        let bytes = try Self.checkLengths(source: source, destination: destination, what: "pull from \(domainID)")
+    /// pull: domain buffers → local memory. The lists passed the contract of `dmahost/iovec.h`.
+    func pull(_ copy: CheckedCopy, completion: Completion) throws(DMAError) -> Int32 {
+        let source = Piece.list(copy.sourceEntries), destination = Piece.list(copy.destinationEntries)
         var plan = AccessPlan()
         plan.add(try buffers.resolve(source), .read)
-        return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+        return startCopy(from: source, to: destination, bytes: copy.length, plan: plan, completion: completion)
     }
 
-    /// push: local memory → domain buffers.
-    func push(destination: [Piece], source: [Piece], completion: Completion) throws(DMAError) -> Int32 {
-        let bytes = try Self.checkLengths(source: source, destination: destination, what: "push into \(domainID)")
+    /// push: local memory → domain buffers. The lists passed the contract of `dmahost/iovec.h`.
+    func push(_ copy: CheckedCopy, completion: Completion) throws(DMAError) -> Int32 {
+        let source = Piece.list(copy.sourceEntries), destination = Piece.list(copy.destinationEntries)
         var plan = AccessPlan()
         plan.add(try buffers.resolve(destination), .write)
-        return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+        return startCopy(from: source, to: destination, bytes: copy.length, plan: plan, completion: completion)
     }
 
-    /// memzero of domain buffers.
-    func memzero(_ pieces: [Piece], completion: Completion) throws(DMAError) -> Int32 {
-        startZero(pieces, buffers: try buffers.resolve(pieces), completion: completion)
+    /// memzero of domain buffers. The list passed the contract of `dmahost/iovec.h`.
+    func memzero(_ fill: CheckedFill, completion: Completion) throws(DMAError) -> Int32 {
+        let pieces = Piece.list(fill.entries)
+        return startZero(pieces, buffers: try buffers.resolve(pieces), completion: completion)
     }
 
-    /// transfer: `sourceDomain` → this domain. System memory and dma-buf domains of this backend are
-    /// copied through their CPU mappings; any other domain is asked to pull into this domain's mappings.
-    func transfer(destination: [Piece], sourceDomain: OpaquePointer, sourceContext: UnsafeMutableRawPointer?,
-                  sourceIov: UnsafeMutablePointer<iovec>?, sourceCount: UInt32, completion: Completion) throws(DMAError) -> Int32 {
+    /// transfer: `sourceDomain` → this domain; the lists passed the contract of `dmahost/iovec.h`.
+    /// System memory and dma-buf domains of this backend are copied through their CPU mappings;
+    /// any other domain is asked to pull into this domain's mappings.
+    func transfer(_ copy: CheckedCopy, sourceDomain: OpaquePointer, sourceContext: UnsafeMutableRawPointer?,
+                  completion: Completion) throws(DMAError) -> Int32 {
+        let destination = Piece.list(copy.destinationEntries)
         let destinationBuffers = try buffers.resolve(destination)
         if sourceDomain == host.systemDomain {
-            let source = try Piece.list(sourceIov, count: sourceCount, role: "transfer source")
-            let bytes = try Self.checkLengths(source: source, destination: destination, what: "transfer into \(domainID)")
             var plan = AccessPlan()
             plan.add(destinationBuffers, .write)
-            return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+            return startCopy(from: Piece.list(copy.sourceEntries), to: destination, bytes: copy.length, plan: plan, completion: completion)
         }
         if let sourceEngine = DMABufEngine.from(sourceDomain) {
-            let source = try Piece.list(sourceIov, count: sourceCount, role: "transfer source")
-            let bytes = try Self.checkLengths(source: source, destination: destination, what: "transfer from \(sourceEngine.domainID) into \(domainID)")
+            let source = Piece.list(copy.sourceEntries)
             var plan = AccessPlan()
             plan.add(try sourceEngine.buffers.resolve(source), .read)
             plan.add(destinationBuffers, .write)
-            return startCopy(from: source, to: destination, bytes: bytes, plan: plan, completion: completion)
+            return startCopy(from: source, to: destination, bytes: copy.length, plan: plan, completion: completion)
         }
-        return try delegatedTransfer(destination: destination, buffers: destinationBuffers, sourceDomain: sourceDomain,
-                                     sourceContext: sourceContext, sourceIov: sourceIov, sourceCount: sourceCount, completion: completion)
-    }
-
-    /// Checks that the destination can hold the source; returns the number of bytes to move.
-    static func checkLengths(source: [Piece], destination: [Piece], what: String) throws(DMAError) -> Int {
-        guard let sourceBytes = Piece.total(source), let destinationBytes = Piece.total(destination) else {
-            throw .invalidArgument("\(what): iovec lengths overflow")
-        }
-        guard destinationBytes >= sourceBytes else {
-            throw .invalidArgument("\(what): destination holds \(destinationBytes) bytes, source has \(sourceBytes); give at least as much destination as source")
-        }
-        return sourceBytes
+        return try delegatedTransfer(copy, destination: destination, buffers: destinationBuffers, sourceDomain: sourceDomain,
+                                     sourceContext: sourceContext, completion: completion)
     }
 }

@@ -36,68 +36,81 @@ extension DSAEngine {
         }
     }
 
-    /// A copy between two lists of virtual addresses.
-    func copy(from source: [Piece], to destination: [Piece], what: String, completion: Completion) throws(DMAError) -> Int32 {
-        let bytes = try DMABufEngine.checkLengths(source: source, destination: destination, what: "\(what) \(domainID)")
-        return start(DSAOperation.moves(from: source, to: destination, bytes: bytes, maxRun: queue.maxTransferSize), completion: completion)
+    /// A copy between two lists of virtual addresses, which passed the contract of `dmahost/iovec.h`.
+    func copy(_ copy: CheckedCopy, completion: Completion) -> Int32 {
+        start(DSAOperation.moves(from: Piece.list(copy.sourceEntries), to: Piece.list(copy.destinationEntries),
+                                 bytes: copy.length, maxRun: queue.maxTransferSize), completion: completion)
     }
 }
 
 /// The callbacks of a DSA domain. Its address space is this process's virtual memory (the
 /// queue uses shared virtual addressing), so source and destination are both plain addresses.
+/// Each callback first checks its arguments against the contract of `dmahost/iovec.h`
+/// (``IOVecContract``: -EINVAL or -EFAULT), then finds its engine (-ENODEV).
 enum DSACallbacks {
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIov, srcCount, dstIov, dstCount, cpl, arg in
-        guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
-        return engine.respond("pull") { () throws(DMAError) -> Int32 in
-            try engine.copy(from: Piece.list(srcIov, count: srcCount, role: "pull source"),
-                            to: Piece.list(dstIov, count: dstCount, role: "pull destination"),
-                            what: "pull from", completion: Completion(callback: cpl, argument: arg))
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                                   destination: dstIov, destinationCount: dstCount)
+            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
+            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+        } catch {
+            return error.negativeErrno
         }
     }
 
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIov, dstCount, srcIov, srcCount, cpl, arg in
-        guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
-        return engine.respond("push") { () throws(DMAError) -> Int32 in
-            try engine.copy(from: Piece.list(srcIov, count: srcCount, role: "push source"),
-                            to: Piece.list(dstIov, count: dstCount, role: "push destination"),
-                            what: "push into", completion: Completion(callback: cpl, argument: arg))
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                                   destination: dstIov, destinationCount: dstCount)
+            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
+            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+        } catch {
+            return error.negativeErrno
         }
     }
 
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
-        guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
-        return engine.respond("memzero") { () throws(DMAError) -> Int32 in
-            let pieces = try Piece.list(iov, count: count, role: "memzero")
-            return engine.start(DSAOperation.fills(pieces, pattern: 0, maxRun: engine.queue.maxTransferSize),
-                                completion: Completion(callback: cpl, argument: arg))
+        do throws(IOVecError) {
+            let fill = try IOVecContract.checkMemzero(completion: cpl, buffers: iov, count: count)
+            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
+            return engine.start(DSAOperation.fills(Piece.list(fill.entries), pattern: 0, maxRun: engine.queue.maxTransferSize),
+                                completion: Completion(callback: fill.completion, argument: arg))
+        } catch {
+            return error.negativeErrno
         }
     }
 
     static let transfer: spdk_memory_domain_transfer_data_cb = { dstDomain, _, dstIov, dstCount, srcDomain, _, srcIov, srcCount, _, cpl, arg in
+        let copy: CheckedCopy
+        do throws(IOVecError) {
+            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
+                                               destination: dstIov, destinationCount: dstCount)
+        } catch {
+            return error.negativeErrno
+        }
         guard let engine = DSAEngine.from(dstDomain) else { return -ENODEV }
-        guard let cpl else { return -EINVAL }
         return engine.respond("transfer") { () throws(DMAError) -> Int32 in
             guard let srcDomain, srcDomain == engine.host.systemDomain || DSAEngine.from(srcDomain) != nil else {
                 throw .notSupported("a DSA domain transfers only from system memory or another DSA domain (both virtual addresses); pull other domains into system memory first")
             }
-            return try engine.copy(from: Piece.list(srcIov, count: srcCount, role: "transfer source"),
-                                   to: Piece.list(dstIov, count: dstCount, role: "transfer destination"),
-                                   what: "transfer into", completion: Completion(callback: cpl, argument: arg))
+            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     /// Identity: a DSA domain's addresses are virtual addresses, usable by any CPU-addressed domain.
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in
+        let checked: CheckedTranslation
+        do throws(IOVecError) {
+            checked = try IOVecContract.checkTranslate(address: addr, length: length, result: result)
+        } catch {
+            return error.negativeErrno
+        }
         guard DSAEngine.from(srcDomain) != nil else { return -ENODEV }
-        guard let result, let addr, length > 0,
-              result.pointee.size >= MemoryLayout<spdk_memory_domain_translation_result>.size else { return -EINVAL }
-        result.pointee.iov_count = 1
-        result.pointee.iov = iovec(iov_base: addr, iov_len: length)
-        result.pointee.iovs = nil
-        result.pointee.dst_domain = dstDomain
+        checked.result.pointee.iov_count = 1
+        checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
+        checked.result.pointee.iovs = nil
+        checked.result.pointee.dst_domain = dstDomain
         return 0
     }
 }

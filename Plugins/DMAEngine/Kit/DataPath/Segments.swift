@@ -10,15 +10,28 @@ import Musl
 struct Piece: Sendable, Hashable {
     /// Start address.
     var address: UInt
-    /// Length in bytes (never 0 in a list built by ``Piece/list(_:count:role:)``).
+    /// Length in bytes (never 0 in a list built by ``Piece/list(_:)`` or ``Piece/list(_:count:role:)``).
     var length: Int
 
     /// The start as a pointer.
     var pointer: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: address) }
 
-    /// Copies an iovec array into pieces, dropping zero-length entries.
-    /// - Throws: ``DMAError/invalidArgument(_:)`` for a NULL array with entries, a NULL base with a
-    ///   non-zero length, or a range that wraps around the address space.
+    /// The pieces of iovec entries that passed the contract of `dmahost/iovec.h` (the lists of a
+    /// ``CheckedCopy`` or ``CheckedFill``), dropping zero-length entries.
+    static func list(_ entries: UnsafeBufferPointer<iovec>) -> [Piece] {
+        var pieces: [Piece] = []
+        pieces.reserveCapacity(entries.count)
+        for entry in entries where entry.iov_len > 0 {
+            pieces.append(Piece(address: UInt(bitPattern: entry.iov_base), length: entry.iov_len))
+        }
+        return pieces
+    }
+
+    /// Copies an unchecked iovec array into pieces, dropping zero-length entries (invalidate,
+    /// which the contract of `dmahost/iovec.h` does not cover, uses it with the same errnos).
+    /// - Throws: ``DMAError/invalidArgument(_:)`` for a NULL array with entries or an entry longer
+    ///   than SSIZE_MAX; EFAULT for a NULL base with a non-zero length, or a range that wraps
+    ///   around the address space.
     static func list(_ iov: UnsafePointer<iovec>?, count: UInt32, role: String) throws(DMAError) -> [Piece] {
         guard count > 0 else { return [] }
         guard let iov else { throw .invalidArgument("\(role): iovec array is NULL but its count is \(count)") }
@@ -26,26 +39,18 @@ struct Piece: Sendable, Hashable {
         pieces.reserveCapacity(Int(count))
         for index in 0..<Int(count) {
             let entry = iov[index]
-            guard entry.iov_len > 0 else { continue }
-            guard let base = entry.iov_base else { throw .invalidArgument("\(role): iovec \(index) has a NULL base and length \(entry.iov_len)") }
+            guard entry.iov_len != 0 else { continue }
+            guard entry.iov_len > 0 else { throw .invalidArgument("\(role): iovec \(index) is longer than SSIZE_MAX") }
+            guard let base = entry.iov_base else {
+                throw .system(errno: EFAULT, "\(role): iovec \(index) has a NULL base and length \(entry.iov_len)")
+            }
             let address = UInt(bitPattern: base)
-            guard entry.iov_len <= Int.max, address.addingReportingOverflow(UInt(entry.iov_len)).overflow == false else {
-                throw .invalidArgument("\(role): iovec \(index) (\(base), \(entry.iov_len) bytes) wraps around the address space")
+            guard address.addingReportingOverflow(UInt(entry.iov_len)).overflow == false else {
+                throw .system(errno: EFAULT, "\(role): iovec \(index) (\(base), \(entry.iov_len) bytes) wraps around the address space")
             }
             pieces.append(Piece(address: address, length: entry.iov_len))
         }
         return pieces
-    }
-
-    /// Total length of `pieces`; nil on overflow.
-    static func total(_ pieces: [Piece]) -> Int? {
-        var sum = 0
-        for piece in pieces {
-            let (next, overflow) = sum.addingReportingOverflow(piece.length)
-            if overflow { return nil }
-            sum = next
-        }
-        return sum
     }
 
     /// The pieces as a C iovec array (caller deallocates).

@@ -12,29 +12,59 @@ import Musl
 ///
 /// An RDMA domain's address space is host virtual memory registered in the device's
 /// protection domain: its iovecs are plain process addresses, and the backend reaches them
-/// through lkeys/rkeys from the registration cache. Each callback finds its engine through
-/// ``DomainTable`` (-ENODEV when the domain is not open), validates its arguments (-EINVAL)
-/// and returns at once; data operations complete on the device's completion thread.
+/// through lkeys/rkeys from the registration cache. Each callback first checks its arguments
+/// against the contract of `dmahost/iovec.h` (``IOVecContract``: -EINVAL or -EFAULT), then
+/// finds its engine through ``DomainTable`` (-ENODEV when the domain is not open) and returns
+/// at once; data operations complete on the device's completion thread.
 enum DomainCallbacks {
     /// Pull: RDMA READ of `src_iov` (domain side) into the local `dst_iov`.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIOV, srcCount, dstIOV, dstCount, callback, argument in
-        guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
-        guard let callback, let remote = buffer(srcIOV, srcCount), let local = buffer(dstIOV, dstCount) else { return -EINVAL }
-        return binding.engine.read(remote: remote, into: local, completion: .callback(callback, argument))
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
+                                                   destination: dstIOV, destinationCount: dstCount)
+            guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
+            return binding.engine.read(remote: copy.sourceEntries, into: copy.destinationEntries,
+                                       completion: .callback(copy.completion, argument))
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// Push: RDMA WRITE of the local `src_iov` to `dst_iov` (domain side).
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIOV, dstCount, srcIOV, srcCount, callback, argument in
-        guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
-        guard let callback, let remote = buffer(dstIOV, dstCount), let local = buffer(srcIOV, srcCount) else { return -EINVAL }
-        return binding.engine.write(remote: remote, from: local, completion: .callback(callback, argument))
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
+                                                   destination: dstIOV, destinationCount: dstCount)
+            guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
+            return binding.engine.write(remote: copy.destinationEntries, from: copy.sourceEntries,
+                                        completion: .callback(copy.completion, argument))
+        } catch {
+            return error.negativeErrno
+        }
+    }
+
+    /// Memzero: RDMA has no fill operation, so valid requests get -ENOTSUP; bad arguments get
+    /// the errno every domain gives them (`dmahost/iovec.h`), as in the system domain.
+    static let memzero: spdk_memory_domain_memzero_cb = { _, _, iov, count, callback, _ in
+        do throws(IOVecError) {
+            _ = try IOVecContract.checkMemzero(completion: callback, buffers: iov, count: count)
+            return -ENOTSUP
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// Translate: keys for a host buffer (see ``Translation``).
     static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, destinationContext, address, length, result in
+        let checked: CheckedTranslation
+        do throws(IOVecError) {
+            checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
+        } catch {
+            return error.negativeErrno
+        }
         guard let binding = DomainTable.lookup(source) else { return -ENODEV }
         return Translation.translate(binding: binding, source: source, destination: destination,
-                                     destinationContext: destinationContext, address: address, length: length, result: result)
+                                     destinationContext: destinationContext, checked)
     }
 
     /// Invalidate: drop the registrations overlapping each buffer.
@@ -49,11 +79,16 @@ enum DomainCallbacks {
     /// Transfer: RDMA WRITE from a source domain's buffers into `dst_iov` (see ``Transfer``).
     static let transfer: spdk_memory_domain_transfer_data_cb = { destination, _, dstIOV, dstCount, source, sourceContext,
         srcIOV, srcCount, translation, callback, argument in
-        guard let binding = DomainTable.lookup(destination) else { return -ENODEV }
-        guard let callback, let remote = buffer(dstIOV, dstCount), let local = buffer(srcIOV, srcCount) else { return -EINVAL }
-        return Transfer.start(binding: binding, destination: destination, remote: remote, source: source,
-                              sourceContext: sourceContext, local: local, translation: translation,
-                              completion: .callback(callback, argument))
+        do throws(IOVecError) {
+            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
+                                                   destination: dstIOV, destinationCount: dstCount)
+            guard let binding = DomainTable.lookup(destination) else { return -ENODEV }
+            return Transfer.start(binding: binding, destination: destination, copy: copy, source: source,
+                                  sourceContext: sourceContext, translation: translation,
+                                  completion: .callback(copy.completion, argument))
+        } catch {
+            return error.negativeErrno
+        }
     }
 
     /// An iovec array as a buffer; nil when the pointer is NULL with a non-zero count.

@@ -76,7 +76,8 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
         DomainTable.add(DomainTable.Binding(engine: engine, host: host, domains: addresses))
         for domain in domains {
             host.setCallbacks(of: domain, translate: DomainCallbacks.translate, invalidate: DomainCallbacks.invalidate,
-                              pull: DomainCallbacks.pull, push: DomainCallbacks.push, transfer: DomainCallbacks.transfer)
+                              pull: DomainCallbacks.pull, push: DomainCallbacks.push, transfer: DomainCallbacks.transfer,
+                              memzero: DomainCallbacks.memzero)
         }
         open.withLock { $0[deviceID] = OpenDevice(engine: engine, domains: addresses) }
     }

@@ -20,15 +20,26 @@ import Musl
 ///   as rxe — the CPU mapping with `ibv_reg_mr`. Not cached: a dma-buf's mapping can be
 ///   released and its address reused without an invalidate reaching this domain.
 /// Anything else: -ENOTSUP.
+///
+/// The caller checked `src_iov` and `dst_iov` against the contract of `dmahost/iovec.h`. Whatever
+/// is read instead of `src_iov` (a translation's entries, the dma-buf's pieces) must hold exactly
+/// as many bytes as `dst_iov` (the planner refuses anything else with -EINVAL): nothing is
+/// truncated.
 enum Transfer {
-    static func start(binding: DomainTable.Binding, destination: OpaquePointer?, remote: UnsafeBufferPointer<iovec>,
-                      source: OpaquePointer?, sourceContext: UnsafeMutableRawPointer?, local: UnsafeBufferPointer<iovec>,
+    static func start(binding: DomainTable.Binding, destination: OpaquePointer?, copy: CheckedCopy,
+                      source: OpaquePointer?, sourceContext: UnsafeMutableRawPointer?,
                       translation: UnsafeMutablePointer<spdk_memory_domain_translation_result>?,
                       completion: OperationCompletion) -> Int32 {
         let engine = binding.engine
+        let remote = copy.destinationEntries, local = copy.sourceEntries
         if let translation, translation.pointee.size >= Translation.minimumResultSize,
            let target = translation.pointee.dst_domain, binding.domains.contains(UInt(bitPattern: target)) {
-            guard let segments = keyedSegments(of: translation.pointee) else { return -EINVAL }
+            let segments: [KeyedSegment]
+            do throws(IOVecError) {
+                segments = try keyedSegments(of: translation)
+            } catch {
+                return error.negativeErrno
+            }
             return engine.start(.write, remote: .host(remote), local: .keyed(segments), completion: completion)
         }
         guard let source else { return -EINVAL }
@@ -87,14 +98,23 @@ enum Transfer {
         return engine.start(.write, remote: .host(remote), local: .owned(segments, regions), completion: completion)
     }
 
-    /// The source buffers of a translation with its lkey; nil when it has none.
-    static func keyedSegments(of translation: spdk_memory_domain_translation_result) -> [KeyedSegment]? {
-        let key = translation.rdma.lkey
-        if translation.iov_count == 1 {
-            return [KeyedSegment(address: UInt64(UInt(bitPattern: translation.iov.iov_base)), length: UInt64(translation.iov.iov_len), key: key)]
+    /// The source buffers of a translation with its lkey, after checking them like an iovec
+    /// list of `dmahost/iovec.h` (the planner then requires their total to be the destination's).
+    /// - Throws: ``IOVecError/invalidArgument`` when the translation has no entries (or a NULL
+    ///   `iovs` with several), or the list's own error.
+    static func keyedSegments(of translation: UnsafeMutablePointer<spdk_memory_domain_translation_result>) throws(IOVecError) -> [KeyedSegment] {
+        let key = translation.pointee.rdma.lkey
+        let count = translation.pointee.iov_count
+        let entries: UnsafePointer<iovec>
+        if count == 1, let offset = MemoryLayout<spdk_memory_domain_translation_result>.offset(of: \.iov) {
+            entries = (UnsafeRawPointer(translation) + offset).assumingMemoryBound(to: iovec.self)
+        } else if count > 1, let iovs = translation.pointee.iovs {
+            entries = UnsafePointer(iovs)
+        } else {
+            throw .invalidArgument
         }
-        guard translation.iov_count > 1, let iovs = translation.iovs else { return nil }
-        return UnsafeBufferPointer(start: iovs, count: Int(translation.iov_count)).map {
+        _ = try IOVecContract.checkList(entries, count: count)
+        return UnsafeBufferPointer(start: entries, count: Int(count)).map {
             KeyedSegment(address: UInt64(UInt(bitPattern: $0.iov_base)), length: UInt64($0.iov_len), key: key)
         }
     }

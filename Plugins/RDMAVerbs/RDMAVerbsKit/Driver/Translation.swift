@@ -25,13 +25,14 @@ enum Translation {
     /// Smallest `dst_domain_ctx->size` that covers `rdma.ibv_qp`.
     static let minimumContextSize = MemoryLayout<spdk_memory_domain_translation_ctx>.size
 
+    /// Translates a buffer whose arguments passed ``IOVecContract/checkTranslate(address:length:result:)``.
+    /// - Returns: 0, -EINVAL for a NULL destination, -ENOTSUP for a destination that is neither
+    ///   RDMA nor the system domain, or the registration's error.
     static func translate(binding: DomainTable.Binding, source: OpaquePointer?, destination: OpaquePointer?,
                           destinationContext: UnsafeMutablePointer<spdk_memory_domain_translation_ctx>?,
-                          address: UnsafeMutableRawPointer?, length: Int,
-                          result: UnsafeMutablePointer<spdk_memory_domain_translation_result>?) -> Int32 {
-        guard let result, result.pointee.size >= minimumResultSize, let destination, let address, length > 0 else {
-            return -EINVAL
-        }
+                          _ checked: CheckedTranslation) -> Int32 {
+        guard let destination else { return -EINVAL }
+        let (address, length, result) = (checked.address, checked.length, checked.result)
         let host = binding.host
         if destination == host.systemDomain {
             fill(result, address: address, length: length, destination: destination, keys: (0, 0))

@@ -25,13 +25,19 @@ extension RDMAEngine {
     }
 
     /// RDMA READ of the remote buffers into the local ones (pull).
+    ///
+    /// Callers check the lists against the contract of `dmahost/iovec.h` first
+    /// (``IOVecContract``): both sides must hold the same number of bytes, at least one. What
+    /// the engine refuses on its own gets the contract's errno: an entry longer than SSIZE_MAX,
+    /// sides of different totals or no bytes at all -EINVAL, a NULL base with a length -EFAULT.
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     public func read(remote: UnsafeBufferPointer<iovec>, into local: UnsafeBufferPointer<iovec>,
                      completion: OperationCompletion) -> Int32 {
         start(.read, remote: .host(remote), local: .host(local), completion: completion)
     }
 
-    /// RDMA WRITE of the local buffers to the remote ones (push).
+    /// RDMA WRITE of the local buffers to the remote ones (push). Same contract as
+    /// ``read(remote:into:completion:)``.
     /// - Returns: 0 when started (the completion is delivered exactly once), otherwise -errno.
     public func write(remote: UnsafeBufferPointer<iovec>, from local: UnsafeBufferPointer<iovec>,
                       completion: OperationCompletion) -> Int32 {
@@ -48,9 +54,11 @@ extension RDMAEngine {
     func start(_ kind: OperationKind, remote: Buffers, local: Buffers, completion: OperationCompletion) -> Int32 {
         var segments: [KeyedSegment] = []
         segments.reserveCapacity(remote.entryCount + local.entryCount)
-        guard remote.appendSegments(to: &segments) else { return -EINVAL }
+        var appended = remote.appendSegments(to: &segments)
+        guard appended == 0 else { return appended }
         let remoteCount = segments.count
-        guard local.appendSegments(to: &segments) else { return -EINVAL }
+        appended = local.appendSegments(to: &segments)
+        guard appended == 0 else { return appended }
         // Host buffers of both sides are leased in one go (a contiguous run of `segments`).
         let hosted = (remote.isHost ? 0 : remoteCount)..<(local.isHost ? segments.count : remoteCount)
         var leases: [RegionLease]
@@ -82,8 +90,8 @@ extension RDMAEngine {
                                         maxSGE: kind == .read ? maxSGERead : maxSGE, maxMessage: profile.maxMessage)
         } catch {
             registrations.release(leases)
-            if case .localTooShort(let localBytes, let remoteBytes) = error {
-                Self.log("\(profile.name): local buffers hold \(localBytes) bytes, the domain buffers \(remoteBytes): the local side must be at least as long")
+            if case .lengthMismatch(let localBytes, let remoteBytes) = error {
+                Self.log("\(profile.name): local buffers hold \(localBytes) bytes, the domain buffers \(remoteBytes): both sides must hold the same number of bytes")
             }
             return -EINVAL
         }
@@ -110,17 +118,21 @@ extension RDMAEngine.Buffers {
     }
 
     /// Appends the non-empty segments of this side; host buffers get key 0 until leased.
-    /// - Returns: false when an iovec has a NULL base and a non-zero length.
-    func appendSegments(to segments: inout [KeyedSegment]) -> Bool {
+    /// Nothing is skipped but empty entries: a length above SSIZE_MAX (a negative `Int`) is
+    /// refused, not taken for empty.
+    /// - Returns: 0; -EINVAL for a host entry longer than SSIZE_MAX, -EFAULT for a host entry
+    ///   with a NULL base and a length (the errnos of `dmahost/iovec.h`).
+    func appendSegments(to segments: inout [KeyedSegment]) -> Int32 {
         switch self {
         case .host(let iov):
-            for entry in iov where entry.iov_len > 0 {
-                guard let base = entry.iov_base else { return false }
+            for entry in iov where entry.iov_len != 0 {
+                guard entry.iov_len > 0 else { return -EINVAL }
+                guard let base = entry.iov_base else { return -EFAULT }
                 segments.append(KeyedSegment(address: UInt64(UInt(bitPattern: base)), length: UInt64(entry.iov_len), key: 0))
             }
         case .keyed(let keyed), .owned(let keyed, _):
             segments.append(contentsOf: keyed)
         }
-        return true
+        return 0
     }
 }

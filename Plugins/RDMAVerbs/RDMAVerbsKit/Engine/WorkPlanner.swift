@@ -54,13 +54,16 @@ public struct WorkPlan: Equatable, Sendable {
 ///
 /// Each remote segment is cut into requests of at most `maxMessage` bytes; each request takes
 /// at most `maxSGE` local entries, cut wherever a local buffer ends. Both lists are walked in
-/// order; zero-length segments are skipped. The plan moves the remote total; the local side
-/// must hold at least that many bytes.
+/// order; zero-length segments are skipped. Both sides must hold the same number of bytes
+/// (the contract of `dmahost/iovec.h`): the plan moves all of them, never fewer.
 public enum WorkPlanner {
     /// Why a plan cannot be made.
     public enum Failure: Error, Equatable, Sendable {
-        /// The local buffers are shorter than the remote ones.
-        case localTooShort(local: UInt64, remote: UInt64)
+        /// The two sides hold different numbers of bytes (or a side's total overflows:
+        /// reported as `UInt64.max`).
+        case lengthMismatch(local: UInt64, remote: UInt64)
+        /// Both sides are empty: a completion with 0 would claim that bytes moved.
+        case nothingToMove
         /// A limit is zero.
         case invalidLimits
     }
@@ -77,9 +80,9 @@ public enum WorkPlanner {
     ) throws(Failure) -> WorkPlan where Remote.Index == Int, Local.Index == Int {
         guard maxSGE > 0, maxMessage > 0 else { throw .invalidLimits }
         let messageLimit = min(maxMessage, UInt64(UInt32.max))
-        let remoteTotal = remote.reduce(UInt64(0)) { $0 + $1.length }
-        let localTotal = local.reduce(UInt64(0)) { $0 + $1.length }
-        guard localTotal >= remoteTotal else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
+        let remoteTotal = total(remote), localTotal = total(local)
+        guard localTotal == remoteTotal, remoteTotal != .max else { throw .lengthMismatch(local: localTotal, remote: remoteTotal) }
+        guard remoteTotal > 0 else { throw .nothingToMove }
 
         var plan = WorkPlan()
         plan.totalBytes = remoteTotal
@@ -94,12 +97,12 @@ public enum WorkPlanner {
                 var request = PlannedRequest(remoteAddress: segment.address + remoteOffset, rkey: segment.key,
                                              length: 0, firstSGE: plan.sges.count, sgeCount: 0)
                 while request.length < limit, request.sgeCount < maxSGE {
-                    // Skip exhausted or empty local buffers (localTotal >= remoteTotal: one remains).
+                    // Skip exhausted or empty local buffers (localTotal == remoteTotal: one remains).
                     while localIndex < local.endIndex, local[localIndex].length - localOffset == 0 {
                         localIndex += 1
                         localOffset = 0
                     }
-                    guard localIndex < local.endIndex else { throw .localTooShort(local: localTotal, remote: remoteTotal) }
+                    guard localIndex < local.endIndex else { throw .lengthMismatch(local: localTotal, remote: remoteTotal) }
                     let buffer = local[localIndex]
                     let take = min(buffer.length - localOffset, limit - request.length)
                     plan.sges.append(LocalSGE(address: buffer.address + localOffset, length: UInt32(take), lkey: buffer.key))
@@ -112,5 +115,16 @@ public enum WorkPlanner {
             }
         }
         return plan
+    }
+
+    /// The bytes of a side; `UInt64.max` when the sum overflows.
+    private static func total<Side: RandomAccessCollection<KeyedSegment>>(_ side: Side) -> UInt64 {
+        var sum: UInt64 = 0
+        for segment in side {
+            let (next, overflow) = sum.addingReportingOverflow(segment.length)
+            if overflow { return .max }
+            sum = next
+        }
+        return sum
     }
 }

@@ -31,6 +31,13 @@
  * invoked by the plugin on a thread of its choosing, exactly once, and only when the
  * operation returned 0.
  *
+ * Arguments of domain callbacks: every pull, push, transfer, memzero and translate callback
+ * a plugin registers must first check its arguments with `dmahost/iovec.h`
+ * (`dmahost_iov_check_copy`, `dmahost_iov_check_memzero`, `dmahost_iov_check_translate`; Swift
+ * plugins: `IOVecContract` of DMADriverKit) and return the errno it gives, without calling the
+ * completion, so that every domain answers bad input alike. A callback that returns 0 must
+ * then move exactly the bytes described: never fewer (no truncation, no skipped entry).
+ *
  * The host never `dlclose`s a plugin: callbacks it registered may be referenced
  * anywhere in the process.
  */
@@ -42,6 +49,7 @@
 #include <stdint.h>
 
 #include "spdk/dma.h"
+#include "dmahost/iovec.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -30,6 +30,12 @@
  * the process (its quarantine), so that a thread that obtained the pointer before the destroy
  * can finish with it: see \ref spdk_memory_domain_destroy for what it may still do, and
  * \ref spdk_memory_domain_get_next for continuing a walk from it.
+ *
+ * Arguments: DMAHost enforces one contract on the iovec lists of pull, push, transfer and
+ * memzero, and on the arguments of translate, in every domain it ships (the system domain
+ * and every backend): `dmahost/iovec.h` documents it and implements the checks. In short,
+ * each list must describe 1 ... SSIZE_MAX bytes through valid entries, and both sides of a
+ * copy the same number of bytes; a completion with 0 means every described byte moved.
  */
 
 #ifndef SPDK_DMA_H
@@ -81,7 +87,7 @@ typedef void (*spdk_memory_domain_data_cpl_cb)(void *ctx, int rc);
  * \param src_iov Source buffers in \b src_domain space.
  * \param src_iovcnt Number of entries in \b src_iov.
  * \param dst_iov Destination buffers in local memory, allocated by the caller; their
- * total length is at least the total length of \b src_iov.
+ * total length equals the total length of \b src_iov (`dmahost/iovec.h`).
  * \param dst_iovcnt Number of entries in \b dst_iov.
  * \param cpl_cb Completion callback.
  * \param cpl_cb_arg Argument for \b cpl_cb.
@@ -390,6 +396,10 @@ void spdk_memory_domain_destroy(struct spdk_memory_domain *domain);
  * \param cpl_cb Completion callback, invoked only when 0 is returned.
  * \param cpl_cb_arg Argument for \b cpl_cb.
  * \return 0 when started; -ENOTSUP when the domain has no pull callback; otherwise a negated errno.
+ * DMAHost enforces the iovec contract of `dmahost/iovec.h` in every domain it ships: -EINVAL
+ * for a NULL \b cpl_cb, a NULL array with entries, an entry or total above SSIZE_MAX, a list of
+ * 0 bytes, or source and destination totals that differ; -EFAULT for an entry with a length and
+ * a NULL base, or that wraps past the end of the address space. The source list is \b src_iov.
  */
 int spdk_memory_domain_pull_data(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
 				 struct iovec *src_iov, uint32_t src_iov_cnt, struct iovec *dst_iov, uint32_t dst_iov_cnt,
@@ -408,6 +418,8 @@ int spdk_memory_domain_pull_data(struct spdk_memory_domain *src_domain, void *sr
  * \param cpl_cb Completion callback, invoked only when 0 is returned.
  * \param cpl_cb_arg Argument for \b cpl_cb.
  * \return 0 when started; -ENOTSUP when the domain has no push callback; otherwise a negated errno.
+ * DMAHost enforces the iovec contract of `dmahost/iovec.h` in every domain it ships (see
+ * \ref spdk_memory_domain_pull_data); the source list is the local \b src_iov.
  */
 int spdk_memory_domain_push_data(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
 				 struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
@@ -429,6 +441,8 @@ int spdk_memory_domain_push_data(struct spdk_memory_domain *dst_domain, void *ds
  * \param cpl_cb Completion callback, invoked only when 0 is returned.
  * \param cpl_cb_arg Argument for \b cpl_cb.
  * \return 0 when started; -ENOTSUP when the destination has no transfer callback; otherwise a negated errno.
+ * DMAHost enforces the iovec contract of `dmahost/iovec.h` in every domain it ships (see
+ * \ref spdk_memory_domain_pull_data) on \b src_iov (source) and \b dst_iov (destination).
  */
 int spdk_memory_domain_transfer_data(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
 				     struct iovec *dst_iov, uint32_t dst_iovcnt,
@@ -449,6 +463,10 @@ int spdk_memory_domain_transfer_data(struct spdk_memory_domain *dst_domain, void
  * \param len Buffer length.
  * \param result Filled in by the callback; valid only when 0 is returned.
  * \return 0 on success; -ENOTSUP when the source has no translation callback; otherwise a negated errno.
+ * DMAHost enforces the arguments contract of `dmahost/iovec.h` in every domain it ships:
+ * -EINVAL for a NULL \b result, a \b result->size below `sizeof(*result)`, a \b len of 0 or
+ * above SSIZE_MAX; -EFAULT for a NULL \b addr or a range that wraps past the end of the
+ * address space.
  */
 int spdk_memory_domain_translate_data(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
 				      struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
@@ -477,6 +495,8 @@ void spdk_memory_domain_invalidate_data(struct spdk_memory_domain *domain, void 
  * \param cpl_cb Completion callback, invoked only when 0 is returned.
  * \param cpl_cb_arg Argument for \b cpl_cb.
  * \return 0 when started; -ENOTSUP when the domain has no memzero callback; otherwise a negated errno.
+ * DMAHost enforces the iovec contract of `dmahost/iovec.h` in every domain it ships (see
+ * \ref spdk_memory_domain_pull_data); \b iov is the destination list.
  */
 int spdk_memory_domain_memzero(struct spdk_memory_domain *domain, void *domain_ctx,
 			       struct iovec *iov, uint32_t iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
@@ -510,8 +530,10 @@ struct spdk_memory_domain *spdk_memory_domain_get_next(struct spdk_memory_domain
 /**
  * The system memory domain: plain host memory, type \ref SPDK_DMA_DEVICE_TYPE_DMA, id "system".
  * It exists from library load time, is first in the registry and is always the same pointer.
- * Its data operations return -ENOTSUP; setting its callbacks is refused (and logged), so
- * that nothing can take over plain host memory.
+ * Its data operations and translation check their arguments like every domain's
+ * (`dmahost/iovec.h`: -EINVAL or -EFAULT for bad ones) and otherwise return -ENOTSUP; its
+ * invalidate does nothing. Setting its callbacks is refused (and logged), so that nothing can
+ * take over plain host memory.
  *
  * \return The system domain.
  */
