@@ -10,8 +10,8 @@
 # (the caller's loop included).
 #
 # Cases and targets (SPDK's own C measures 30 and ~2,010 on the reference machine):
-#   pull       spdk_memory_domain_pull_data to a callback that completes at once   <= 36
-#   get_first  spdk_memory_domain_get_first(id) past 65 other domains               <= 2400
+#   pull       spdk_memory_domain_pull_data to a callback that completes at once   <= 35
+#   get_first  spdk_memory_domain_get_first(id) past 65 other domains               <= 2169
 #
 # Measured and printed, not gated (registry maintenance, off the data path):
 #   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered
@@ -103,8 +103,8 @@ measure() {
 
 echo "callgrind instructions per call: (Ir(N) - Ir(0)) / N, N=$N, caller's loop included;"
 echo "release libDMAHost.so from $BIN; driver and C baseline built with $CC -O2"
-report pull      "spdk_memory_domain_pull_data, immediate completion" 36
-report get_first "spdk_memory_domain_get_first(id), 65 before match" 2400
+report pull      "spdk_memory_domain_pull_data, immediate completion" 35
+report get_first "spdk_memory_domain_get_first(id), 65 before match" 2169
 measure get_next "spdk_memory_domain_get_next(prev, NULL), prev live"
 measure_alone get_next_destroyed "spdk_memory_domain_get_next(prev, NULL), prev destroyed"
 measure create_destroy "create(id) + destroy, 65 others registered"
