@@ -1,3 +1,4 @@
+import CDMAHostABI
 import DMAHost
 @testable import RDMAVerbsKit
 import SeededRandom
@@ -214,6 +215,35 @@ struct RDMAHardwarePageReplacementTests {
         }
         #expect(pushError?.errno == EFAULT, "\(String(describing: pushError))")
         #expect(pullError?.errno == EFAULT, "\(String(describing: pullError))")
+    }
+
+    @Test("a translation whose memory was replaced is refused with -EFAULT, no invalidate needed; a new one moves the new bytes")
+    func translationOfReplacedMemory() async throws {
+        let fixture = try RDMAFixture.get()
+        let size = 64 << 10
+        let buffer = try ReplaceableBuffer(.munmapThenMapFixed, count: size)
+        let target = HostBuffer(count: size, invalidatingIn: fixture.engine)
+        let translation = UnsafeMutablePointer<spdk_memory_domain_translation_result>.allocate(capacity: 1)
+        defer { translation.deallocate() }
+        translation.initialize(to: try fixture.domain.translate(buffer.base, length: size, to: fixture.domain))
+        _ = try buffer.replace()
+        buffer.fill(seed: 5)
+        let error = await #expect(throws: DMAError.self) {
+            try await withIOV([target.entry()]) { dst in
+                try await withIOV([buffer.entry()]) { src in
+                    try await fixture.domain.transfer(into: dst, from: .system, src, translation: translation)
+                }
+            }
+        }
+        #expect(error?.errno == EFAULT, "the old keys name the old pages: \(String(describing: error))")
+        translation.pointee = try fixture.domain.translate(buffer.base, length: size, to: fixture.domain)
+        try await withIOV([target.entry()]) { dst in
+            try await withIOV([buffer.entry()]) { src in
+                try await fixture.domain.transfer(into: dst, from: .system, src, translation: translation)
+            }
+        }
+        #expect(memcmp(target.base, buffer.base, size) == 0)
+        fixture.engine.invalidate(address: buffer.base, length: size)
     }
 
     @Test("with the monitor, cached registrations are dropped by its events (counted); without, every operation registers")
