@@ -22,7 +22,8 @@ public struct PluginCandidate: Sendable, Hashable {
     public var source: PluginSource
     /// The canonical absolute path (`realpath(3)`: symbolic links, `.` and `..` resolved, a
     /// relative path taken from the current directory): the file the host checks, loads and
-    /// reports for a loaded driver. Equals ``path`` when that cannot be resolved.
+    /// reports for a loaded driver. ``DriverSearch`` sets it (to the path made absolute when the
+    /// file cannot be resolved, which then fails to open); it defaults to ``path``.
     public var realPath: String
 
     /// Creates a candidate; `realPath` defaults to `path`.
