@@ -87,7 +87,11 @@ package.targets += [
             linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
     /// SplitMix64, a seeded generator: reproducible random layouts for dmactl copy and the tests.
     .target(name: "SeededRandom"),
-    .testTarget(name: "DriverHostTests", dependencies: ["DriverHost", "SeededRandom"], linkerSettings: pluginHostLinkerSettings),
+    .testTarget(
+        name: "DriverHostTests",
+        dependencies: ["DriverHost", "SeededRandom", .product(name: "SystemPackage", package: "swift-system")],
+        linkerSettings: pluginHostLinkerSettings
+    ),
 ]
 
 // MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)

@@ -50,35 +50,56 @@ public final class DriverHost: Sendable {
         var drivers: [LoadedDriver] = []
         var devices: [HostedDevice] = []
         var rejections: [PluginRejection] = []
-        /// Canonical paths of every file loaded or rejected.
-        var consideredFiles: Set<String> = []
+        /// Absolute paths (as found) of every candidate given a verdict.
+        var consideredPaths: Set<String> = []
+        /// The first verdict on each file, by device and inode.
+        var verdicts: [FileIdentity: FileVerdict] = [:]
+        /// Images whose entry this host called (the dynamic linker's record, as an address),
+        /// with the path they were loaded from.
+        var enteredImages: [UInt: String] = [:]
         var openDevices: [String] = []
         var shutDown = false
     }
 
+    /// What this host decided about a file, for the rejection of another path to it.
+    struct FileVerdict {
+        /// The canonical path of the first candidate for the file.
+        var path: String
+        /// "loaded as driver 'x'" or "rejected (kind)".
+        var outcome: String
+    }
+
     let logger: Logger
+    /// Who the process runs as: decides what the environment and callers may choose and the
+    /// owners plugins may have.
+    public let execution: ExecutionContext
     let state = Locked(State())
     /// Serialises load, open, close and shutdown (the calls into plugins that change state).
     private let operations = Locked(())
 
     /// Creates an empty host.
-    /// - Parameter logger: Receives the plugins' log lines (metadata `driver`) and the host's
-    ///   own debug lines about each candidate.
-    public init(logger: Logger = Logger(label: "dmahost.driverhost")) {
+    /// - Parameters:
+    ///   - logger: Receives the plugins' log lines (metadata `driver`) and the host's own lines
+    ///     about each candidate (debug; a warning for each trust problem waived by
+    ///     `DMAHOST_ALLOW_INSECURE_PLUGINS=1`).
+    ///   - execution: The process's context, read once (tests pass their own): secure-execution
+    ///     mode, the environment, the owners plugins may have.
+    public init(logger: Logger = Logger(label: "dmahost.driverhost"), execution: ExecutionContext = .current()) {
         self.logger = logger
+        self.execution = execution
     }
 
     deinit { shutdown() }
 
     // MARK: Loading
 
-    /// Loads every candidate of `search`, in order.
-    /// - Returns: One outcome per candidate file this host had not considered yet, then one
-    ///   rejection per unusable search entry (missing path, empty explicit directory) not
-    ///   reported before.
+    /// Loads every candidate of `search`, in order, under this host's ``execution`` context.
+    /// - Returns: One outcome per candidate path this host had not considered yet, then one
+    ///   rejection per unusable or refused search entry (missing path, empty explicit
+    ///   directory, a path secure-execution mode refuses) not reported before.
     @discardableResult
     public func load(_ search: DriverSearch) -> [LoadOutcome] {
-        let (candidates, problems) = search.candidates()
+        let (candidates, problems) = search.candidates(in: execution)
         return operations.withLock { _ in
             guard !state.withLock({ $0.shutDown }) else { return [] }
             var outcomes: [LoadOutcome] = []
@@ -95,13 +116,15 @@ public final class DriverHost: Sendable {
     }
 
     /// Loads `explicit` paths (files or directories), then `DMAHOST_DRIVER_PATH`, then the
-    /// installed-plugins directory (see ``DriverSearch``).
+    /// installed-plugins directory (see ``DriverSearch``); in secure-execution mode the
+    /// environment is ignored and explicit paths are refused unless the real user is root.
     @discardableResult
     public func loadDefault(explicit: [String] = []) -> [LoadOutcome] {
-        load(DriverSearch.standard(explicit: explicit))
+        load(DriverSearch.standard(explicit: explicit, execution: execution))
     }
 
-    /// Loads the given files or directories only.
+    /// Loads the given files or directories only (refused in secure-execution mode unless the
+    /// real user is root: see ``ExecutionContext/pluginPathRefusal``).
     @discardableResult
     public func load(paths: [String]) -> [LoadOutcome] {
         load(DriverSearch(explicit: paths))

@@ -13,10 +13,23 @@ import Musl
 ///    `dmahost/` subdirectory when present.
 ///
 /// In a directory, plugins are the files named `libdmahost-*.so`; a file given by path may
-/// have any name. A file reachable from two places is a single candidate (the first one).
+/// have any name. The same path met twice is one candidate (the first); another path to the
+/// same file (a symbolic or hard link, another directory) is a second candidate, which the
+/// host rejects as ``PluginRejection/Kind/duplicateFile``.
+///
+/// Paths: an explicit relative path (a bare file name too) is taken from the current
+/// directory. An entry of `DMAHOST_DRIVER_PATH` must be absolute: a relative one is refused,
+/// since it would mean a different file in every directory a program happens to run in.
+/// Every candidate carries its canonical absolute path (``PluginCandidate/realPath``), which is
+/// what the host checks and hands to `dlopen`, so the dynamic linker never searches its own
+/// path list for a plugin.
+///
+/// In secure-execution mode (``ExecutionContext``) `DMAHOST_DRIVER_PATH` is ignored and explicit
+/// paths are refused unless the real user is root; each becomes a ``PluginRejection/Kind/refused``
+/// rejection that says why.
 public struct DriverSearch: Sendable, Hashable {
     /// The environment variable that lists extra plugin files and directories.
-    public static let environmentVariable = "DMAHOST_DRIVER_PATH"
+    public static let environmentVariable = ExecutionContext.driverPathVariable
     /// File-name prefix of plugins found in directories.
     public static let filePrefix = "libdmahost-"
     /// File-name suffix of plugins found in directories.
@@ -26,26 +39,32 @@ public struct DriverSearch: Sendable, Hashable {
     public var explicit: [String]
     /// The value of `DMAHOST_DRIVER_PATH` to use (nil: none).
     public var environmentPath: String?
+    /// The value of `DMAHOST_DRIVER_PATH` that was set but is ignored because the process is in
+    /// secure-execution mode (reported as a rejection).
+    public var ignoredEnvironmentPath: String?
     /// Installed-plugins directories, searched last.
     public var installedDirectories: [String]
 
-    /// A search with explicit entries only.
-    public init(explicit: [String], environmentPath: String? = nil, installedDirectories: [String] = []) {
+    /// A search with explicit entries only (by default).
+    public init(explicit: [String], environmentPath: String? = nil, installedDirectories: [String] = [],
+                ignoredEnvironmentPath: String? = nil) {
         self.explicit = explicit
         self.environmentPath = environmentPath
         self.installedDirectories = installedDirectories
+        self.ignoredEnvironmentPath = ignoredEnvironmentPath
     }
 
-    /// The default search: `explicit`, then the process's `DMAHOST_DRIVER_PATH`, then the
-    /// installed-plugins directories.
-    public static func standard(explicit: [String] = []) -> DriverSearch {
-        let environment = getenv(environmentVariable).map { String(cString: $0) }
-        return DriverSearch(explicit: explicit, environmentPath: environment, installedDirectories: installedPluginDirectories())
+    /// The default search: `explicit`, then `DMAHOST_DRIVER_PATH` of `execution` (ignored in
+    /// secure-execution mode), then the installed-plugins directories.
+    public static func standard(explicit: [String] = [], execution: ExecutionContext = .current()) -> DriverSearch {
+        DriverSearch(explicit: explicit, environmentPath: execution.value(of: environmentVariable),
+                     installedDirectories: installedPluginDirectories(),
+                     ignoredEnvironmentPath: execution.isSecure ? execution.environment[environmentVariable] : nil)
     }
 
-    /// The directory of the image that contains this code (found with `dladdr(3)` on
-    /// `#dsohandle`; `/proc/self/exe` when that is the main program), and its `dmahost/`
-    /// subdirectory when it exists.
+    /// The directory of the image that contains this code (found with `dladdr1(3)` on
+    /// `#dsohandle`; `/proc/self/exe` when that is the main program, never `argv[0]`), and its
+    /// `dmahost/` subdirectory when it exists.
     public static func installedPluginDirectories() -> [String] {
         var image: String?
         if let name = dmahost_image_path_containing(#dsohandle) {
@@ -67,19 +86,26 @@ public struct DriverSearch: Sendable, Hashable {
     }
 
     /// Expands the search into candidate files. Paths that cannot be used at all (missing,
-    /// unreadable directory, explicit directory with no plugin) become rejections.
-    public func candidates() -> (candidates: [PluginCandidate], problems: [PluginRejection]) {
+    /// unreadable directory, explicit directory with no plugin, relative `DMAHOST_DRIVER_PATH`
+    /// entry) and what `execution` refuses become rejections.
+    /// - Parameter execution: Decides what the caller and the environment may choose.
+    public func candidates(in execution: ExecutionContext = .current()) -> (candidates: [PluginCandidate], problems: [PluginRejection]) {
         var result: [PluginCandidate] = []
         var problems: [PluginRejection] = []
         var seen = Set<String>()
+        let installHint = installedDirectories.first.map { "install plugins in \($0)" } ?? "install plugins in the installed-plugins directory"
 
         func add(_ path: String, _ source: PluginSource) {
-            let key = FileSystem.canonical(path) ?? path
-            if seen.insert(key).inserted { result.append(PluginCandidate(path: path, source: source)) }
+            guard seen.insert(FileSystem.absolute(path)).inserted else { return }
+            result.append(PluginCandidate(path: path, source: source, realPath: FileSystem.canonical(path) ?? FileSystem.absolute(path)))
+        }
+
+        func refuse(_ entry: String, _ source: PluginSource, _ reason: String) {
+            problems.append(PluginRejection(candidate: PluginCandidate(path: entry, source: source), kind: .refused, reason: reason))
         }
 
         func expand(_ entry: String, _ source: PluginSource, reportEmpty: Bool) {
-            let candidate = PluginCandidate(path: entry, source: source)
+            let candidate = PluginCandidate(path: entry, source: source, realPath: FileSystem.canonical(entry))
             switch FileSystem.kind(of: entry) {
             case .file:
                 add(entry, source)
@@ -104,9 +130,28 @@ public struct DriverSearch: Sendable, Hashable {
             }
         }
 
-        for entry in explicit { expand(entry, .explicit, reportEmpty: true) }
-        for entry in (environmentPath ?? "").split(separator: ":").map(String.init) where !entry.isEmpty {
-            expand(entry, .environment, reportEmpty: true)
+        for entry in explicit {
+            if let refusal = execution.pluginPathRefusal {
+                refuse(entry, .explicit, refusal)
+            } else {
+                expand(entry, .explicit, reportEmpty: true)
+            }
+        }
+        if execution.isSecure, let ignored = environmentPath ?? ignoredEnvironmentPath {
+            refuse(ignored, .environment,
+                   "\(Self.environmentVariable) is ignored: this process runs with privileges its user does not have "
+                   + "(\(execution.secureExecutionReason)), and that user chose its environment; "
+                   + "\(installHint) (owned by root, not writable by group or others)")
+        } else {
+            for entry in (environmentPath ?? "").split(separator: ":").map(String.init) where !entry.isEmpty {
+                if entry.hasPrefix("/") {
+                    expand(entry, .environment, reportEmpty: true)
+                } else {
+                    refuse(entry, .environment,
+                           "\(Self.environmentVariable) entries must be absolute paths: a relative one would name a different "
+                           + "file in every directory a program runs in; write \(FileSystem.absolute(entry)) if that is the one meant")
+                }
+            }
         }
         for directory in installedDirectories where FileSystem.kind(of: directory) == .directory {
             expand(directory, .installed, reportEmpty: false)

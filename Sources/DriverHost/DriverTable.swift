@@ -22,6 +22,9 @@ struct DriverTable: @unchecked Sendable {
 
     /// Copy of the plugin's table (prefix of `size` bytes, rest zero).
     let ops: dmahost_driver_ops
+    /// Where the plugin's own table is (what its entry returned): two drivers with the same
+    /// address share one plugin state, which the host never finalises twice.
+    let address: UnsafeRawPointer
     /// Driver name, checked (see ``validateName(_:)``).
     let name: String
     /// Driver version.
@@ -70,10 +73,11 @@ struct DriverTable: @unchecked Sendable {
         withUnsafeMutableBytes(of: &ops) { destination in
             destination.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, destination.count)))
         }
-        return build(ops, major: major, minor: minor)
+        return build(ops, address: raw, major: major, minor: minor)
     }
 
-    private static func build(_ ops: dmahost_driver_ops, major: UInt32, minor: UInt32) -> Result<DriverTable, PluginTableError> {
+    private static func build(_ ops: dmahost_driver_ops, address: UnsafeRawPointer, major: UInt32,
+                              minor: UInt32) -> Result<DriverTable, PluginTableError> {
         let name: String, version: String
         switch PluginStrings.field(ops.name, "ops.name") {
         case .success(let value): name = value
@@ -105,7 +109,8 @@ struct DriverTable: @unchecked Sendable {
                 return .failure(PluginTableError(kind: .invalidDeviceType, message: problem))
             }
         }
-        return .success(DriverTable(ops: ops, name: name, version: version, deviceTypes: types, abiMajor: major, abiMinor: minor))
+        return .success(DriverTable(ops: ops, address: address, name: name, version: version, deviceTypes: types,
+                                    abiMajor: major, abiMinor: minor))
     }
 
     /// A driver name is 1...64 characters of `A-Z a-z 0-9 . _ -`: it is the prefix of device

@@ -1,3 +1,4 @@
+internal import CDriverHostSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -15,7 +16,8 @@ struct DynamicLibrary: @unchecked Sendable {
 
     /// Opens `path` with `dlopen(path, RTLD_NOW | RTLD_LOCAL)`: every undefined symbol is
     /// resolved now (a missing dependency fails here, not at the first call), and the
-    /// plugin's symbols stay private to it.
+    /// plugin's symbols stay private to it. The loader passes only canonical absolute paths
+    /// (see ``PluginImages``), which the dynamic linker opens as they are, without searching.
     /// - Throws: the `dlerror()` text, which names the missing library or symbol.
     static func open(_ path: String) throws(DynamicLibraryError) -> DynamicLibrary {
         _ = dlerror()
@@ -33,6 +35,19 @@ struct DynamicLibrary: @unchecked Sendable {
             throw .missingSymbol(Self.lastError() ?? "undefined symbol: \(name)")
         }
         return address
+    }
+
+    /// The dynamic linker's record of this image (`dlinfo(RTLD_DI_LINKMAP)`), comparable with
+    /// ``image(containing:)``; nil if the linker does not know the handle.
+    var image: UnsafeRawPointer? { dmahost_image_of_handle(handle) }
+
+    /// The dynamic linker's record of the image that contains `address`
+    /// (`dladdr1(RTLD_DL_LINKMAP)`), and the name it knows that image by; nil when no loaded
+    /// image contains it.
+    static func image(containing address: UnsafeRawPointer) -> (image: UnsafeRawPointer, name: String)? {
+        guard let image = dmahost_image_containing(address) else { return nil }
+        let name = dmahost_image_path_containing(address).map { String(cString: $0) } ?? "(unnamed image)"
+        return (image, name)
     }
 
     /// The pending `dlerror()` message (thread-local in glibc), if any.

@@ -16,22 +16,16 @@ enum ELFCheck {
     static let hostMachineName = "this machine"
     #endif
 
-    /// Reads the first 64 bytes of `path` (open(2)/read(2) through swift-system, EINTR retried)
-    /// and checks: ELF magic, 64-bit class, little-endian data, type ET_DYN, this machine.
+    /// Reads the first 64 bytes of the opened candidate (`pread(2)` through swift-system, EINTR
+    /// retried: the very file that was checked and will be mapped) and checks: ELF magic, 64-bit
+    /// class, little-endian data, type ET_DYN, this machine.
     /// - Returns: nil when the file looks like a loadable shared object, else the reason.
-    static func problem(at path: String) -> String? {
+    static func problem(in file: PluginFile) -> String? {
         let header: [UInt8]
-        do {
-            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-            header = try fd.closeAfter {
-                try [UInt8](unsafeUninitializedCapacity: 64) { buffer, count in
-                    count = try fd.read(into: UnsafeMutableRawBufferPointer(buffer))
-                }
-            }
-        } catch let error as Errno {
-            return "cannot read the file: \(error) (check that it exists and is readable)"
+        do throws(Errno) {
+            header = try file.header(64)
         } catch {
-            return "cannot read the file: \(error)"
+            return "cannot read the file: \(error) (check that it is readable)"
         }
         guard header.count >= 20, header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46 else {
             let shown = header.prefix(4).map { byte in

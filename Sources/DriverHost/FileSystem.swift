@@ -31,6 +31,21 @@ enum FileSystem {
         return String(cString: resolved)
     }
 
+    /// `path` made absolute without touching the file system beyond `getcwd(3)`: a relative
+    /// path is taken from the current directory, and empty and `.` components are dropped
+    /// (`..` is kept: only `realpath` can resolve it correctly across symbolic links).
+    /// Returns `path` unchanged when the current directory cannot be determined.
+    static func absolute(_ path: String) -> String {
+        var full = path
+        if !path.hasPrefix("/") {
+            guard let directory = getcwd(nil, 0) else { return path }
+            full = String(cString: directory) + "/" + path
+            free(directory)
+        }
+        let components = full.split(separator: "/").filter { $0 != "." }
+        return "/" + components.joined(separator: "/")
+    }
+
     /// The names in a directory (`opendir(3)`/`readdir(3)`), sorted, without "." and "..".
     /// - Throws: the `strerror` text when the directory cannot be read.
     static func entries(of directory: String) throws(FileSystemError) -> [String] {

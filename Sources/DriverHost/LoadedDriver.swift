@@ -28,6 +28,9 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public let abiVersion: String
     /// Time from the start of loading (ELF check, dlopen, entry, table checks) to a checked table.
     public let loadDuration: Duration
+    /// Problems of the ownership and permission rule that `DMAHOST_ALLOW_INSECURE_PLUGINS=1`
+    /// waived for this plugin (empty when it meets the rule).
+    public let waivedTrustProblems: [String]
 
     let table: DriverTable
     let context: PluginContext
@@ -39,7 +42,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
 
     func setProbeDuration(_ duration: Duration) { measuredProbe.withLock { $0 = duration } }
 
-    init(table: DriverTable, context: PluginContext, loadDuration: Duration) {
+    init(table: DriverTable, context: PluginContext, loadDuration: Duration, waivedTrustProblems: [String]) {
         self.table = table
         self.context = context
         self.name = table.name
@@ -48,10 +51,12 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
         self.candidate = context.candidate
         self.abiVersion = "\(table.abiMajor).\(table.abiMinor)"
         self.loadDuration = loadDuration
+        self.waivedTrustProblems = waivedTrustProblems
     }
 
-    /// The file path.
-    public var path: String { candidate.path }
+    /// The file it was loaded from: its canonical absolute path (``PluginCandidate/realPath``),
+    /// whatever path led to it.
+    public var path: String { candidate.realPath }
 
     /// Runs `body` under the call lock unless the driver was shut down.
     private func call<T>(_ what: String, _ body: () throws(DMAError) -> T) throws(DMAError) -> T {

@@ -15,15 +15,22 @@ public enum PluginSource: String, Sendable, Hashable, CustomStringConvertible {
 
 /// A file the host considered loading, in search order.
 public struct PluginCandidate: Sendable, Hashable {
-    /// Path as found (absolute when the search produced it from a directory).
+    /// Path as found: as given (an explicit path, an entry of `DMAHOST_DRIVER_PATH`) or joined
+    /// from the directory it was found in.
     public var path: String
     /// Where it was found.
     public var source: PluginSource
+    /// The canonical absolute path (`realpath(3)`: symbolic links, `.` and `..` resolved, a
+    /// relative path taken from the current directory): the file the host checks, loads and
+    /// reports for a loaded driver. ``DriverSearch`` sets it (to the path made absolute when the
+    /// file cannot be resolved, which then fails to open); it defaults to ``path``.
+    public var realPath: String
 
-    /// Creates a candidate.
-    public init(path: String, source: PluginSource) {
+    /// Creates a candidate; `realPath` defaults to `path`.
+    public init(path: String, source: PluginSource, realPath: String? = nil) {
         self.path = path
         self.source = source
+        self.realPath = realPath ?? path
     }
 }
 
@@ -34,6 +41,12 @@ public struct PluginRejection: Error, Sendable, Hashable, CustomStringConvertibl
     public enum Kind: String, Sendable, Hashable {
         /// The path does not exist, is not readable or is a directory with nothing to load.
         case unreadable
+        /// Not taken as given: a relative `DMAHOST_DRIVER_PATH` entry, or in secure-execution
+        /// mode the environment and paths chosen by a caller who is not root (``ExecutionContext``).
+        case refused
+        /// The file, or a directory on its path, is owned by another user or writable by group
+        /// or others (``PluginTrust``).
+        case untrusted
         /// Not an ELF shared object for this machine.
         case notSharedObject
         /// `dlopen` failed: a missing dependency library or an undefined symbol.
@@ -50,8 +63,12 @@ public struct PluginRejection: Error, Sendable, Hashable, CustomStringConvertibl
         case invalidTable
         /// A device type outside what the plugin may serve.
         case invalidDeviceType
-        /// Another loaded plugin has the same name (or the same file was already loaded).
+        /// Another loaded plugin has the same name.
         case duplicateName
+        /// The same file (device and inode) as a candidate this host already loaded or rejected,
+        /// reached by another path: a hard link, a symbolic link, another directory. Its entry
+        /// is not called again.
+        case duplicateFile
         /// A device id already provided (by this or another plugin).
         case duplicateDevice
         /// A device id not of the form "<driver name>:<device>".

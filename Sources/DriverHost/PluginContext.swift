@@ -63,7 +63,7 @@ final class PluginContext: Sendable {
     }
 
     /// Label for log lines: the driver name once known, else the file.
-    private var label: String { state.withLock { $0.driverName } ?? candidate.path }
+    private var label: String { state.withLock { $0.driverName } ?? candidate.realPath }
 
     /// `dmahost_host_api.log`.
     func log(level: Int32, message: UnsafePointer<CChar>?) {

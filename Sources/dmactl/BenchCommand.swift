@@ -100,7 +100,7 @@ extension DMACtl {
             // The CPU backend reads its settings when it opens a device.
             if let workers { setenv("DMAHOST_CPU_WORKERS", String(workers), 1) }
             if let completion { setenv("DMAHOST_CPU_COMPLETION", completion, 1) }
-            let session = Session(options)
+            let session = try Session(options)
             defer { session.host.closeAll() }
             let endpoint = try Endpoint.resolve(device, host: session.host)
             guard !endpoint.isSystem else {

@@ -50,7 +50,7 @@ extension DMACtl {
 
         func run() async throws {
             let options = self.options.merged(with: root.global)
-            let session = Session(options)
+            let session = try Session(options)
             defer { session.host.closeAll() }
             let source = try Endpoint.resolve(from, host: session.host)
             let destination = try Endpoint.resolve(to, host: session.host)

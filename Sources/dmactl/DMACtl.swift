@@ -15,8 +15,12 @@ struct DMACtl: AsyncParsableCommand {
         abstract: "List, diagnose and exercise DMAHost drivers, devices and memory domains.",
         discussion: """
             Plugins are searched in: --driver-dir (files or directories, repeatable), then \
-            DMAHOST_DRIVER_PATH (colon-separated files or directories), then the directory of \
-            dmactl itself (files named libdmahost-*.so).
+            DMAHOST_DRIVER_PATH (colon-separated absolute paths of files or directories), then \
+            the directory of dmactl itself (files named libdmahost-*.so). A plugin, its directory \
+            and every directory above must be owned by root or you and not writable by group or \
+            others (DMAHOST_ALLOW_INSECURE_PLUGINS=1 waives that during development). A \
+            set-user-ID or set-group-ID dmactl ignores the environment and refuses --driver-dir \
+            unless run by root.
 
             Device selections: comma-separated ids (cpu:0), driver prefixes (rdma:, vendor:), \
             globs (cpu:*) and exclusions (^cpu:1); 'system' is the system domain.

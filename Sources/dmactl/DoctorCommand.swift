@@ -22,7 +22,7 @@ extension DMACtl {
 
         func run() async throws {
             let options = self.options.merged(with: root.global)
-            let session = Session(options)
+            let session = try Session(options)
             let host = session.host
             let diagnostics = host.diagnostics()
             let checks = host.devices.map { device -> DeviceCheck in
@@ -56,15 +56,21 @@ extension DMACtl {
             let search = session.search
             print("Plugin search (in this order)")
             print("  1. --driver-dir:        \(search.explicit.isEmpty ? "(none)" : search.explicit.joined(separator: ", "))")
-            print("  2. \(DriverSearch.environmentVariable): \(search.environmentPath ?? "(not set)")")
+            let environment = search.ignoredEnvironmentPath.map { "\($0) (ignored: \(session.host.execution.secureExecutionReason))" }
+                ?? search.environmentPath ?? "(not set)"
+            print("  2. \(DriverSearch.environmentVariable): \(environment)")
             print("  3. installed directory: \(search.installedDirectories.isEmpty ? "(none)" : search.installedDirectories.joined(separator: ", "))")
             print("Candidates (\(session.outcomes.count))")
             if session.outcomes.isEmpty { print("  none: no file named libdmahost-*.so was found") }
             for outcome in session.outcomes {
                 switch outcome {
                 case .loaded(let driver):
-                    print("  [loaded]   \(driver.path) (\(driver.candidate.source)): driver \(driver.name) \(driver.version), "
+                    let foundAs = driver.candidate.path == driver.path ? "" : ", found as \(driver.candidate.path)"
+                    print("  [loaded]   \(driver.path) (\(driver.candidate.source)\(foundAs)): driver \(driver.name) \(driver.version), "
                           + "ABI \(driver.abiVersion), \(session.host.devices.count { $0.driverName == driver.name }) devices")
+                    for problem in driver.waivedTrustProblems {
+                        print("             [waived by \(ExecutionContext.allowInsecurePluginsVariable)=1] \(problem)")
+                    }
                 case .rejected(let rejection):
                     print("  [rejected] \(rejection.candidate.path) (\(rejection.candidate.source)): \(rejection.kind.rawValue): \(rejection.reason)")
                     for line in rejection.diagnostics { print("             " + lineText(line)) }
@@ -98,13 +104,15 @@ extension DMACtl {
                 ("search", .object([
                     ("explicit", .array(search.explicit.map(JSON.string))),
                     ("environment", .optional(search.environmentPath)),
+                    ("environmentIgnored", .optional(search.ignoredEnvironmentPath)),
                     ("installed", .array(search.installedDirectories.map(JSON.string))),
                 ])),
                 ("candidates", .array(session.outcomes.map { outcome in
                     switch outcome {
                     case .loaded(let driver):
                         return .object([("path", .string(driver.path)), ("source", .string(driver.candidate.source.rawValue)),
-                                        ("loaded", .bool(true)), ("driver", .string(driver.name))])
+                                        ("loaded", .bool(true)), ("driver", .string(driver.name)),
+                                        ("waivedTrustProblems", .array(driver.waivedTrustProblems.map(JSON.string)))])
                     case .rejected(let rejection):
                         guard case .object(let members) = Formatting.rejectionJSON(rejection) else { return .null }
                         return .object([("path", .string(rejection.candidate.path)), ("source", .string(rejection.candidate.source.rawValue)),

@@ -11,7 +11,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// Options every subcommand accepts (before or after the subcommand name).
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("driver-dir"),
-            help: ArgumentHelp("Load plugins from this file or directory first (repeatable).", valueName: "path"))
+            help: ArgumentHelp("Load plugins from this file or directory first (repeatable; refused in a set-user-ID "
+                               + "or set-group-ID dmactl unless run by root).", valueName: "path"))
     var driverDirectories: [String] = []
 
     @Flag(name: .customLong("no-default-drivers"),
@@ -24,9 +25,10 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log plugin and loader messages at debug level on stderr.")
     var verbose = false
 
-    /// The plugin search these options describe.
-    var search: DriverSearch {
-        noDefaultDrivers ? DriverSearch(explicit: driverDirectories) : DriverSearch.standard(explicit: driverDirectories)
+    /// The plugin search these options describe, for a process in `execution`.
+    func search(in execution: ExecutionContext) -> DriverSearch {
+        noDefaultDrivers ? DriverSearch(explicit: driverDirectories)
+                         : DriverSearch.standard(explicit: driverDirectories, execution: execution)
     }
 
     /// Merges options given before the subcommand (`parent`) with those after it (`self`).
@@ -51,7 +53,9 @@ struct Session {
     let loadWallTime: Duration
 
     /// Sets up logging and loads the plugins the options describe.
-    init(_ options: GlobalOptions) {
+    /// - Throws: a usage failure when `--driver-dir` is given to a process in secure-execution
+    ///   mode (set-user-ID or set-group-ID) whose real user is not root.
+    init(_ options: GlobalOptions) throws(Failure) {
         let level: Logger.Level = options.verbose ? .debug : .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -59,7 +63,10 @@ struct Session {
             return handler
         }
         host = DriverHost(logger: Logger(label: "dmactl"))
-        search = options.search
+        if !options.driverDirectories.isEmpty, let refusal = host.execution.pluginPathRefusal {
+            throw Failure(.usage, "--driver-dir \(options.driverDirectories.joined(separator: ", ")): \(refusal)")
+        }
+        search = options.search(in: host.execution)
         let start = ContinuousClock.now
         outcomes = host.load(search)
         loadWallTime = start.duration(to: .now)

@@ -27,7 +27,7 @@ extension DMACtl {
 
         func run() async throws {
             let options = self.options.merged(with: root.global)
-            let session = Session(options)
+            let session = try Session(options)
             let host = session.host
             let drivers = host.drivers, devices = host.devices
 

@@ -38,7 +38,10 @@ public func dmahost_load_default_export(_ pointer: OpaquePointer?) -> Int32 {
 @_cdecl("dmahost_load_path")
 public func dmahost_load_path_export(_ pointer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guard let handle = HostHandle.from(pointer), let path else { return -EINVAL }
-    return loadedCount(handle.host.load(paths: [String(cString: path)]))
+    let outcomes = handle.host.load(paths: [String(cString: path)])
+    // Refused in secure-execution mode; the refusal and its reason are recorded as a rejection.
+    if handle.host.execution.pluginPathRefusal != nil { return -EPERM }
+    return loadedCount(outcomes)
 }
 
 private func loadedCount(_ outcomes: [LoadOutcome]) -> Int32 {

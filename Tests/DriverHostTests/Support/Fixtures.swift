@@ -35,13 +35,15 @@ enum Fixtures {
 
     /// Runs a program and returns its exit status, its standard output followed by its
     /// standard error (`output`), and its standard output alone.
+    /// - Parameter currentDirectory: The program's current directory (default: this process's).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
-        -> (status: Int32, output: String, stdout: String) {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    currentDirectory: String? = nil) throws -> (status: Int32, output: String, stdout: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
         if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let errorFile = try temporaryDirectory("dmahost-stderr") + "/stderr"
         guard FileManager.default.createFile(atPath: errorFile, contents: nil),
               let errorHandle = FileHandle(forWritingAtPath: errorFile) else { throw FixtureError("cannot create \(errorFile)") }
@@ -79,6 +81,35 @@ enum Fixtures {
             }
             try FileManager.default.copyItem(atPath: source, toPath: "\(directory)/\(name)")
         }
+    }
+}
+
+extension Fixtures {
+    /// Sets the permission bits of `path` (`chmod(2)`).
+    static func setMode(_ path: String, _ mode: mode_t) throws {
+        guard chmod(path, mode) == 0 else { throw FixtureError("chmod \(String(mode, radix: 8)) \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Sets the owner and group of `path` (`chown(2)`, root only).
+    static func setOwner(_ path: String, user: uid_t, group: gid_t) throws {
+        guard chown(path, user, group) == 0 else { throw FixtureError("chown \(user):\(group) \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// A context like this process's, with its loader variables replaced by `environment`.
+    static func execution(environment: [String: String] = [:]) -> ExecutionContext {
+        var context = ExecutionContext.current()
+        context.environment = environment
+        return context
+    }
+
+    /// A secure-execution context (the kernel's AT_SECURE, as for a set-user-ID program) whose
+    /// effective user is this process's and whose real user is `realUser` (another user unless
+    /// given).
+    static func secureExecution(realUser: UInt32? = nil, environment: [String: String] = [:]) -> ExecutionContext {
+        let effective = geteuid()
+        let real = realUser ?? (effective == 65534 ? 65533 : 65534)
+        return ExecutionContext(kernelSecureExecution: true, realUserID: real, effectiveUserID: effective,
+                                realGroupID: getegid(), effectiveGroupID: getegid(), environment: environment)
     }
 }
 

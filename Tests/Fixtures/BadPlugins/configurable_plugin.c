@@ -2,7 +2,9 @@
  * A deliberately configurable plugin for the loader's rejection tests
  * (Tests/DriverHostTests). Each -D option below breaks one rule of dmahost/driver.h;
  * with none, it is a valid vendor plugin named "fixture" with one device "fixture:0"
- * whose domain supports nothing (the tests only load, probe and open it).
+ * whose domain supports nothing (the tests only load, probe and open it). Its state is one
+ * static table per image, as in many C plugins: fini marks it finished, after which pull and
+ * push (COPY_CALLBACKS) fail with -ESHUTDOWN.
  *
  *   -DPLUGIN_NAME='"x"'        driver name (default "fixture")
  *   -DNULL_NAME / -DNULL_VERSION / -DBAD_UTF8_NAME / -DBAD_UTF8_VERSION
@@ -26,7 +28,10 @@
  *   -DCOPY_CALLBACKS           the domain gets pull and push (no transfer, no translate), both
  *                              completing before they return
  *   -DFAULTY_COPY              as COPY_CALLBACKS, but push flips bit 0 of the first byte it writes
+ *   -DLOAD_MARKER='"path"'     a constructor creates this file when the library is mapped (before
+ *                              any entry call): a test that must not load the plugin checks it is absent
  */
+#define _POSIX_C_SOURCE 200809L /* open, O_CLOEXEC (LOAD_MARKER) */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +63,20 @@
 #if defined(USE_MISSING_SYMBOL)
 extern int vendor_sdk_function_that_does_not_exist(void);
 #endif
+
+#if defined(LOAD_MARKER)
+#include <fcntl.h>
+#include <unistd.h>
+
+/* Runs when the dynamic linker maps the library, before anything the host checks afterwards. */
+__attribute__((constructor)) static void fixture_mapped(void)
+{
+	int fd = open(LOAD_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		close(fd);
+	}
+}
+#endif
 #if defined(USE_SDK)
 extern int vendor_sdk_version(void);
 #endif
@@ -67,6 +86,7 @@ static struct dmahost_driver_ops g_ops;
 static int32_t g_types[1] = { DECLARED_TYPE };
 static struct dmahost_device_info g_infos[2];
 static struct spdk_memory_domain *g_domain;
+static int g_finished;
 
 static int fixture_probe(void *ctx, const struct dmahost_device_info **devices, uint32_t *count, char *err, size_t err_len)
 {
@@ -113,6 +133,7 @@ static int fixture_pull(struct spdk_memory_domain *domain, void *ctx, struct iov
 			struct iovec *dst, uint32_t dst_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
 {
 	(void)domain; (void)ctx;
+	if (g_finished) { return -ESHUTDOWN; }
 	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
 	if (rc == 0) { cb(cb_arg, 0); }
 	return rc;
@@ -122,6 +143,7 @@ static int fixture_push(struct spdk_memory_domain *domain, void *ctx, struct iov
 			struct iovec *src, uint32_t src_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
 {
 	(void)domain; (void)ctx;
+	if (g_finished) { return -ESHUTDOWN; }
 	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
 #if defined(FAULTY_COPY)
 	for (uint32_t i = 0; rc == 0 && i < dst_cnt; i++) {
@@ -169,6 +191,12 @@ static void fixture_close(void *ctx, const char *device_id)
 	}
 }
 
+static void fixture_fini(void *ctx)
+{
+	(void)ctx;
+	g_finished = 1;
+}
+
 #if !defined(NO_ENTRY)
 const struct dmahost_driver_ops *dmahost_driver_entry(const struct dmahost_host_api *host)
 #else
@@ -212,7 +240,7 @@ const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *ho
 		.size = OPS_SIZE, .abi_major = ABI_MAJOR, .abi_minor = DMAHOST_DRIVER_ABI_MINOR,
 		.name = PLUGIN_NAME, .version = "0.0.1",
 		.device_types = g_types, .device_type_count = 1,
-		.probe = fixture_probe, .open = fixture_open, .close = fixture_close,
+		.probe = fixture_probe, .open = fixture_open, .close = fixture_close, .fini = fixture_fini,
 	};
 #if defined(NULL_NAME)
 	g_ops.name = NULL;

@@ -13,10 +13,24 @@
  * domains in the one process-wide domain registry). Plugins are never unloaded.
  *
  * Plugin search (\ref dmahost_load_default): the value of `DMAHOST_DRIVER_PATH` (a colon-separated
- * list of plugin files or directories), then the directory that holds `libDMAHost.so` (and its
- * `dmahost/` subdirectory). In a directory, plugins are the files named `libdmahost-*.so`.
- * Every candidate file is either loaded or rejected; a rejection keeps its reason
- * (\ref dmahost_rejection_get). A rejected plugin never prevents the others from loading.
+ * list of absolute paths of plugin files or directories), then the directory that holds
+ * `libDMAHost.so` (and its `dmahost/` subdirectory). In a directory, plugins are the files named
+ * `libdmahost-*.so`. Every candidate file is either loaded or rejected; a rejection keeps its
+ * reason (\ref dmahost_rejection_get). A rejected plugin never prevents the others from loading.
+ *
+ * What loading trusts: a plugin file, the directory that holds it and every directory above it
+ * must be owned by root or the effective user and not writable by group or others (a directory
+ * above may be if it has the sticky bit, like `/tmp`); otherwise the candidate is rejected
+ * ("untrusted") with the `chmod`/`chown` that fixes it. `DMAHOST_ALLOW_INSECURE_PLUGINS=1` waives
+ * that rule for development. The host opens the file by its canonical path, checks that open
+ * file, and maps that path, so the dynamic linker never searches for a plugin. The same file
+ * reached by another path (hard or symbolic link, another directory) is rejected as
+ * "duplicateFile" before its entry runs again; the same path again is skipped.
+ *
+ * Secure-execution mode (a set-user-ID or set-group-ID program, capabilities gained at exec,
+ * or real and effective ids that differ): `DMAHOST_DRIVER_PATH` and
+ * `DMAHOST_ALLOW_INSECURE_PLUGINS` are ignored, and \ref dmahost_load_path is refused unless
+ * the real user is root; each is recorded as a rejection of kind "refused" that says why.
  *
  * Device selections (\ref dmahost_select): comma-separated items, each an exact device id
  * (`cpu:0`), a driver prefix (`rdma:`; `vendor:` = every vendor-type device), or a shell glob
@@ -55,7 +69,7 @@ struct dmahost_driver_desc {
 	const char *name;
 	/** Driver version string. */
 	const char *version;
-	/** Path of the plugin file. */
+	/** Canonical absolute path of the plugin file (symbolic links resolved): the file loaded. */
 	const char *path;
 	/** Where the file was found: "explicit", "environment" or "installed". */
 	const char *source;
@@ -95,18 +109,20 @@ struct dmahost_device_desc {
 struct dmahost_rejection_desc {
 	/** sizeof(struct dmahost_rejection_desc) as compiled by the caller. */
 	size_t size;
-	/** Path of the candidate file or search entry. */
+	/** Path of the candidate file or search entry, as found. */
 	const char *path;
 	/** Where it was found: "explicit", "environment" or "installed". */
 	const char *source;
-	/** Kind of problem, e.g. "abiMismatch", "missingEntry", "loadFailed" (stable names). */
+	/** Kind of problem, e.g. "abiMismatch", "missingEntry", "loadFailed", "untrusted", "refused",
+	 * "duplicateFile" (stable names). */
 	const char *kind;
 	/** What went wrong and what to do about it. */
 	const char *reason;
 };
 
 /**
- * Create an empty host.
+ * Create an empty host. It reads the process's ids, whether it runs in secure-execution mode,
+ * and the loader's environment variables now, once: later changes to them do not affect it.
  *
  * \param host Receives the new host. Release it with \ref dmahost_host_destroy.
  * \return 0, -EINVAL if \b host is NULL, -ENOMEM.
@@ -123,8 +139,9 @@ int dmahost_host_create(struct dmahost_host **host);
 void dmahost_host_destroy(struct dmahost_host *host);
 
 /**
- * Load the plugins of the default search: `DMAHOST_DRIVER_PATH`, then the installed-plugins
- * directory next to `libDMAHost.so`. Files this host already loaded are skipped.
+ * Load the plugins of the default search: `DMAHOST_DRIVER_PATH` (ignored in secure-execution
+ * mode), then the installed-plugins directory next to `libDMAHost.so`. Paths this host already
+ * considered are skipped.
  *
  * \param host The host.
  * \return The number of drivers loaded by this call (0 or more; rejections are recorded, not
@@ -136,9 +153,12 @@ int dmahost_load_default(struct dmahost_host *host);
  * Load one plugin file, or every `libdmahost-*.so` file of a directory.
  *
  * \param host The host.
- * \param path File or directory path (copied).
+ * \param path File or directory path (copied); a relative path, a bare file name too, is taken
+ * from the current directory.
  * \return The number of drivers loaded by this call (0 or more; see \ref dmahost_rejection_get
- * for the reasons of those not loaded), or -EINVAL if an argument is NULL.
+ * for the reasons of those not loaded), -EINVAL if an argument is NULL, or -EPERM in a
+ * secure-execution process whose real user is not root (nothing is loaded; the refusal is
+ * recorded as a rejection of kind "refused").
  */
 int dmahost_load_path(struct dmahost_host *host, const char *path);
 
