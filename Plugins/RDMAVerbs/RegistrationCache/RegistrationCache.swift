@@ -237,15 +237,8 @@ public final class RegistrationCache<Handle> {
     @discardableResult
     public func invalidate(address: UInt, length: UInt) -> Int {
         guard let range = PageRange(covering: address, length: length, pageSize: pageSize) else { return 0 }
-        let affected = byID.values.filter { $0.range.overlaps(range) }.sorted { $0.id < $1.id }
         live.removeAll { $0.range.overlaps(range) }
-        for region in affected {
-            region.pinned = false
-            region.live = false
-            if region.references == 0 { drop(region) }
-        }
-        counters.invalidated += UInt64(affected.count)
-        return affected.count
+        return invalidate(byID.values.filter { $0.range.overlaps(range) })
     }
 
     /// Drops every registration as ``invalidate(address:length:)`` would for the whole address
@@ -254,15 +247,20 @@ public final class RegistrationCache<Handle> {
     /// - Returns: The number of regions affected.
     @discardableResult
     public func invalidateAll() -> Int {
-        let affected = byID.values.sorted { $0.id < $1.id }
         live.removeAll()
-        for region in affected {
+        return invalidate(Array(byID.values))
+    }
+
+    /// Unpins regions already out of the lookup and deregisters those without references
+    /// (the others on their last release), oldest first. - Returns: how many there were.
+    private func invalidate(_ regions: [Region]) -> Int {
+        for region in regions.sorted(by: { $0.id < $1.id }) {
             region.pinned = false
             region.live = false
             if region.references == 0 { drop(region) }
         }
-        counters.invalidated += UInt64(affected.count)
-        return affected.count
+        counters.invalidated += UInt64(regions.count)
+        return regions.count
     }
 
     /// Deregisters every region, referenced or not (used when the device closes, after its
