@@ -65,6 +65,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     func probeRecords() -> Result<[DMADeviceInfo], PluginTableError> {
         let table = self.table
         let name = self.name
+        let context = self.context
         do throws(DMAError) {
             return try call("probe") { () throws(DMAError) -> Result<[DMADeviceInfo], PluginTableError> in
                 guard let probe = table.ops.probe else {
@@ -73,14 +74,14 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
                 var records: UnsafePointer<dmahost_device_info>?
                 var count: UInt32 = 0
                 var buffer = [CChar](repeating: 0, count: 1024)
-                let rc = buffer.withUnsafeMutableBufferPointer { err in
+                let status = PluginStatus(buffer.withUnsafeMutableBufferPointer { err in
                     probe(table.ops.driver_ctx, &records, &count, err.baseAddress, err.count)
-                }
-                guard rc == 0 else {
+                })
+                context.check(status, "probe")
+                if let error = status.error(context: "probe of driver '\(name)' failed") {
                     let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
-                    let errno = DMAError(errno: rc, context: "probe of driver '\(name)' failed")
                     let detail = text.isEmpty ? "(the plugin gave no reason)" : text
-                    return .failure(PluginTableError(kind: .probeFailed, message: "\(errno.message): \(detail)"))
+                    return .failure(PluginTableError(kind: .probeFailed, message: "\(error.message): \(detail)"))
                 }
                 return DeviceInfoReader.read(records, count: count, driver: name)
             }
@@ -108,15 +109,17 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public func open(deviceID: String) throws(DMAError) {
         let table = self.table
         let name = self.name
+        let context = self.context
         try call("open") { () throws(DMAError) in
             guard let open = table.ops.open else { throw .notSupported("driver '\(name)' has no open") }
             var buffer = [CChar](repeating: 0, count: 1024)
-            let rc = deviceID.withCString { id in
+            let status = PluginStatus(deviceID.withCString { id in
                 buffer.withUnsafeMutableBufferPointer { err in open(table.ops.driver_ctx, id, err.baseAddress, err.count) }
-            }
-            guard rc == 0 else {
-                let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
-                throw DMAError(errno: rc, context: "open '\(deviceID)' (driver '\(name)')\(text.isEmpty ? "" : ": " + text)")
+            })
+            context.check(status, "open '\(deviceID)'")
+            let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
+            if let error = status.error(context: "open '\(deviceID)' (driver '\(name)')\(text.isEmpty ? "" : ": " + text)") {
+                throw error
             }
         }
     }
@@ -133,6 +136,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// The driver's self-diagnosis lines (empty when it has no `diagnose`).
     public func diagnose() -> [DriverDiagnostic] {
         let table = self.table
+        let context = self.context
         let result = try? call("diagnose") { () throws(DMAError) -> [DriverDiagnostic] in
             guard let diagnose = table.ops.diagnose else { return [] }
             let collector = DiagnosticCollector()
@@ -144,9 +148,10 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
                                                             detail: PluginStrings.message(detail)))
                 }, Unmanaged.passUnretained(collector).toOpaque())
             }
-            if rc != 0 {
-                collector.lines.append(DriverDiagnostic(subject: "diagnose", ok: false,
-                    detail: DMAError(errno: rc, context: "diagnose returned an error").message))
+            let status = PluginStatus(rc)
+            context.check(status, "diagnose")
+            if let error = status.error(context: "diagnose returned an error") {
+                collector.lines.append(DriverDiagnostic(subject: "diagnose", ok: false, detail: error.message))
             }
             return collector.lines
         }

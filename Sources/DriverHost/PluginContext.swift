@@ -118,6 +118,13 @@ final class PluginContext: Sendable {
         spdk_memory_domain_destroy_export(handle)
     }
 
+    /// Logs a malformed status the plugin returned from `what` (see ``PluginStatus``): the
+    /// original value, which the host then treats as -EIO. Nothing for a well-formed status.
+    func check(_ status: PluginStatus, _ what: String) {
+        guard let problem = status.problem else { return }
+        logger.error("\(what): \(problem)", metadata: ["driver": "\(label)"])
+    }
+
     private func refuse(_ message: String) -> Int32 {
         logger.warning("\(message)", metadata: ["driver": "\(label)"])
         return -EINVAL
