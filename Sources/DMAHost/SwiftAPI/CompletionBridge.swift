@@ -15,7 +15,7 @@ enum AwaitedOutcome: Sendable {
     case timedOut
 }
 
-/// The continuation of one awaited operation and the timer that may expire it.
+/// The continuation of one awaited operation and the deadline that may expire it.
 ///
 /// Retained once when the operation starts (`passRetained`, the slot's context) and released
 /// exactly once: by the slot's handler (a completion after the submitting call returned 0),
@@ -24,26 +24,27 @@ enum AwaitedOutcome: Sendable {
 /// runs; the others never touch the box.
 final class ContinuationBox: Sendable {
     let continuation: CheckedContinuation<AwaitedOutcome, Never>
-    private let timer = Mutex<(task: Task<Void, Never>?, finished: Bool)>((nil, false))
+    private let timer = Mutex<(id: UInt64?, finished: Bool)>((nil, false))
 
     init(_ continuation: CheckedContinuation<AwaitedOutcome, Never>) { self.continuation = continuation }
 
-    /// Resumes the awaiting task and stops the timer (if any).
+    /// Resumes the awaiting task and cancels the timer (if any).
     func finish(_ outcome: AwaitedOutcome) {
-        let task = timer.withLock { state -> Task<Void, Never>? in
+        let id = timer.withLock { state -> UInt64? in
             state.finished = true
-            defer { state.task = nil }
-            return state.task
+            defer { state.id = nil }
+            return state.id
         }
-        task?.cancel()
+        if let id { DeadlineTimer.shared.cancel(id) }
         continuation.resume(returning: outcome)
     }
 
-    /// Starts the timer unless the operation already finished.
-    func startTimer(_ make: () -> Task<Void, Never>) {
+    /// Schedules `expire` after `delay` (on the ``DeadlineTimer`` thread) unless the operation
+    /// already finished.
+    func startTimer(after delay: Duration, _ expire: @escaping @Sendable () -> Void) {
         timer.withLock { state in
             guard !state.finished else { return }
-            state.task = make()
+            state.id = DeadlineTimer.shared.schedule(after: delay, expire)
         }
     }
 }
@@ -110,16 +111,7 @@ func awaitCompletion(
         case .pending:
             guard let timeout else { return }
             let target = TimerTarget(slot: slot, argument: argument, retained: retained)
-            box.startTimer {
-                Task.detached {
-                    do {
-                        try await Task.sleep(for: timeout)
-                    } catch {
-                        return  // cancelled: the completion came
-                    }
-                    target.fire(box)
-                }
-            }
+            box.startTimer(after: timeout) { target.fire(box) }
         case .completed(let rc):
             slot.relinquish()
             retained.release()
