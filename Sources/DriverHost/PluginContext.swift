@@ -29,6 +29,8 @@ final class PluginContext: Sendable {
         var allowedTypes: Set<Int32> = []
         var devices: Set<String> = []
         var domains: [(device: String, domain: MemoryDomain)] = []
+        /// Every domain ever created per device, destroyed ones included (for fault counters).
+        var created: [String: [MemoryDomain]] = [:]
     }
 
     init(candidate: PluginCandidate, logger: Logger) {
@@ -60,6 +62,11 @@ final class PluginContext: Sendable {
     /// Domains the plugin created for `device`, in creation order.
     func domains(of device: String) -> [MemoryDomain] {
         state.withLock { $0.domains.filter { $0.device == device }.map(\.domain) }
+    }
+
+    /// Every domain the plugin ever created for `device`, destroyed ones included.
+    func domainsEverCreated(for device: String) -> [MemoryDomain] {
+        state.withLock { $0.created[device] ?? [] }
     }
 
     /// Label for log lines: the driver name once known, else the file.
@@ -98,7 +105,10 @@ final class PluginContext: Sendable {
         }
         let rc = spdk_memory_domain_create_export(out, type, context, id)
         guard rc == 0, let handle = out.pointee else { return rc == 0 ? -EINVAL : rc }
-        state.withLock { $0.domains.append((deviceID, MemoryDomain(handle: handle))) }
+        state.withLock {
+            $0.domains.append((deviceID, MemoryDomain(handle: handle)))
+            $0.created[deviceID, default: []].append(MemoryDomain(handle: handle))
+        }
         return 0
     }
 
