@@ -175,6 +175,8 @@ struct DMACtlTests {
     func help() throws {
         let result = try Fixtures.run(Self.dmactl, ["--help"])
         #expect(result.status == 0)
-        #expect(result.output.contains("Exit status: 0 success; 1 operation failed or data mismatch; 2 usage error; 3"))
+        let text = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("Exit status: 0 success; 1 operation failed, data mismatch, or a device broke the completion contract; 2 usage error; 3"))
+        #expect(text.contains("6 an operation did not complete within --timeout"))
     }
 }
