@@ -22,6 +22,8 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public let version: String
     /// Device types the driver declared.
     public let deviceTypes: [DMADeviceType]
+    /// Id prefixes its domains may use besides ``name`` (ABI 1.1 `domain_id_prefixes`).
+    public let domainIDPrefixes: [String]
     /// The file it was loaded from, and where that file was found.
     public let candidate: PluginCandidate
     /// ABI version the plugin was built for, "major.minor".
@@ -45,6 +47,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
         self.name = table.name
         self.version = table.version
         self.deviceTypes = table.deviceTypes
+        self.domainIDPrefixes = table.domainIDPrefixes
         self.candidate = context.candidate
         self.abiVersion = "\(table.abiMajor).\(table.abiMinor)"
         self.loadDuration = loadDuration
@@ -53,11 +56,13 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// The file path.
     public var path: String { candidate.path }
 
-    /// Runs `body` under the call lock unless the driver was shut down.
+    /// Runs `body` under the call lock unless the driver was shut down, as a call into the
+    /// plugin (see ``PluginContext/whileCalling(_:)``).
     private func call<T>(_ what: String, _ body: () throws(DMAError) -> T) throws(DMAError) -> T {
-        try callLock.withLock { (finished: inout Bool) throws(DMAError) -> T in
+        let context = self.context
+        return try callLock.withLock { (finished: inout Bool) throws(DMAError) -> T in
             guard !finished else { throw .noDevice("driver '\(name)' was shut down; \(what) is no longer possible") }
-            return try body()
+            return try context.whileCalling { () throws(DMAError) -> T in try body() }
         }
     }
 
@@ -161,10 +166,11 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// Calls the plugin's `fini` once; afterwards every call fails with ``DMAError/noDevice(_:)``.
     public func shutdown() {
         let table = self.table
+        let context = self.context
         callLock.withLock { finished in
             guard !finished else { return }
             finished = true
-            table.ops.fini?(table.ops.driver_ctx)
+            context.whileCalling { table.ops.fini?(table.ops.driver_ctx) }
         }
     }
 
