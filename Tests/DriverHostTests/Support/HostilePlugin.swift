@@ -23,6 +23,11 @@ struct HostilePlugin {
 
     /// Runs dmactl with this directory's plugins only.
     func dmactl(_ arguments: [String]) throws -> (status: Int32, output: String, stdout: String) {
+        try Self.dmactl(directory: directory, arguments)
+    }
+
+    /// Runs dmactl with the plugins of `directory` only.
+    static func dmactl(directory: String, _ arguments: [String]) throws -> (status: Int32, output: String, stdout: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["DMAHOST_DRIVER_PATH"] = nil
         return try Fixtures.run(DMACtlTests.dmactl, arguments + ["--no-default-drivers", "--driver-dir", directory],

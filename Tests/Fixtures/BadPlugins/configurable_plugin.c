@@ -45,6 +45,9 @@
  *   -DHIJACK='"id"'            open, after creating its domain, looks up the domain with this id
  *                              through the host table, sets its push callback (to one that returns
  *                              -EOWNERDEAD) and destroys it
+ *   -DPREFIXES='"p"'           declares one domain id prefix (ops.domain_id_prefixes, ABI 1.1)
+ *   -DSET_FROM_THREAD          open starts a thread that, 20 ms later, clears the pull callback of
+ *                              the plugin's own domain (outside any call from the host)
  * Plugins that kill or block their host:
  *   -DCRASH_IN_PROBE           probe writes to address 0x10 (SIGSEGV)
  *   -DHANG_IN_PROBE            probe never returns
@@ -60,6 +63,9 @@
 
 #include "dmahost/driver.h"
 
+#if defined(SET_FROM_THREAD) && !defined(COPY_CALLBACKS)
+#define COPY_CALLBACKS
+#endif
 #if defined(COMPLETION_RC) || defined(COMPLETE_TWICE) || defined(COMPLETE_THEN_FAIL) || defined(COMPLETE_AFTER_FAIL) \
 	|| defined(NEVER_COMPLETE) || defined(COMPLETE_LATE_MS) || defined(BAD_TRANSLATION) || defined(TRANSLATION_IOVS_NULL)
 #ifndef COPY_CALLBACKS
@@ -276,6 +282,17 @@ static int hostile_push(struct spdk_memory_domain *domain, void *ctx, struct iov
 }
 #endif
 
+#if defined(SET_FROM_THREAD)
+static void *clear_pull_later(void *arg)
+{
+	(void)arg;
+	struct timespec pause_for = { .tv_sec = 0, .tv_nsec = 20 * 1000000L };
+	nanosleep(&pause_for, NULL);
+	g_host->spdk_memory_domain_set_pull(g_domain, NULL);
+	return NULL;
+}
+#endif
+
 #if defined(DIAGNOSE_RC)
 static int fixture_diagnose(void *ctx, dmahost_diagnostic_fn emit, void *emit_arg)
 {
@@ -318,6 +335,14 @@ static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_
 #if defined(BAD_TRANSLATION) || defined(TRANSLATION_IOVS_NULL)
 	if (rc == 0) {
 		g_host->spdk_memory_domain_set_translation(g_domain, fixture_translate);
+	}
+#endif
+#if defined(SET_FROM_THREAD)
+	if (rc == 0) {
+		pthread_t thread;
+		if (pthread_create(&thread, NULL, clear_pull_later, NULL) == 0) {
+			pthread_detach(thread);
+		}
 	}
 #endif
 #if defined(HIJACK)
@@ -390,6 +415,10 @@ const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *ho
 	};
 #if defined(DIAGNOSE_RC)
 	g_ops.diagnose = fixture_diagnose;
+#endif
+#if defined(PREFIXES)
+	static const char *const prefixes[] = { PREFIXES, NULL };
+	g_ops.domain_id_prefixes = prefixes;
 #endif
 #if defined(NULL_NAME)
 	g_ops.name = NULL;
