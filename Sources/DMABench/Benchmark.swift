@@ -116,7 +116,7 @@ public enum Benchmark {
                 return try DomainRunner(target: target).run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
             }
         } catch {
-            if error.errno == ETIMEDOUT { _ = Unmanaged.passRetained(target.set) }
+            if error.errno == ETIMEDOUT { AbandonedMemory.keep(target.set) }
             throw error
         }
     }

@@ -173,6 +173,6 @@ struct DomainCopier {
     /// Keeps `buffers` allocated for the rest of the process: after a timeout the device may
     /// still write into them, so they must never go back to the allocator.
     private static func abandon(_ buffers: [SegmentedBuffer]) {
-        for buffer in buffers { _ = Unmanaged.passRetained(buffer) }
+        for buffer in buffers { AbandonedMemory.keep(buffer) }
     }
 }

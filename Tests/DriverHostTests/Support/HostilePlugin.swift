@@ -44,8 +44,8 @@ func pushOutcome(_ domain: MemoryDomain, timeout: Duration? = nil) async -> DMAE
     } catch {
         if error.errno == ETIMEDOUT {
             // The device may still write them: keep both for the rest of the process.
-            _ = Unmanaged.passRetained(source)
-            _ = Unmanaged.passRetained(destination)
+            AbandonedMemory.keep(source)
+            AbandonedMemory.keep(destination)
         }
         return error
     }
