@@ -1,4 +1,4 @@
-import Synchronization
+import DMASync
 
 /// Objects that own memory a device may still write after the host stopped waiting for it
 /// (the buffers of an operation that timed out): kept for the rest of the process.
@@ -6,7 +6,7 @@ import Synchronization
 /// They are kept reachable from this list, not merely leaked, so that a leak checker sees
 /// memory deliberately kept rather than lost.
 public enum AbandonedMemory {
-    private static let kept = Mutex<[UInt]>([])
+    private static let kept = Locked<[UInt]>([])
 
     /// Keeps `object` (and the memory it owns) alive until the process ends.
     public static func keep(_ object: AnyObject) {

@@ -1,6 +1,6 @@
 import CDMAHostABI
 internal import CDMAHostRegistry
-import Synchronization
+import DMASync
 
 /// A way a domain broke the completion contract of `spdk/dma.h` (the completion is called
 /// exactly once, and only when the submitting call returned 0), as a ``CompletionSlot`` saw it.
@@ -81,7 +81,7 @@ public enum CompletionFaults {
         var total = CompletionFaultCounts()
         var logged: Set<String> = []
     }
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// Counts of faults attributed to `domain`.
     public static func counts(domain: MemoryDomain) -> CompletionFaultCounts {

@@ -1,3 +1,4 @@
+import DMASync
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +26,7 @@ import Musl
 /// | 56 | the slot's index (immutable) |
 final class CompletionSlotTable: @unchecked Sendable {
     // @unchecked Sendable: the directory is allocated once and never freed; its entries are
-    // atomics written once (nil → chunk) under `pool`'s lock; the pool is a Mutex.
+    // atomics written once (nil → chunk) under `pool`'s lock; the pool is Locked.
 
     /// The one table of the process.
     static let shared = CompletionSlotTable()
@@ -75,7 +76,7 @@ final class CompletionSlotTable: @unchecked Sendable {
             return index
         }
     }
-    private let pool = Mutex(Pool())
+    private let pool = Locked(Pool())
 
     private init() {
         directory = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: Self.maximumChunks)

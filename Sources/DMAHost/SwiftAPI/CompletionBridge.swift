@@ -1,5 +1,5 @@
 import CDMAHostABI
-import Synchronization
+import DMASync
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,7 +24,7 @@ enum AwaitedOutcome: Sendable {
 /// runs; the others never touch the box.
 final class ContinuationBox: Sendable {
     let continuation: CheckedContinuation<AwaitedOutcome, Never>
-    private let timer = Mutex<(id: UInt64?, finished: Bool)>((nil, false))
+    private let timer = Locked<(id: UInt64?, finished: Bool)>((nil, false))
 
     init(_ continuation: CheckedContinuation<AwaitedOutcome, Never>) { self.continuation = continuation }
 
