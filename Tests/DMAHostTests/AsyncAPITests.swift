@@ -190,6 +190,16 @@ struct AsyncAPITests {
         } catch {
             #expect(error.errno == ENODEV)
         }
+        for malformed in [Int32.min, 5] {
+            Recorder.configure(f.domain.c, rc: malformed)
+            do throws(DMAError) {
+                _ = try f.domain.translate(address, length: 1, to: destination)
+                Issue.record("translate returning \(malformed) succeeded")
+            } catch {
+                #expect(error.errno == EIO)
+                #expect(error.message.contains("status \(malformed)"))
+            }
+        }
         f.domain.setTranslate(nil)
         do throws(DMAError) {
             _ = try f.domain.translate(address, length: 1, to: destination)

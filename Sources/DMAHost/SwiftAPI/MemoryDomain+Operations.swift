@@ -84,6 +84,9 @@ extension MemoryDomain {
     }
 
     /// Describes a buffer of this domain in the terms of `destination` (`spdk_memory_domain_translate_data`).
+    ///
+    /// The result is the domain's, unchecked: validate its count, pointers and lengths before
+    /// reading or writing through it (a careless driver may describe address 0x10).
     /// - Returns: The translation result (its `size` is set by this call).
     public func translate(
         _ address: UnsafeMutableRawPointer, length: Int, to destination: MemoryDomain,
@@ -93,7 +96,8 @@ extension MemoryDomain {
         var result = spdk_memory_domain_translation_result()
         result.size = MemoryLayout<spdk_memory_domain_translation_result>.size
         let rc = spdk_memory_domain_translate_data_export(handle, context, destination.handle, destinationContext, address, length, &result)
-        if rc != 0 { throw DMAError(errno: rc, context: "translate \(length) bytes of \(self) to \(destination)") }
+        // A status that is no negated errno (INT32_MIN, positive) is an EIO error quoting it.
+        if let error = PluginStatus(rc).error(context: "translate \(length) bytes of \(self) to \(destination)") { throw error }
         return result
     }
 
