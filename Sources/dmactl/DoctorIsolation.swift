@@ -43,9 +43,7 @@ struct DoctorIsolation {
         var results: [(candidate: PluginCandidate, verdict: Verdict)] = []
         for candidate in candidates {
             let arguments = [executable, "isolated-check", "--plugin", candidate.path]
-            // The Swift runtime's backtracer would print pages for a plugin's crash; the
-            // signal and the step say what the operator needs.
-            results.append((candidate, verdict(ChildProcess.run(arguments, environment: ["SWIFT_BACKTRACE=enable=no"], limit: limit))))
+            results.append((candidate, verdict(ChildProcess.run(arguments, environment: Self.childEnvironment, limit: limit))))
         }
         let duplicates = Self.duplicateNames(results)
 
@@ -108,6 +106,19 @@ struct DoctorIsolation {
             if let path = first[name] { duplicates[index] = path } else { first[name] = result.candidate.path }
         }
         return duplicates
+    }
+
+    /// Settings for the child: a plugin's crash must end it with the signal, which the parent
+    /// reports. The Swift runtime's backtracer (pages of output, then the signal) is off, and
+    /// so are the crash handlers of a sanitizer runtime dmactl may be built with (which would
+    /// turn the signal into an exit status).
+    static var childEnvironment: [String] {
+        let handlers = "handle_segv=0:handle_sigbus=0:handle_sigill=0:handle_sigfpe=0:handle_abort=0"
+        let sanitizers = ["TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"].map { name in
+            let current = getenv(name).map { String(cString: $0) } ?? ""
+            return "\(name)=\(current.isEmpty ? "" : current + ":")\(handlers)"
+        }
+        return ["SWIFT_BACKTRACE=enable=no"] + sanitizers
     }
 
     /// The limit as text: "10 s", "0.5 s".
