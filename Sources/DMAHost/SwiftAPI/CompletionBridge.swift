@@ -55,7 +55,7 @@ let resumeAwaitingTask: CompletionHandler = { context, rc in
     Unmanaged<ContinuationBox>.fromOpaque(context).takeRetainedValue().finish(.status(rc))
 }
 
-/// What the timer task needs: the slot, the operation's argument and the slot's reference
+/// What the timeout needs: the slot, the operation's argument and the slot's reference
 /// to the box.
 private struct TimerTarget: @unchecked Sendable {
     // @unchecked Sendable: the argument is an encoded token, not memory; the retained
