@@ -35,7 +35,7 @@ let package = Package(
         /// The core: registry, system domain, spdk_memory_domain_* exports, Swift API.
         .target(
             name: "DMAHost",
-            dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit"]
+            dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit", "DMASync"]
         ),
         /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
         .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),

@@ -1,4 +1,5 @@
 import CDMAHostABI
+import DMAHost
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -13,9 +14,14 @@ import Musl
 ///
 /// Record layout: `state` (32-bit futex word: 0 in flight, 1 done), `waiting` (32-bit: the
 /// runner sleeps on `state`), `rc`, `completedAt` (for sampled operations), `sampled`,
-/// `exited` (the callback has finished touching the record), `submittedAt`, source iovec,
-/// destination iovec. A record is reused or freed only once `exited` is set, so a callback
-/// never touches freed memory, and the runner is woken only by the operation it waits for.
+/// `exited` (the callback has finished touching the record), `submittedAt`, the record's
+/// completion token (a ``CompletionSlot``), source iovec, destination iovec. A record is
+/// reused or freed only once `exited` is set, so a callback never touches freed memory, and
+/// the runner is woken only by the operation it waits for.
+///
+/// The device never sees the record: it completes through the record's token, which calls
+/// ``benchCompletion`` once per operation at most. A repeated or late completion (after a
+/// timeout expired the token) is counted by the token and never reaches the record.
 struct BenchSlots {
     static let stride = 128
     private static let waitingOffset = 4
@@ -24,16 +30,29 @@ struct BenchSlots {
     private static let sampledOffset = 24
     private static let exitedOffset = 32
     private static let submittedOffset = 40
+    private static let tokenOffset = 48
     private static let sourceOffset = 64
     private static let destinationOffset = 80
 
     let count: Int
     let base: UnsafeMutableRawPointer
 
-    init(count: Int) {
+    /// Allocates `count` records, each with a completion token of its own.
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the process has no completion token left.
+    init(count: Int) throws(DMAError) {
+        var tokens: [CompletionSlot] = []
+        for _ in 0..<count {
+            guard let token = CompletionSlot.acquire() else {
+                for token in tokens { token.relinquish() }
+                throw .outOfMemory("no completion token left for \(count) operations in flight; lower --qd")
+            }
+            tokens.append(token)
+        }
         self.count = count
         base = UnsafeMutableRawPointer.allocate(byteCount: count * Self.stride, alignment: 128)
         for index in 0..<count {
+            (base + index * Self.stride + Self.tokenOffset).bindMemory(to: CompletionSlot.self, capacity: 1)
+                .initialize(to: tokens[index])
             let record = base + index * Self.stride
             record.bindMemory(to: Atomic<UInt32>.self, capacity: 2).initialize(to: Atomic(1))
             (record + Self.waitingOffset).assumingMemoryBound(to: Atomic<UInt32>.self).initialize(to: Atomic(0))
@@ -44,9 +63,11 @@ struct BenchSlots {
         }
     }
 
-    /// Frees the records, after waiting until no callback is still inside one.
+    /// Frees the records, after waiting until no callback is still inside one, and gives
+    /// the tokens back (an expired one stays out of use: see ``CompletionSlot/relinquish()``).
     func deallocate() {
         for index in 0..<count { Self.awaitExit(record(index)) }
+        for index in 0..<count { Self.token(record(index)).relinquish() }
         for index in 0..<count {
             let record = self.record(index)
             record.assumingMemoryBound(to: Atomic<UInt32>.self).deinitialize(count: 2)
@@ -76,6 +97,9 @@ struct BenchSlots {
     }
     @inline(__always) static func submittedAt(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<UInt64> {
         (record + submittedOffset).assumingMemoryBound(to: UInt64.self)
+    }
+    @inline(__always) static func token(_ record: UnsafeMutableRawPointer) -> CompletionSlot {
+        (record + tokenOffset).load(as: CompletionSlot.self)
     }
     @inline(__always) static func source(_ record: UnsafeMutableRawPointer) -> UnsafeMutablePointer<iovec> {
         (record + sourceOffset).assumingMemoryBound(to: iovec.self)
@@ -113,22 +137,28 @@ struct BenchSlots {
         }
     }
 
-    /// Sleeps until the record is done (futex on `state`; the callback wakes only a waiter).
-    static func sleepUntilDone(_ record: UnsafeMutableRawPointer) {
+    /// Sleeps until the record is done (futex on `state`; the callback wakes only a waiter), or
+    /// until the monotonic clock passes `deadline` (nanoseconds).
+    /// - Returns: True when the record is done.
+    static func sleepUntilDone(_ record: UnsafeMutableRawPointer, deadline: UInt64) -> Bool {
         let word = UnsafeMutableRawPointer(state(record)).assumingMemoryBound(to: UInt32.self)
         waiting(record).pointee.store(1, ordering: .relaxed)
         atomicMemoryFence(ordering: .sequentiallyConsistent)
+        defer { waiting(record).pointee.store(0, ordering: .relaxed) }
         while state(record).pointee.load(ordering: .acquiring) == 0 {
-            _ = Futex.wait(on: word, expected: 0)
+            let now = monotonicNanoseconds()
+            guard now < deadline else { return false }
+            _ = Futex.wait(on: word, expected: 0, timeoutNanoseconds: Int64(clamping: deadline - now))
         }
-        waiting(record).pointee.store(0, ordering: .relaxed)
+        return true
     }
 }
 
-/// The completion callback of every benchmark operation; `argument` is the slot record.
+/// The completion handler of every benchmark operation (called through the record's token);
+/// `argument` is the slot record.
 /// Publishes the result, wakes the runner if it sleeps on this record, then marks the
 /// record as no longer used by the callback (its last access).
-let benchCompletion: spdk_memory_domain_data_cpl_cb = { argument, rc in
+let benchCompletion: CompletionHandler = { argument, rc in
     guard let record = argument else { return }
     if BenchSlots.sampled(record).pointee.load(ordering: .relaxed) != 0 {
         BenchSlots.completedAt(record).pointee.store(Int(truncatingIfNeeded: monotonicNanoseconds()), ordering: .relaxed)

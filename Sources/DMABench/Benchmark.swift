@@ -1,5 +1,10 @@
 import DMADriverKit
 import DMAHost
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Who submits the next operation when one completes.
 public enum ResubmitMode: String, Sendable, CaseIterable {
@@ -24,16 +29,23 @@ public struct BenchParameters: Sendable, Equatable {
     public var hot: Bool
     /// Who resubmits after a completion.
     public var resubmit: ResubmitMode
+    /// Seconds an operation may stay outstanding (no completion) before the run is abandoned
+    /// with `ETIMEDOUT`.
+    public var timeout: Double
+
+    /// The default ``timeout``: 30 s.
+    public static let defaultTimeout: Double = 30
 
     /// Creates parameters.
     public init(operation: BenchOperation, size: Int, queueDepth: Int, seconds: Double, hot: Bool,
-                resubmit: ResubmitMode = .callback) {
+                resubmit: ResubmitMode = .callback, timeout: Double = BenchParameters.defaultTimeout) {
         self.operation = operation
         self.size = size
         self.queueDepth = queueDepth
         self.seconds = seconds
         self.hot = hot
         self.resubmit = resubmit
+        self.timeout = timeout
     }
 
     /// Unmeasured warm-up before the device run: 20% of the measured time, 0.2...1 s.
@@ -47,6 +59,7 @@ public struct BenchParameters: Sendable, Equatable {
         }
         guard (1...4096).contains(queueDepth) else { throw .invalidArgument("--qd must be 1...4096, got \(queueDepth)") }
         guard seconds > 0, seconds <= 3600 else { throw .invalidArgument("--seconds must be in (0, 3600], got \(seconds)") }
+        guard timeout > 0, timeout <= 86_400 else { throw .invalidArgument("--timeout must be in (0, 86400] seconds, got \(timeout)") }
     }
 }
 
@@ -75,15 +88,9 @@ public enum Benchmark {
         let before = RawBaseline.run(parameters.operation, on: set, seconds: half)
         let measurement: DomainMeasurement
         let target = RunTarget(domain: domain.handle, operation: parameters.operation, set: set,
-                               queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost)
-        switch parameters.resubmit {
-        case .callback:
-            measurement = try ChainRunner(target: target)
-                .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
-        case .thread:
-            measurement = try DomainRunner(target: target)
-                .run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
-        }
+                               queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost,
+                               timeoutNanoseconds: UInt64(parameters.timeout * 1e9))
+        measurement = try measure(target, parameters: parameters, progress: progress)
         let after = RawBaseline.run(parameters.operation, on: set, seconds: half)
         let baseline = Throughput(operations: before.operations + after.operations, size: parameters.size,
                                   seconds: before.seconds + after.seconds)
@@ -95,5 +102,22 @@ public enum Benchmark {
             completionMode: cpu.map { $0.pollMode ? "poll" : "worker" }, measurement: measurement,
             baseline: baseline, ceiling: ceiling, ceilingThreads: ceilingThreads, workingSetBytes: set.bytes,
             cacheBytes: set.cacheBytes, cacheFromSysfs: set.cacheSizeFromSysfs, timerCostNanoseconds: timerCost)
+    }
+
+    /// The device run, with the runner the parameters choose. After a timeout the working set
+    /// is never freed: the device may still write the buffers of the abandoned operations.
+    private static func measure(_ target: RunTarget, parameters: BenchParameters,
+                                progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
+        do throws(DMAError) {
+            switch parameters.resubmit {
+            case .callback:
+                return try ChainRunner(target: target).run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+            case .thread:
+                return try DomainRunner(target: target).run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+            }
+        } catch {
+            if error.errno == ETIMEDOUT { AbandonedMemory.keep(target.set) }
+            throw error
+        }
     }
 }

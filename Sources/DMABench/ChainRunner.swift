@@ -21,9 +21,13 @@ import Musl
 struct ChainRunner {
     let target: RunTarget
 
-    /// Callbacks nested deeper than this on one thread (a device completing inside the
-    /// submitting call) park their slot for the runner instead of resubmitting.
+    /// Callbacks nested deeper than this on one thread (a device completing another slot's
+    /// operation inside a submitting call) park their slot for the runner instead of resubmitting.
     static let maximumNesting: Int32 = 4
+    /// Operations of one slot completed during their own submitting call, one after the other
+    /// on the submitting thread, before the slot is parked for the runner (so that a device
+    /// that always completes synchronously still lets the runner watch the clock).
+    static let maximumInline = 4
     /// A slot refused with -EAGAIN for this long fails the run.
     static let retryLimitNanoseconds: UInt64 = 10_000_000_000
 
@@ -32,15 +36,18 @@ struct ChainRunner {
     /// - Throws: The ``DMAError`` of the first operation that failed to start (other than
     ///   -EAGAIN) or completed with an error, once every operation has completed.
     func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
+        // Set when the run is abandoned while a thread may still be inside a slot: the samples,
+        // the state and the records are then never freed.
+        var keepMemory = false
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: DomainRunner.maximumSamples)
-        defer { samples.deallocate() }
+        defer { if !keepMemory { samples.deallocate() } }
         let state = ChainState(constants: ChainConstants(
             domain: target.domain, operation: target.operation, size: target.set.size, slots: Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth), stride: target.set.stride,
             source: target.set.source, destination: target.set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
             queueDepth: target.queueDepth))
-        defer { state.deallocate() }
-        let records = ChainSlot.allocate(count: target.queueDepth, state: state)
-        defer { ChainSlot.deallocate(records, count: target.queueDepth) }
+        defer { if !keepMemory { state.deallocate() } }
+        let records = try ChainSlot.allocate(count: target.queueDepth, state: state)
+        defer { if !keepMemory { ChainSlot.deallocate(records, count: target.queueDepth) } }
         func slot(_ index: Int) -> ChainSlot { ChainSlot(records + index * ChainSlot.stride) }
         func completedCount() -> Int {
             (0..<target.queueDepth).reduce(0) { $0 + slot($1).completions.pointee.load(ordering: .relaxed) }
@@ -60,8 +67,12 @@ struct ChainRunner {
         var lastCheck = (count: 0, time: start)
         var lastProgress = start
         var refusedSince: UInt64 = 0
+        // The last time the completion count moved (checked about every 100 ms): no completion
+        // for the timeout while operations are outstanding means the device hung.
+        var progressMark = (count: 0, time: start, checked: start)
+        var abandoned: (expired: Int, completed: Int, since: UInt64)?
 
-        while state.outstanding.pointee.load(ordering: .acquiring) > 0 {
+        while state.outstanding.pointee.load(ordering: .acquiring) > (abandoned?.expired ?? 0) {
             if pollMode {
                 if target.cpu?.poll() == 0 { cpuRelax() }
             } else {
@@ -80,6 +91,23 @@ struct ChainRunner {
                 } else if now - refusedSince > Self.retryLimitNanoseconds {
                     state.fail(-EAGAIN, sequence: -1)
                     abandonParked(state: state, slot: slot)
+                }
+            }
+            if let abandoned {
+                // Slots whose completion won against the expiry finish on their own; a thread
+                // stuck inside a submitting call never does: give up on it after the timeout.
+                if now - abandoned.since > target.timeoutNanoseconds { break }
+                continue
+            }
+            if now - progressMark.checked >= 100_000_000 {
+                let count = completedCount()
+                if count != progressMark.count || state.parked.pointee.load(ordering: .relaxed) > 0 {
+                    progressMark = (count, now, now)
+                } else if now - progressMark.time > target.timeoutNanoseconds {
+                    abandoned = (abandon(state: state, slot: slot), count, now)
+                    continue
+                } else {
+                    progressMark.checked = now
                 }
             }
             if state.stopping.pointee.load(ordering: .relaxed) != 0 || (pollMode && now - lastCheck.time < 200_000) { continue }
@@ -105,6 +133,15 @@ struct ChainRunner {
             }
         }
 
+        if let abandoned {
+            // A slot whose completion won the race may still be finishing; a late completion
+            // never touches the records again (its token counts it), but keep everything when
+            // some slot is still unaccounted for.
+            if state.outstanding.pointee.load(ordering: .acquiring) > abandoned.expired { keepMemory = true }
+            throw BenchTimeout.error(operation: target.operation, size: target.set.size, outstanding: abandoned.expired,
+                                     queueDepth: target.queueDepth, completed: abandoned.completed,
+                                     timeoutNanoseconds: target.timeoutNanoseconds)
+        }
         let rc = Int32(truncatingIfNeeded: state.failure.pointee.load(ordering: .relaxed))
         if rc != 0 {
             let what = target.operation == .fill ? "memzero" : target.operation == .read ? "pull" : "push"
@@ -139,12 +176,20 @@ struct ChainRunner {
                 state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
                 continue
             }
-            if Self.start(candidate, state: state, newSequence: false) == -EAGAIN {
-                refused += 1
-                Self.park(candidate, state: state, refused: true)
-            }
+            if Self.startOrPark(candidate, state: state, newSequence: false) { refused += 1 }
         }
         return refused
+    }
+
+    /// Stops the run after the device completed nothing for the timeout: no slot resubmits any
+    /// more, and every operation still in flight is expired (its token counts a completion
+    /// that comes later as late; the slot is never touched again).
+    /// - Returns: How many operations were expired; each stays counted in `outstanding`.
+    private func abandon(state: ChainState, slot: (Int) -> ChainSlot) -> Int {
+        state.stopping.pointee.store(1, ordering: .releasing)
+        var expired = 0
+        for index in 0..<target.queueDepth where slot(index).token.expireInFlight() { expired += 1 }
+        return expired
     }
 
     /// Finishes every parked slot without resubmitting it (the run failed).
@@ -175,10 +220,12 @@ struct ChainRunner {
 
     // MARK: The operation path (runner and callbacks)
 
-    /// Starts the slot's next operation (or, with `newSequence` false, its refused one again).
-    /// - Returns: The call's rc; after 0 the slot belongs to the device until its completion.
+    /// Starts the slot's next operation (or, with `newSequence` false, its refused one again)
+    /// through the slot's token.
+    /// - Returns: What the token found once the call returned; after `.pending` the slot
+    ///   belongs to the device until its completion.
     @inline(__always)
-    static func start(_ slot: ChainSlot, state: ChainState, newSequence: Bool) -> Int32 {
+    static func start(_ slot: ChainSlot, state: ChainState, newSequence: Bool) -> CompletionSubmission {
         let constants = state.constants.pointee
         if newSequence { slot.sequence.pointee &+= constants.queueDepth }
         let sequence = slot.sequence.pointee
@@ -189,30 +236,48 @@ struct ChainRunner {
         if let base = constants.source { source.pointee = iovec(iov_base: base + offset, iov_len: constants.size) }
         let sampled = sequence % state.sampleInterval.pointee.load(ordering: .relaxed) == 0
         slot.submittedAt.pointee = sampled ? monotonicNanoseconds() : 0
-        let argument = slot.record
+        let token = slot.token
+        // Only an expired token refuses to re-arm, and an expired slot is never started again.
+        guard let argument = token.arm(domain: constants.domain, handler: chainCompletion, context: slot.record) else { return .refused(-EIO) }
+        let rc: Int32
         switch constants.operation {
         case .read:
             // The source slot plays the domain's buffer; it is read into system memory.
-            return spdk_memory_domain_pull_data_export(constants.domain, nil, source, 1, destination, 1, chainCompletion, argument)
+            rc = spdk_memory_domain_pull_data_export(constants.domain, nil, source, 1, destination, 1, CompletionSlot.callback, argument)
         case .copy, .write:
-            return spdk_memory_domain_push_data_export(constants.domain, nil, destination, 1, source, 1, chainCompletion, argument)
+            rc = spdk_memory_domain_push_data_export(constants.domain, nil, destination, 1, source, 1, CompletionSlot.callback, argument)
         case .fill:
-            return spdk_memory_domain_memzero_export(constants.domain, nil, destination, 1, chainCompletion, argument)
+            rc = spdk_memory_domain_memzero_export(constants.domain, nil, destination, 1, CompletionSlot.callback, argument)
         }
+        return token.submitted(rc)
     }
 
-    /// Starts the slot's next operation; parks it for the runner on -EAGAIN; finishes it on
-    /// any other failure.
-    @inline(__always)
-    static func startOrPark(_ slot: ChainSlot, state: ChainState, newSequence: Bool) {
-        let rc = start(slot, state: state, newSequence: newSequence)
-        if rc == 0 { return }
-        if rc == -EAGAIN {
-            park(slot, state: state, refused: true)
-            return
+    /// Starts the slot's next operation; handles completions that come during the call on
+    /// this thread (up to ``maximumInline`` in a row, then parks the slot); parks it for the
+    /// runner on -EAGAIN; finishes it on any other failure.
+    /// - Returns: True when the device refused the operation with -EAGAIN (the slot is parked).
+    @inline(__always) @discardableResult
+    static func startOrPark(_ slot: ChainSlot, state: ChainState, newSequence: Bool) -> Bool {
+        var next = newSequence
+        for _ in 0..<maximumInline {
+            switch start(slot, state: state, newSequence: next) {
+            case .pending:
+                return false
+            case .completed(let rc):
+                guard finish(slot, rc: rc) else { return false }
+                next = true
+            case .refused(let rc):
+                if rc == -EAGAIN {
+                    park(slot, state: state, refused: true)
+                    return true
+                }
+                state.fail(rc, sequence: slot.sequence.pointee)
+                state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+                return false
+            }
         }
-        state.fail(rc, sequence: slot.sequence.pointee)
-        state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        park(slot, state: state, refused: false)
+        return false
     }
 
     /// Hands the slot to the runner (its last access to the slot); `refused`: because the
@@ -224,11 +289,13 @@ struct ChainRunner {
         state.parked.pointee.wrappingAdd(1, ordering: .releasing)
     }
 
-    /// A completion: records the latency of a timed operation, counts it, then resubmits the
-    /// slot, or finishes it once the run is stopping (the decrement of `outstanding` is the
-    /// callback's last access to the run's memory).
+    /// Records one completed operation of the slot: its latency when timed, its outcome, the
+    /// slot's completion count.
+    /// - Returns: True when the slot should start its next operation; false when the run is
+    ///   stopping (the slot is finished: the decrement of `outstanding` is then the last
+    ///   access to the run's memory).
     @inline(__always)
-    static func completed(_ slot: ChainSlot, rc: Int32) {
+    static func finish(_ slot: ChainSlot, rc: Int32) -> Bool {
         let state = slot.state
         let submittedAt = slot.submittedAt.pointee
         if submittedAt != 0 && state.measuring.pointee.load(ordering: .relaxed) != 0 {
@@ -246,20 +313,29 @@ struct ChainRunner {
         completions.pointee.store(completions.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         if state.stopping.pointee.load(ordering: .acquiring) != 0 {
             state.outstanding.pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing)
-            return
+            return false
         }
+        return true
+    }
+
+    /// A completion that came after its submitting call returned (through the slot's token):
+    /// records it, then resubmits the slot, or finishes it once the run is stopping.
+    @inline(__always)
+    static func completed(_ slot: ChainSlot, rc: Int32) {
+        guard finish(slot, rc: rc) else { return }
         let depth = threadNestingAdd(1)
         defer { _ = threadNestingAdd(-1) }
         if depth > maximumNesting {
-            park(slot, state: state, refused: false)
+            park(slot, state: slot.state, refused: false)
             return
         }
-        startOrPark(slot, state: state, newSequence: true)
+        startOrPark(slot, state: slot.state, newSequence: true)
     }
 }
 
-/// The completion callback of a ``ChainRunner`` run; `argument` is the slot record.
-let chainCompletion: spdk_memory_domain_data_cpl_cb = { argument, rc in
+/// The completion handler of a ``ChainRunner`` run (called through the slot's token);
+/// `argument` is the slot record.
+let chainCompletion: CompletionHandler = { argument, rc in
     guard let argument else { return }
     ChainRunner.completed(ChainSlot(argument), rc: rc)
 }

@@ -1,4 +1,5 @@
 import CDMAHostABI
+import DMAHost
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -89,8 +90,13 @@ struct ChainState {
 
 /// One in-flight slot of a ``ChainRunner`` run (128 bytes): the state pointer, the sequence
 /// number of its operation, the submission time of a timed one, the parked flag, the last
-/// sequence that completed successfully, its completion count (read by the runner), and the
-/// iovecs (valid until the completion). Only the slot's current owner writes it.
+/// sequence that completed successfully, its completion count (read by the runner), its
+/// completion token, and the iovecs (valid until the completion). Only the slot's current
+/// owner writes it.
+///
+/// The device never sees the record: it completes through the slot's token (a
+/// ``CompletionSlot``), which calls ``chainCompletion`` once per operation at most; a repeated
+/// or late completion is counted by the token and never reaches the record.
 struct ChainSlot {
     let record: UnsafeMutableRawPointer
 
@@ -100,16 +106,27 @@ struct ChainSlot {
     private static let parkedOffset = 24
     private static let lastGoodOffset = 32
     private static let completionsOffset = 40
+    private static let tokenOffset = 48
     private static let sourceOffset = 64
     private static let destinationOffset = 80
 
     init(_ record: UnsafeMutableRawPointer) { self.record = record }
 
-    /// Initialises `count` records pointing at `state`.
-    static func allocate(count: Int, state: ChainState) -> UnsafeMutableRawPointer {
+    /// Initialises `count` records pointing at `state`, each with a completion token.
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the process has no completion token left.
+    static func allocate(count: Int, state: ChainState) throws(DMAError) -> UnsafeMutableRawPointer {
+        var tokens: [CompletionSlot] = []
+        for _ in 0..<count {
+            guard let token = CompletionSlot.acquire() else {
+                for token in tokens { token.relinquish() }
+                throw .outOfMemory("no completion token left for \(count) operations in flight; lower --qd")
+            }
+            tokens.append(token)
+        }
         let records = UnsafeMutableRawPointer.allocate(byteCount: count * stride, alignment: 128)
         for index in 0..<count {
             let record = records + index * stride
+            (record + tokenOffset).bindMemory(to: CompletionSlot.self, capacity: 1).initialize(to: tokens[index])
             record.bindMemory(to: UnsafeMutableRawPointer.self, capacity: 1).initialize(to: state.base)
             // The first start adds the queue depth: slot `index` begins with sequence `index`.
             (record + sequenceOffset).bindMemory(to: Int.self, capacity: 1).initialize(to: index - count)
@@ -122,9 +139,11 @@ struct ChainSlot {
         return records
     }
 
-    /// Frees records made by ``allocate(count:state:)``.
+    /// Frees records made by ``allocate(count:state:)`` and gives their tokens back (an
+    /// expired one stays out of use: see ``CompletionSlot/relinquish()``).
     static func deallocate(_ records: UnsafeMutableRawPointer, count: Int) {
         for index in 0..<count {
+            ChainSlot(records + index * stride).token.relinquish()
             ((records + index * stride) + parkedOffset).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1)
             ((records + index * stride) + completionsOffset).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1)
         }
@@ -144,6 +163,8 @@ struct ChainSlot {
     @inline(__always) var completions: UnsafeMutablePointer<Atomic<Int>> {
         (record + Self.completionsOffset).assumingMemoryBound(to: Atomic<Int>.self)
     }
+    /// The slot's completion token.
+    @inline(__always) var token: CompletionSlot { (record + Self.tokenOffset).load(as: CompletionSlot.self) }
     @inline(__always) var source: UnsafeMutablePointer<iovec> { (record + Self.sourceOffset).assumingMemoryBound(to: iovec.self) }
     @inline(__always) var destination: UnsafeMutablePointer<iovec> {
         (record + Self.destinationOffset).assumingMemoryBound(to: iovec.self)

@@ -48,7 +48,7 @@ struct DomainRunner {
     /// - Throws: The ``DMAError`` of the first operation that failed to start (other than
     ///   -EAGAIN) or completed with an error, once every in-flight operation has completed.
     func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
-        let slots = BenchSlots(count: target.queueDepth)
+        let slots = try BenchSlots(count: target.queueDepth)
         defer { slots.deallocate() }
         let pollMode = target.cpu?.pollMode ?? false
         // This thread spins while it waits when a CPU is left for it (a CPU device with fewer
@@ -80,27 +80,44 @@ struct DomainRunner {
             let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
             BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
             var retryStart: UInt64 = 0
+            let token = BenchSlots.token(record)
             while true {
                 if sampled { BenchSlots.submittedAt(record).pointee = monotonicNanoseconds() }
+                guard let argument = token.arm(domain: target.domain, handler: benchCompletion, context: record) else {
+                    // Only an expired token refuses to re-arm, and the run ends at the first timeout.
+                    BenchSlots.disarm(record, rc: -EIO)
+                    return -EIO
+                }
                 let rc: Int32
                 switch target.operation {
                 case .read:
                     // The source slot plays the domain's buffer; it is read into system memory.
-                    rc = spdk_memory_domain_pull_data_export(target.domain, nil, source, 1, destination, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_pull_data_export(target.domain, nil, source, 1, destination, 1, CompletionSlot.callback, argument)
                 case .copy, .write:
-                    rc = spdk_memory_domain_push_data_export(target.domain, nil, destination, 1, source, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_push_data_export(target.domain, nil, destination, 1, source, 1, CompletionSlot.callback, argument)
                 case .fill:
-                    rc = spdk_memory_domain_memzero_export(target.domain, nil, destination, 1, benchCompletion, record)
+                    rc = spdk_memory_domain_memzero_export(target.domain, nil, destination, 1, CompletionSlot.callback, argument)
                 }
-                guard rc == -EAGAIN else {
-                    if rc != 0 { BenchSlots.disarm(record, rc: rc) }
-                    return rc
+                let refusal: Int32
+                switch token.submitted(rc) {
+                case .pending:
+                    return 0
+                case .completed(let status):
+                    // Completed during the call: publish it here, as the handler would have.
+                    benchCompletion(record, status)
+                    return 0
+                case .refused(let status):
+                    refusal = status
+                }
+                guard refusal == -EAGAIN else {
+                    BenchSlots.disarm(record, rc: refusal)
+                    return refusal
                 }
                 retries += 1
                 if retryStart == 0 { retryStart = monotonicNanoseconds() }
                 if retries & 1023 == 0, monotonicNanoseconds() - retryStart > 10_000_000_000 {
-                    BenchSlots.disarm(record, rc: rc)
-                    return rc
+                    BenchSlots.disarm(record, rc: refusal)
+                    return refusal
                 }
                 target.cpu?.poll()
                 sched_yield()
@@ -109,9 +126,12 @@ struct DomainRunner {
 
         /// Waits until slot `index` is done: polls the CPU engine in poll mode; otherwise spins
         /// when the wait should be short and sleeps on the slot when it should be long.
-        func wait(_ index: Int, expected: Double) {
+        /// - Returns: False when the operation did not complete within the timeout, counted from
+        ///   the start of this wait (the device hung, or never calls the completion).
+        func wait(_ index: Int, expected: Double) -> Bool {
             let record = slots.record(index)
-            if BenchSlots.isDone(record) { return }
+            if BenchSlots.isDone(record) { return true }
+            let deadline = monotonicNanoseconds() &+ target.timeoutNanoseconds
             if pollMode {
                 // Nobody else delivers completions: poll, spinning briefly, then yielding.
                 let start = monotonicNanoseconds()
@@ -122,12 +142,13 @@ struct DomainRunner {
                     rounds &+= 1
                     if yielding {
                         sched_yield()
+                        if rounds & 63 == 0 && monotonicNanoseconds() > deadline { return false }
                     } else {
                         cpuRelax()
                         if rounds & 63 == 0 && monotonicNanoseconds() - start > 5_000 { yielding = true }
                     }
                 }
-                return
+                return true
             }
             // Spin for the expected wait (at least 20 µs, at most 2 ms) when a CPU is free for
             // this thread; only for short waits otherwise.
@@ -142,7 +163,7 @@ struct DomainRunner {
                     if rounds & 63 == 0 && monotonicNanoseconds() - start > limit { break }
                 }
             }
-            BenchSlots.sleepUntilDone(record)
+            return BenchSlots.sleepUntilDone(record, deadline: deadline)
         }
 
         var outstanding = 0
@@ -170,12 +191,19 @@ struct DomainRunner {
         var lastProgress = start
         var index = 0
 
-        while outstanding > 0 {
+        var hung = false
+        waiting: while outstanding > 0 {
             let batch = min(group, outstanding)
-            wait((index + batch - 1) % target.queueDepth, expected: perOperation * Double(batch))
+            guard wait((index + batch - 1) % target.queueDepth, expected: perOperation * Double(batch)) else {
+                hung = true
+                break waiting
+            }
             for _ in 0..<batch {
                 let record = slots.record(index)
-                wait(index, expected: perOperation)
+                guard wait(index, expected: perOperation) else {
+                    hung = true
+                    break waiting
+                }
                 outstanding -= 1
                 completed += 1
                 let rc = Int32(truncatingIfNeeded: BenchSlots.rc(record).pointee.load(ordering: .relaxed))
@@ -225,12 +253,31 @@ struct DomainRunner {
             }
         }
 
+        if hung {
+            throw abandon(slots, completed: completed)
+        }
         if let failure {
             let what = target.operation == .read ? "pull" : target.operation.copiesData ? "push" : "memzero"
             throw DMAError(errno: failure.rc, context: "\(what) of \(target.set.size) bytes (operation \(failure.sequence))")
         }
         return DomainMeasurement(throughput: measured, latencies: latencies, sampleInterval: sampleInterval,
                                  retries: retries, verified: verify(sequence: sequence - 1))
+    }
+
+    /// Stops waiting for the operations still in flight after the device completed nothing
+    /// for the timeout: expires their tokens (a completion that comes later is counted as late
+    /// and never touches the records), marks their records done, and describes them.
+    private func abandon(_ slots: BenchSlots, completed: Int) -> DMAError {
+        var expired = 0
+        for index in 0..<slots.count {
+            let record = slots.record(index)
+            if BenchSlots.token(record).expireInFlight() {
+                expired += 1
+                BenchSlots.disarm(record, rc: -ETIMEDOUT)
+            }
+        }
+        return BenchTimeout.error(operation: target.operation, size: target.set.size, outstanding: expired,
+                                  queueDepth: target.queueDepth, completed: completed, timeoutNanoseconds: target.timeoutNanoseconds)
     }
 
     /// Checks the buffer of operation `sequence` (the last one, all operations done).

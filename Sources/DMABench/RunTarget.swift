@@ -11,4 +11,6 @@ struct RunTarget {
     let cpu: CPUDomainContext?
     /// Cost of one clock read (see ``BenchTimer``).
     let timerCost: UInt64
+    /// How long an operation may stay outstanding before the run is abandoned.
+    let timeoutNanoseconds: UInt64
 }

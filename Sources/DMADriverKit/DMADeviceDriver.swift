@@ -11,6 +11,9 @@ public protocol DMADeviceDriver: AnyObject, Sendable {
     var version: String { get }
     /// The device types this driver serves.
     var deviceTypes: [DMADeviceType] { get }
+    /// Id prefixes its domains may use besides ``name`` (`dmahost_driver_ops.domain_id_prefixes`):
+    /// a domain id must be `<name or prefix>:<rest>`. Default: none.
+    var domainIDPrefixes: [String] { get }
     /// Finds devices. Zero devices is not an error: explain the reason in ``diagnose()``.
     func probe() throws(DMAError) -> [DMADeviceInfo]
     /// Opens a device found by ``probe()``: creates its memory domains and registers their callbacks.
@@ -24,6 +27,8 @@ public protocol DMADeviceDriver: AnyObject, Sendable {
 }
 
 extension DMADeviceDriver {
+    /// Default: the driver's domains use only its name as id prefix.
+    public var domainIDPrefixes: [String] { [] }
     /// Default: nothing to close.
     public func close(deviceID: String) {}
     /// Default: no checks to report.

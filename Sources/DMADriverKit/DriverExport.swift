@@ -67,6 +67,14 @@ final class ExportedDriver: @unchecked Sendable {
         ops.pointee.version = UnsafePointer(strdup(driver.version))
         ops.pointee.device_types = UnsafePointer(typeArray)
         ops.pointee.device_type_count = UInt32(types.count)
+        let prefixes = driver.domainIDPrefixes
+        if !prefixes.isEmpty {
+            // NULL-terminated, never freed (like the table).
+            let list = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: prefixes.count + 1)
+            for (index, prefix) in prefixes.enumerated() { list[index] = UnsafePointer(strdup(prefix)) }
+            list[prefixes.count] = nil
+            ops.pointee.domain_id_prefixes = UnsafePointer(list)
+        }
         ops.pointee.driver_ctx = Unmanaged.passRetained(self).toOpaque()
         ops.pointee.probe = exportedProbe
         ops.pointee.open = exportedOpen

@@ -100,7 +100,7 @@ extension DriverHost {
         let context = PluginContext(candidate: candidate, logger: logger)
         let hostTable = HostTable.make(for: context)
         let entry = unsafeBitCast(entryAddress, to: dmahost_driver_entry_fn.self)
-        let returned = entry(hostTable)
+        let returned = context.whileCalling { entry(hostTable) }
         PluginImages.record(.init(path: candidate.realPath, library: image.library, hostTable: hostTable,
                                   opsTable: returned.map(UnsafeRawPointer.init)))
         let table: DriverTable
@@ -111,13 +111,20 @@ extension DriverHost {
         if let other = state.withLock({ state in state.drivers.first { $0.name == table.name } }) {
             // A table the live driver also has is its state: finalising it would stop that driver.
             let shared = state.withLock { state in state.drivers.contains { $0.table.address == table.address } }
-            if !shared { table.ops.fini?(table.ops.driver_ctx) }
+            if !shared { context.whileCalling { table.ops.fini?(table.ops.driver_ctx) } }
             return reject(.duplicateName,
                 "a driver named '\(table.name)' is already loaded from \(other.path) (\(other.candidate.source)); "
                 + "remove one of the two copies or choose one with --driver-dir / \(DriverSearch.environmentVariable)",
                 name: table.name)
         }
-        context.accept(driverName: table.name, types: table.deviceTypes)
+        if let (other, claim) = state.withLock({ state in Self.namespaceClash(table, with: state.drivers) }) {
+            context.whileCalling { table.ops.fini?(table.ops.driver_ctx) }
+            return reject(.duplicateName,
+                "driver '\(table.name)' uses the domain id namespace '\(claim):', which driver '\(other.name)' from \(other.path) "
+                + "already uses (as its name or a declared prefix); rename the driver or its domain_id_prefixes",
+                name: table.name)
+        }
+        context.accept(driverName: table.name, types: table.deviceTypes, prefixes: table.domainIDPrefixes)
         let driver = LoadedDriver(table: table, context: context, loadDuration: start.duration(to: .now),
                                   waivedTrustProblems: file.waivedProblems)
 
@@ -155,5 +162,15 @@ extension DriverHost {
         let reached = candidate.path == candidate.realPath ? candidate.path : "\(candidate.path) (\(candidate.realPath))"
         return "\(reached) \(clause); a file is loaded once per host, so this path (a hard link, a symbolic link or a "
             + "second directory leading to it) is not loaded again: remove it"
+    }
+
+    /// The loaded driver whose domain id namespace (name or declared prefixes) overlaps that
+    /// of `table`, and the shared prefix.
+    static func namespaceClash(_ table: DriverTable, with drivers: [LoadedDriver]) -> (LoadedDriver, String)? {
+        let claims = Set([table.name] + table.domainIDPrefixes)
+        for driver in drivers {
+            if let shared = ([driver.name] + driver.domainIDPrefixes).first(where: claims.contains) { return (driver, shared) }
+        }
+        return nil
     }
 }

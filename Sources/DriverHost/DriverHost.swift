@@ -156,6 +156,17 @@ public final class DriverHost: Sendable {
         return driver.domains(of: deviceID)
     }
 
+    /// Completion faults (see ``CompletionFaults``) counted against the domains the device's
+    /// driver created for it in this host, open or since destroyed: completions the host waited
+    /// for itself (Swift API, `dmactl copy`, `dmactl bench`) that came twice, after an error
+    /// return, after a timeout, or with a malformed status.
+    public func completionFaults(of deviceID: String) -> CompletionFaultCounts {
+        guard let device = device(id: deviceID), let driver = driver(named: device.driverName) else { return CompletionFaultCounts() }
+        var counts = CompletionFaultCounts()
+        for domain in Set(driver.context.domainsEverCreated(for: deviceID)) { counts.add(CompletionFaults.counts(domain: domain)) }
+        return counts
+    }
+
     /// Devices matching a selection (see ``DeviceSelector``), in device order.
     /// - Throws: ``DMAError/invalidArgument(_:)`` for a malformed selection,
     ///   ``DMAError/noDevice(_:)`` for an unknown id (with the closest ids) or an empty result.

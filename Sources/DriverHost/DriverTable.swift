@@ -31,6 +31,9 @@ struct DriverTable: @unchecked Sendable {
     let version: String
     /// Declared device types, checked against the vendor/built-in rule.
     let deviceTypes: [DMADeviceType]
+    /// Domain id prefixes declared besides the name (ABI 1.1 `domain_id_prefixes`; empty for
+    /// a 1.0 table), checked (see ``DomainIDPolicy/prefixProblem(_:driver:)``).
+    let domainIDPrefixes: [String]
     /// ABI version the plugin was built for.
     let abiMajor: UInt32, abiMinor: UInt32
 
@@ -67,7 +70,7 @@ struct DriverTable: @unchecked Sendable {
         }
         guard size >= minimumSize else {
             return .failure(PluginTableError(kind: .tableTooSmall,
-                message: "ops table declares \(size) bytes, ABI \(major).\(minor) needs at least \(minimumSize); set ops.size = sizeof(struct dmahost_driver_ops)"))
+                message: "ops table declares \(size) bytes, ABI \(major).0 needs at least \(minimumSize); set ops.size = sizeof(struct dmahost_driver_ops)"))
         }
         var ops = dmahost_driver_ops()
         withUnsafeMutableBytes(of: &ops) { destination in
@@ -109,8 +112,35 @@ struct DriverTable: @unchecked Sendable {
                 return .failure(PluginTableError(kind: .invalidDeviceType, message: problem))
             }
         }
-        return .success(DriverTable(ops: ops, address: address, name: name, version: version, deviceTypes: types,
+        let prefixes: [String]
+        switch readPrefixes(ops.domain_id_prefixes, driver: name) {
+        case .success(let value): prefixes = value
+        case .failure(let error): return .failure(error)
+        }
+        return .success(DriverTable(ops: ops, address: address, name: name, version: version, deviceTypes: types, domainIDPrefixes: prefixes,
                                     abiMajor: major, abiMinor: minor))
+    }
+
+    /// Reads the NULL-terminated `domain_id_prefixes` array (at most
+    /// ``DomainIDPolicy/maximumPrefixes`` entries are read), checking each entry.
+    private static func readPrefixes(_ list: UnsafePointer<UnsafePointer<CChar>?>?, driver: String) -> Result<[String], PluginTableError> {
+        guard let list else { return .success([]) }
+        var prefixes: [String] = []
+        for index in 0...DomainIDPolicy.maximumPrefixes {
+            guard let entry = list[index] else { return .success(prefixes) }
+            guard index < DomainIDPolicy.maximumPrefixes else { break }
+            let prefix: String
+            switch PluginStrings.field(entry, "driver '\(driver)': ops.domain_id_prefixes[\(index)]") {
+            case .success(let value): prefix = value
+            case .failure(let error): return .failure(error)
+            }
+            if let problem = DomainIDPolicy.prefixProblem(prefix, driver: driver) {
+                return .failure(PluginTableError(kind: .invalidTable, message: "driver '\(driver)': \(problem)"))
+            }
+            if prefix != driver && !prefixes.contains(prefix) { prefixes.append(prefix) }
+        }
+        return .failure(PluginTableError(kind: .invalidTable,
+            message: "driver '\(driver)': ops.domain_id_prefixes has more than \(DomainIDPolicy.maximumPrefixes) entries (or lacks its NULL terminator)"))
     }
 
     /// A driver name is 1...64 characters of `A-Z a-z 0-9 . _ -`: it is the prefix of device

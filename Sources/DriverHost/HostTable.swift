@@ -9,7 +9,10 @@ import Musl
 /// Builds the `struct dmahost_host_api` given to one plugin.
 ///
 /// Each plugin gets its own table whose `host_ctx` is its ``PluginContext``; the
-/// `spdk_memory_domain_*` members are the core's exports (one registry for the process).
+/// `spdk_memory_domain_*` members are the core's exports (one registry for the process),
+/// except that the callback setters go through ``CallbackGuard`` (a plugin sets callbacks only
+/// on its own domains) and `domain_create`/`domain_destroy` through the context's ownership
+/// and namespace checks.
 /// The table is allocated once and never freed: plugins may keep it for the life of the process.
 enum HostTable {
     /// Allocates and fills a table for `context`.
@@ -35,12 +38,25 @@ enum HostTable {
             PluginContext.from(hostContext)?.destroyDomain(op(domain))
         }
         // The core's exports take OpaquePointer; op/tp convert the table's domain pointers.
-        api.spdk_memory_domain_set_translation = { spdk_memory_domain_set_translation_export(op($0), $1) }
-        api.spdk_memory_domain_set_invalidate = { spdk_memory_domain_set_invalidate_export(op($0), $1) }
-        api.spdk_memory_domain_set_pull = { spdk_memory_domain_set_pull_export(op($0), $1) }
-        api.spdk_memory_domain_set_push = { spdk_memory_domain_set_push_export(op($0), $1) }
-        api.spdk_memory_domain_set_data_transfer = { spdk_memory_domain_set_data_transfer_export(op($0), $1) }
-        api.spdk_memory_domain_set_memzero = { spdk_memory_domain_set_memzero_export(op($0), $1) }
+        // The setters act only on the calling plugin's own domains (CallbackGuard).
+        api.spdk_memory_domain_set_translation = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_translation") { spdk_memory_domain_set_translation_export($0, callback) }
+        }
+        api.spdk_memory_domain_set_invalidate = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_invalidate") { spdk_memory_domain_set_invalidate_export($0, callback) }
+        }
+        api.spdk_memory_domain_set_pull = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_pull") { spdk_memory_domain_set_pull_export($0, callback) }
+        }
+        api.spdk_memory_domain_set_push = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_push") { spdk_memory_domain_set_push_export($0, callback) }
+        }
+        api.spdk_memory_domain_set_data_transfer = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_data_transfer") { spdk_memory_domain_set_data_transfer_export($0, callback) }
+        }
+        api.spdk_memory_domain_set_memzero = { domain, callback in
+            CallbackGuard.set(op(domain), "spdk_memory_domain_set_memzero") { spdk_memory_domain_set_memzero_export($0, callback) }
+        }
         api.spdk_memory_domain_get_context = { spdk_memory_domain_get_context_export(op($0)) }
         api.spdk_memory_domain_get_user_context = { spdk_memory_domain_get_user_context_export(op($0), $1) }
         api.spdk_memory_domain_get_dma_device_type = { spdk_memory_domain_get_dma_device_type_export(op($0)) }

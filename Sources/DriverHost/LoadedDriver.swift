@@ -22,6 +22,8 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public let version: String
     /// Device types the driver declared.
     public let deviceTypes: [DMADeviceType]
+    /// Id prefixes its domains may use besides ``name`` (ABI 1.1 `domain_id_prefixes`).
+    public let domainIDPrefixes: [String]
     /// The file it was loaded from, and where that file was found.
     public let candidate: PluginCandidate
     /// ABI version the plugin was built for, "major.minor".
@@ -48,6 +50,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
         self.name = table.name
         self.version = table.version
         self.deviceTypes = table.deviceTypes
+        self.domainIDPrefixes = table.domainIDPrefixes
         self.candidate = context.candidate
         self.abiVersion = "\(table.abiMajor).\(table.abiMinor)"
         self.loadDuration = loadDuration
@@ -58,11 +61,13 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// whatever path led to it.
     public var path: String { candidate.realPath }
 
-    /// Runs `body` under the call lock unless the driver was shut down.
+    /// Runs `body` under the call lock unless the driver was shut down, as a call into the
+    /// plugin (see ``PluginContext/whileCalling(_:)``).
     private func call<T>(_ what: String, _ body: () throws(DMAError) -> T) throws(DMAError) -> T {
-        try callLock.withLock { (finished: inout Bool) throws(DMAError) -> T in
+        let context = self.context
+        return try callLock.withLock { (finished: inout Bool) throws(DMAError) -> T in
             guard !finished else { throw .noDevice("driver '\(name)' was shut down; \(what) is no longer possible") }
-            return try body()
+            return try context.whileCalling { () throws(DMAError) -> T in try body() }
         }
     }
 
@@ -70,6 +75,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     func probeRecords() -> Result<[DMADeviceInfo], PluginTableError> {
         let table = self.table
         let name = self.name
+        let context = self.context
         do throws(DMAError) {
             return try call("probe") { () throws(DMAError) -> Result<[DMADeviceInfo], PluginTableError> in
                 guard let probe = table.ops.probe else {
@@ -78,14 +84,14 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
                 var records: UnsafePointer<dmahost_device_info>?
                 var count: UInt32 = 0
                 var buffer = [CChar](repeating: 0, count: 1024)
-                let rc = buffer.withUnsafeMutableBufferPointer { err in
+                let status = PluginStatus(buffer.withUnsafeMutableBufferPointer { err in
                     probe(table.ops.driver_ctx, &records, &count, err.baseAddress, err.count)
-                }
-                guard rc == 0 else {
+                })
+                context.check(status, "probe")
+                if let error = status.error(context: "probe of driver '\(name)' failed") {
                     let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
-                    let errno = DMAError(errno: rc, context: "probe of driver '\(name)' failed")
                     let detail = text.isEmpty ? "(the plugin gave no reason)" : text
-                    return .failure(PluginTableError(kind: .probeFailed, message: "\(errno.message): \(detail)"))
+                    return .failure(PluginTableError(kind: .probeFailed, message: "\(error.message): \(detail)"))
                 }
                 return DeviceInfoReader.read(records, count: count, driver: name)
             }
@@ -113,15 +119,17 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public func open(deviceID: String) throws(DMAError) {
         let table = self.table
         let name = self.name
+        let context = self.context
         try call("open") { () throws(DMAError) in
             guard let open = table.ops.open else { throw .notSupported("driver '\(name)' has no open") }
             var buffer = [CChar](repeating: 0, count: 1024)
-            let rc = deviceID.withCString { id in
+            let status = PluginStatus(deviceID.withCString { id in
                 buffer.withUnsafeMutableBufferPointer { err in open(table.ops.driver_ctx, id, err.baseAddress, err.count) }
-            }
-            guard rc == 0 else {
-                let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
-                throw DMAError(errno: rc, context: "open '\(deviceID)' (driver '\(name)')\(text.isEmpty ? "" : ": " + text)")
+            })
+            context.check(status, "open '\(deviceID)'")
+            let text = buffer.withUnsafeBufferPointer { PluginStrings.message($0.baseAddress, capacity: $0.count) }
+            if let error = status.error(context: "open '\(deviceID)' (driver '\(name)')\(text.isEmpty ? "" : ": " + text)") {
+                throw error
             }
         }
     }
@@ -138,6 +146,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// The driver's self-diagnosis lines (empty when it has no `diagnose`).
     public func diagnose() -> [DriverDiagnostic] {
         let table = self.table
+        let context = self.context
         let result = try? call("diagnose") { () throws(DMAError) -> [DriverDiagnostic] in
             guard let diagnose = table.ops.diagnose else { return [] }
             let collector = DiagnosticCollector()
@@ -149,9 +158,10 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
                                                             detail: PluginStrings.message(detail)))
                 }, Unmanaged.passUnretained(collector).toOpaque())
             }
-            if rc != 0 {
-                collector.lines.append(DriverDiagnostic(subject: "diagnose", ok: false,
-                    detail: DMAError(errno: rc, context: "diagnose returned an error").message))
+            let status = PluginStatus(rc)
+            context.check(status, "diagnose")
+            if let error = status.error(context: "diagnose returned an error") {
+                collector.lines.append(DriverDiagnostic(subject: "diagnose", ok: false, detail: error.message))
             }
             return collector.lines
         }
@@ -161,10 +171,11 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     /// Calls the plugin's `fini` once; afterwards every call fails with ``DMAError/noDevice(_:)``.
     public func shutdown() {
         let table = self.table
+        let context = self.context
         callLock.withLock { finished in
             guard !finished else { return }
             finished = true
-            table.ops.fini?(table.ops.driver_ctx)
+            context.whileCalling { table.ops.fini?(table.ops.driver_ctx) }
         }
     }
 

@@ -43,8 +43,15 @@ extension DMACtl {
                 --workers and --completion configure the CPU backend (DMAHOST_CPU_WORKERS, \
                 DMAHOST_CPU_COMPLETION) before it is loaded.
 
-                Exit status: 0 measured and verified; 1 an operation failed or the data differ; \
-                2 usage; 3 no such device; 4 no driver loaded.
+                Completions go through the host's completion tokens: a completion called twice, \
+                after an error, or after the timeout is counted, reported, and fails the run (exit 1). \
+                An operation that does not complete within --timeout seconds (default 30) abandons \
+                the run: bench reports how many operations are outstanding (operation, size) and \
+                exits 6 without closing the device.
+
+                Exit status: 0 measured and verified; 1 an operation failed, the data differ, or the \
+                device broke the completion contract; 2 usage; 3 no such device; 4 no driver loaded; \
+                6 an operation did not complete within --timeout.
                 """
         )
 
@@ -79,8 +86,13 @@ extension DMACtl {
                                    valueName: "mode"))
         var resubmit: ResubmitMode = .callback
 
+        @Option(help: ArgumentHelp("Seconds an operation may stay outstanding; past that, bench reports the outstanding "
+                                   + "operations and exits 6.", valueName: "seconds"))
+        var timeout: Double = BenchParameters.defaultTimeout
+
         var parameters: BenchParameters {
-            BenchParameters(operation: op, size: size.bytes, queueDepth: qd, seconds: seconds, hot: hot, resubmit: resubmit)
+            BenchParameters(operation: op, size: size.bytes, queueDepth: qd, seconds: seconds, hot: hot, resubmit: resubmit,
+                            timeout: timeout)
         }
 
         func validate() throws {
@@ -111,17 +123,10 @@ extension DMACtl {
                 throw Failure(.usage, "--workers and --completion configure the CPU backend; \(endpoint.name) is served by '\(backend)'")
             }
             let showProgress = isatty(STDERR_FILENO) == 1
-            let report: BenchReport
-            do throws(DMAError) {
-                report = try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.name, parameters: parameters,
-                                           progress: showProgress ? { progress in
-                                               writeStandardError("\r\u{1B}[K[\(endpoint.name) \(op.rawValue) \(size) qd \(qd)] \(progress.line)")
-                                           } : nil)
-            } catch {
-                if showProgress { writeStandardError("\r\u{1B}[K") }
-                throw Failure(error, context: "bench \(endpoint.name)")
-            }
+            let faultsBefore = CompletionFaults.counts(domain: endpoint.domain)
+            let report = try measure(endpoint, backend: backend, showProgress: showProgress)
             if showProgress { writeStandardError("\r\u{1B}[K") }
+            let faults = CompletionFaults.counts(domain: endpoint.domain).since(faultsBefore)
 
             // What the driver says about the device after the run (e.g. the RDMA backend's
             // request, completion and registration-cache counters: registrations, hits, misses).
@@ -130,13 +135,36 @@ extension DMACtl {
                 .filter { $0.subject.hasPrefix(endpoint.name + " ") }
             if options.format == .json {
                 let driverJSON = JSON.array(driverLines.map { .string("\($0.subject): \($0.detail)") })
-                print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) } + [("driver_diagnostics", driverJSON)]).rendered())
+                print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) }
+                                  + [("driver_diagnostics", driverJSON), ("completion_faults", Formatting.faultsJSON(faults))]).rendered())
             } else {
                 print(report.text)
                 for line in driverLines { print("  driver:    \(line.subject): \(line.detail)") }
+                print("  host:      completion faults: \(faults)")
             }
             guard report.measurement.verified else {
                 throw Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op.copiesData ? "copy" : "zero") correctly")
+            }
+            guard faults.total == 0 else {
+                throw Failure(.failed, "\(endpoint.name) broke the completion contract (\(faults)); the numbers are not trustworthy "
+                              + "and its driver is faulty: report it to the driver's vendor")
+            }
+        }
+
+        /// Runs the benchmark; after a timeout, ends the process at once (status 6), leaving the
+        /// device open: closing waits for, or races with, the operations its driver still holds.
+        private func measure(_ endpoint: Endpoint, backend: String, showProgress: Bool) throws(Failure) -> BenchReport {
+            do throws(DMAError) {
+                return try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.name, parameters: parameters,
+                                         progress: showProgress ? { progress in
+                                             writeStandardError("\r\u{1B}[K[\(endpoint.name) \(op.rawValue) \(size) qd \(qd)] \(progress.line)")
+                                         } : nil)
+            } catch {
+                if showProgress { writeStandardError("\r\u{1B}[K") }
+                let failure = Failure(error, context: "bench \(endpoint.name)")
+                guard failure.status == .timedOut else { throw failure }
+                printError("dmactl: \(failure.message)")
+                terminate(failure.status.rawValue)
             }
         }
 

@@ -19,7 +19,14 @@ extension DMACtl {
                 The source pattern is written into X directly when X translates its buffers to \
                 system memory, else pushed. The destination is read the same way (translate, else pull).
 
-                Exit status: 0 verified; 1 an operation failed or the data differ; 2 usage; 3 no such device.
+                Each operation must complete within --timeout seconds once its domain accepted it \
+                (default 30). When one does not, copy reports which operation (device, operation, size) \
+                is outstanding and exits 6 without closing the device (its driver may still be using \
+                the buffers). A device that calls a completion twice, after an error, or after the \
+                timeout is counted; copy reports the counts and exits 1 even when the data verified.
+
+                Exit status: 0 verified; 1 an operation failed, the data differ, or a device broke the \
+                completion contract; 2 usage; 3 no such device; 6 an operation did not complete within --timeout.
                 """
         )
 
@@ -41,8 +48,13 @@ extension DMACtl {
         @Option(help: "Seed of the pattern and the segment layouts (default: random, printed).")
         var seed: UInt64?
 
+        @Option(help: ArgumentHelp("Seconds each operation may take once its domain accepted it; past that, copy reports the "
+                                   + "outstanding operation and exits 6.", valueName: "seconds"))
+        var timeout: Double = 30
+
         func validate() throws {
             guard (1...4096).contains(segments) else { throw ValidationError("--segments must be 1...4096") }
+            guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds, got \(timeout)") }
             guard from != "system" || to != "system" else {
                 throw ValidationError("--from and --to are both the system domain; choose a device for at least one side")
             }
@@ -56,8 +68,13 @@ extension DMACtl {
             let destination = try Endpoint.resolve(to, host: session.host)
             let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
             var generator = SeededGenerator(seed: seed)
-            let copier = DomainCopier(source: source, destination: destination, size: size.value, segments: segments)
-            let report = try await copier.run(using: &generator)
+            let copier = DomainCopier(source: source, destination: destination, size: size.value, segments: segments,
+                                      timeout: .nanoseconds(Int64(timeout * 1e9)))
+            let faultsBefore = (CompletionFaults.counts(domain: source.domain), CompletionFaults.counts(domain: destination.domain))
+            let report = try await runOrEnd(copier, using: &generator)
+            let faults = [(source, CompletionFaults.counts(domain: source.domain).since(faultsBefore.0)),
+                          (destination, CompletionFaults.counts(domain: destination.domain).since(faultsBefore.1))]
+                .filter { !$0.0.isSystem && $0.1.total > 0 }
 
             if options.format == .json {
                 print(JSON.object([
@@ -67,6 +84,7 @@ extension DMACtl {
                     ("verifiedBy", .string(report.destinationAccess)), ("verified", .bool(report.mismatch == nil)),
                     ("mismatchOffset", .optional(report.mismatch?.offset)),
                     ("elapsedMicroseconds", .int(Formatting.microseconds(report.elapsed))),
+                    ("completionFaults", .object(faults.map { ($0.0.name, Formatting.faultsJSON($0.1)) })),
                 ]).rendered())
             } else {
                 print("copy \(size.value) bytes \(source.name) -> \(destination.name): \(report.method), "
@@ -79,9 +97,28 @@ extension DMACtl {
                 } else {
                     print("  verified: all \(size.value) bytes match")
                 }
+                for (endpoint, counts) in faults {
+                    print("  COMPLETION FAULTS of \(endpoint.name): \(counts) (see the warnings on stderr)")
+                }
             }
             if let mismatch = report.mismatch {
                 throw Failure(.failed, "data mismatch at byte \(mismatch.offset) (repeat with --seed \(seed))")
+            }
+            if !faults.isEmpty {
+                throw Failure(.failed, faults.map { "\($0.0.name) broke the completion contract (\($0.1))" }.joined(separator: "; ")
+                              + "; its driver is faulty: report it to the driver's vendor")
+            }
+        }
+
+        /// Runs the copy; after a timeout, ends the process at once (status 6), leaving the
+        /// device open: closing waits for, or races with, the operation its driver still holds.
+        private func runOrEnd<G: RandomNumberGenerator>(_ copier: DomainCopier, using generator: inout G) async throws(Failure) -> CopyReport {
+            do throws(Failure) {
+                return try await copier.run(using: &generator)
+            } catch {
+                guard error.status == .timedOut else { throw error }
+                printError("dmactl: \(error.message)")
+                terminate(error.status.rawValue)
             }
         }
     }

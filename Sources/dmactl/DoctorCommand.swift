@@ -7,34 +7,44 @@ extension DMACtl {
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Explain every candidate plugin, each driver's own checks, and whether each device opens.",
-            discussion: "Exit status: 0 when nothing is wrong, 5 when something is (rejected plugin, failed check, device that does not open), 4 when no driver loaded."
+            discussion: """
+                A device passes when it opens, provides at least one memory domain, and closes. \
+                --isolate loads, probes and checks each candidate plugin in a child process of its own \
+                with a time limit (--isolate-timeout), and reports a plugin that crashes its process \
+                (with the signal) or does not answer in time (hangs) as a rejection, with the step it \
+                was at: use it to find the plugin that kills or blocks every program that loads it.
+
+                Exit status: 0 when nothing is wrong, 5 when something is (rejected, crashed or hung \
+                plugin, failed check, device that does not open), 4 when no driver loaded.
+                """
         )
 
         @OptionGroup var options: GlobalOptions
         @ParentCommand var root: DMACtl
 
-        /// Result of opening and closing one device.
-        struct DeviceCheck {
-            var id: String
-            var domains: [String]
-            var error: String?
+        @Flag(help: "Load and check each plugin in a child process of its own, with a time limit.")
+        var isolate = false
+
+        @Option(name: .customLong("isolate-timeout"),
+                help: ArgumentHelp("Seconds each plugin's child process may take with --isolate.", valueName: "seconds"))
+        var isolateTimeout: Double = 10
+
+        func validate() throws {
+            guard isolateTimeout > 0, isolateTimeout <= 3600 else {
+                throw ValidationError("--isolate-timeout must be in (0, 3600] seconds, got \(isolateTimeout)")
+            }
         }
 
         func run() async throws {
             let options = self.options.merged(with: root.global)
+            if isolate {
+                try DoctorIsolation(options: options, limit: isolateTimeout).run()
+                return
+            }
             let session = try Session(options)
             let host = session.host
             let diagnostics = host.diagnostics()
-            let checks = host.devices.map { device -> DeviceCheck in
-                do throws(DMAError) {
-                    // Read the domain ids before closing: closing destroys the domains.
-                    let domains = try host.open(deviceID: device.id).map { $0.id ?? "(no id)" }
-                    try host.close(deviceID: device.id)
-                    return DeviceCheck(id: device.id, domains: domains, error: nil)
-                } catch {
-                    return DeviceCheck(id: device.id, domains: [], error: error.message)
-                }
-            }
+            let checks = host.devices.map { DeviceCheck.run($0.id, host: host) }
             let failedLines = diagnostics.flatMap(\.lines).filter { !$0.ok }.count
             let failedDevices = checks.filter { $0.error != nil }.count
             let rejected = host.rejections.count
@@ -91,6 +101,7 @@ extension DMACtl {
                 } else {
                     print("  [ok]   \(check.id): \(check.domains.count) domain(s): \(check.domains.joined(separator: ", "))")
                 }
+                if check.faults.total > 0 { print("         completion faults: \(check.faults)") }
             }
         }
 
@@ -124,7 +135,8 @@ extension DMACtl {
                 })),
                 ("devices", .array(checks.map { check in
                     .object([("id", .string(check.id)), ("opens", .bool(check.error == nil)),
-                             ("domains", .array(check.domains.map(JSON.string))), ("error", .optional(check.error))])
+                             ("domains", .array(check.domains.map(JSON.string))), ("error", .optional(check.error)),
+                             ("completionFaults", Formatting.faultsJSON(check.faults))])
                 })),
             ])
         }

@@ -1,10 +1,16 @@
 import DMAHost
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// dmactl's exit statuses (also listed in `dmactl --help`).
 enum ExitStatus: Int32 {
     /// Success.
     case ok = 0
-    /// An operation failed, or copied data did not match.
+    /// An operation failed, copied data did not match, or a device broke the completion
+    /// contract (a completion called twice, after an error, or late).
     case failed = 1
     /// Bad command line.
     case usage = 2
@@ -14,11 +20,15 @@ enum ExitStatus: Int32 {
     case noDrivers = 4
     /// `doctor` found a problem (a rejected plugin, a failed check or a device that does not open).
     case problems = 5
+    /// An operation did not complete within `--timeout` (`copy`, `bench`): the device or its
+    /// driver hung, or never called the completion.
+    case timedOut = 6
 
     /// The help text that documents the statuses.
     static let help = """
-        Exit status: 0 success; 1 operation failed or data mismatch; 2 usage error; \
-        3 no such device; 4 no driver loaded; 5 doctor found problems.
+        Exit status: 0 success; 1 operation failed, data mismatch, or a device broke the completion contract; 2 usage error; \
+        3 no such device; 4 no driver loaded; 5 doctor found problems; 6 an operation did not complete \
+        within --timeout.
         """
 }
 
@@ -32,11 +42,13 @@ struct Failure: Error, CustomStringConvertible {
         self.message = message
     }
 
-    /// Maps a DMAError: no such device → 3, invalid argument → 2, others → 1.
+    /// Maps a DMAError: no such device → 3, invalid argument → 2, timed out (ETIMEDOUT) → 6,
+    /// others → 1.
     init(_ error: DMAError, context: String) {
         let status: ExitStatus = switch error {
         case .noDevice: .noDevice
         case .invalidArgument: .usage
+        case .system(let code, _) where code == ETIMEDOUT: .timedOut
         default: .failed
         }
         self.init(status, "\(context): \(error.message)")

@@ -72,4 +72,9 @@ enum Formatting {
     static func diagnosticJSON(_ line: DriverDiagnostic) -> JSON {
         .object([("subject", .string(line.subject)), ("ok", .bool(line.ok)), ("detail", .string(line.detail))])
     }
+
+    /// Completion fault counts as a JSON object: one member per kind (all kinds, in order) and the total.
+    static func faultsJSON(_ counts: CompletionFaultCounts) -> JSON {
+        .object(CompletionFault.allCases.map { ($0.rawValue, .integer(counts[$0])) } + [("total", .integer(counts.total))])
+    }
 }

@@ -86,12 +86,13 @@ struct AsyncAPITests {
         #expect(Recorder.calls(f.domain.c).count == 1)
     }
 
-    @Test("a positive rc from the callback is an error too", arguments: AsyncOperation.allCases)
+    @Test("a positive rc from the callback is not an errno: an EIO error quoting the value", arguments: AsyncOperation.allCases)
     func positiveReturn(op: AsyncOperation) async throws {
         let f = try Fixture(rc: E2BIG, completion: .none)
         let error = try #require(await Self.outcome(op, f))
-        #expect(error.errno == E2BIG)
-        #expect(error == .system(errno: E2BIG, error.message))
+        #expect(error.errno == EIO)
+        #expect(error == .ioError(error.message))
+        #expect(error.message.contains("returned status \(E2BIG)"))
     }
 
     @Test("a failed completion throws the mapped DMAError", arguments: AsyncOperation.allCases, errnoCases)
@@ -188,6 +189,16 @@ struct AsyncAPITests {
             _ = try f.domain.translate(address, length: 1, to: destination)
         } catch {
             #expect(error.errno == ENODEV)
+        }
+        for malformed in [Int32.min, 5] {
+            Recorder.configure(f.domain.c, rc: malformed)
+            do throws(DMAError) {
+                _ = try f.domain.translate(address, length: 1, to: destination)
+                Issue.record("translate returning \(malformed) succeeded")
+            } catch {
+                #expect(error.errno == EIO)
+                #expect(error.message.contains("status \(malformed)"))
+            }
         }
         f.domain.setTranslate(nil)
         do throws(DMAError) {

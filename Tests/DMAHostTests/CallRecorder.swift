@@ -23,6 +23,8 @@ enum Recorder {
         case immediate(Int32)
         /// Keeps it for the test to call later (``takePending(_:)``).
         case deferred
+        /// Calls it twice with this rc before returning (a broken domain).
+        case twice(Int32)
     }
 
     /// Everything one invocation received, as addresses (0 for NULL).
@@ -128,6 +130,10 @@ enum Recorder {
             return (log.rc, log.completion)
         }
         if case .immediate(let cplRc) = completion, let cpl { cpl(arg, cplRc) }
+        if case .twice(let cplRc) = completion, let cpl {
+            cpl(arg, cplRc)
+            cpl(arg, cplRc)
+        }
         return rc
     }
 

@@ -45,6 +45,35 @@ struct DMAErrorTests {
         #expect(DMAError.ioError("a") != DMAError.ioError("b"))
     }
 
+    @Test("DMAError(errno:) is total: every Int32 gives an errno in 1...4095",
+          arguments: [Int32.min, Int32.min + 1, -4096, -4095, -1, 0, 1, 4095, 4096, Int32.max])
+    func errnoInitIsTotal(value: Int32) {
+        let error = DMAError(errno: value, context: "test")
+        #expect((1...DMAError.maximumErrno).contains(error.errno))
+        #expect(error.negativeErrno == -error.errno)
+        if value.magnitude >= 1 && value.magnitude <= 4095 {
+            #expect(error.errno == Int32(value.magnitude))
+        } else {
+            #expect(error.errno == EIO)
+            #expect(error.message.contains("status \(value)"))
+        }
+        #expect(DMAError.system(errno: value, "x").errno >= 1)
+    }
+
+    @Test("PluginStatus keeps 0 and negated errnos, maps everything else to -EIO with a reason")
+    func pluginStatus() {
+        #expect(PluginStatus(0).negativeErrno == 0 && PluginStatus(0).isWellFormed && PluginStatus(0).error(context: "x") == nil)
+        #expect(PluginStatus(-EINVAL).negativeErrno == -EINVAL && PluginStatus(-EINVAL).problem == nil)
+        #expect(PluginStatus(-4095).isWellFormed)
+        for value in [Int32.min, -4096, 1, Int32.max] {
+            let status = PluginStatus(value)
+            #expect(!status.isWellFormed)
+            #expect(status.negativeErrno == -EIO)
+            #expect(status.problem?.contains("\(value)") == true)
+            #expect(status.error(context: "open")?.errno == EIO)
+        }
+    }
+
     @Test("device types match the C enum; vendor types are 1000...1999")
     func deviceTypes() {
         #expect(DMADeviceType.rdma.rawValue == 0)

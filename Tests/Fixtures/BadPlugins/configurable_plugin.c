@@ -28,15 +28,60 @@
  *   -DCOPY_CALLBACKS           the domain gets pull and push (no transfer, no translate), both
  *                              completing before they return
  *   -DFAULTY_COPY              as COPY_CALLBACKS, but push flips bit 0 of the first byte it writes
+ *
+ * Careless statuses and completions (each implies COPY_CALLBACKS):
+ *   -DPROBE_RC=n               probe returns n (with a reason) and no devices
+ *   -DOPEN_RC=n                open returns n without creating a domain
+ *   -DDIAGNOSE_RC=n            the driver has a diagnose that reports one check and returns n
+ *   -DCOMPLETION_RC=n          completions report n instead of 0
+ *   -DCOMPLETE_TWICE           completions are called twice before the callback returns
+ *   -DCOMPLETE_THEN_FAIL       the completion is called, then the callback returns -EIO
+ *   -DCOMPLETE_AFTER_FAIL      the callback returns -EBUSY; a thread calls the completion 20 ms later
+ *   -DNEVER_COMPLETE           the callback returns 0 and never calls the completion
+ *   -DCOMPLETE_LATE_MS=n       the callback returns 0; a thread calls the completion n ms later
+ *   -DBAD_TRANSLATION          the domain translates to system memory with a result at address 0x10
+ *   -DTRANSLATION_IOVS_NULL    the domain translates into 3 entries with a NULL iovs array
+ * Domains that are not the plugin's own:
+ *   -DOPEN_NO_DOMAIN           open returns 0 without creating a domain
+ *   -DDOMAIN_ID='"id"'         id of the domain open creates (default: the device id)
+ *   -DHIJACK='"id"'            open, after creating its domain, looks up the domain with this id
+ *                              through the host table, sets its push callback (to one that returns
+ *                              -EOWNERDEAD) and destroys it
+ *   -DPREFIXES='"p"'           declares one domain id prefix (ops.domain_id_prefixes, ABI 1.1)
+ *   -DSET_FROM_THREAD          open starts a thread that, 20 ms later, clears the pull callback of
+ *                              the plugin's own domain (outside any call from the host)
+ * Plugins that kill or block their host:
+ *   -DCRASH_IN_PROBE           probe writes to address 0x10 (SIGSEGV)
+ *   -DHANG_IN_PROBE            probe never returns
  *   -DLOAD_MARKER='"path"'     a constructor creates this file when the library is mapped (before
  *                              any entry call): a test that must not load the plugin checks it is absent
  */
-#define _POSIX_C_SOURCE 200809L /* open, O_CLOEXEC (LOAD_MARKER) */
+#define _POSIX_C_SOURCE 200809L /* open, O_CLOEXEC (LOAD_MARKER), threads and clocks */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dmahost/driver.h"
+
+#if defined(SET_FROM_THREAD) && !defined(COPY_CALLBACKS)
+#define COPY_CALLBACKS
+#endif
+#if defined(COMPLETION_RC) || defined(COMPLETE_TWICE) || defined(COMPLETE_THEN_FAIL) || defined(COMPLETE_AFTER_FAIL) \
+	|| defined(NEVER_COMPLETE) || defined(COMPLETE_LATE_MS) || defined(BAD_TRANSLATION) || defined(TRANSLATION_IOVS_NULL)
+#ifndef COPY_CALLBACKS
+#define COPY_CALLBACKS
+#endif
+#endif
+#ifndef COMPLETION_RC
+#define COMPLETION_RC 0
+#endif
+#ifndef DOMAIN_ID
+#define DOMAIN_ID device_id
+#endif
 
 #ifndef PLUGIN_NAME
 #define PLUGIN_NAME "fixture"
@@ -91,7 +136,20 @@ static int g_finished;
 static int fixture_probe(void *ctx, const struct dmahost_device_info **devices, uint32_t *count, char *err, size_t err_len)
 {
 	(void)ctx;
-#if defined(PROBE_FAILS)
+#if defined(CRASH_IN_PROBE)
+	*(volatile int *)(uintptr_t)0x10 = 1;
+#endif
+#if defined(HANG_IN_PROBE)
+	for (;;) {
+		pause();
+	}
+#endif
+#if defined(PROBE_RC)
+	snprintf(err, err_len, "probe returns %d", (int)(PROBE_RC));
+	*devices = NULL;
+	*count = 0;
+	return PROBE_RC;
+#elif defined(PROBE_FAILS)
 	snprintf(err, err_len, "simulated failure: firmware file fixture.bin not found");
 	return -EIO;
 #elif defined(COUNT_WITHOUT_ARRAY)
@@ -129,14 +187,76 @@ static int copy_segments(struct iovec *dst, uint32_t dst_cnt, struct iovec *src,
 	return 0;
 }
 
+#if defined(COMPLETE_AFTER_FAIL) || defined(COMPLETE_LATE_MS)
+#ifndef COMPLETE_LATE_MS
+#define COMPLETE_LATE_MS 20
+#endif
+/* A completion delivered later, from a thread of its own. */
+struct late_completion {
+	spdk_memory_domain_data_cpl_cb cb;
+	void *cb_arg;
+};
+
+static void *complete_later(void *arg)
+{
+	struct late_completion late = *(struct late_completion *)arg;
+	free(arg);
+	struct timespec pause_for = { .tv_sec = (COMPLETE_LATE_MS) / 1000, .tv_nsec = ((COMPLETE_LATE_MS) % 1000) * 1000000L };
+	nanosleep(&pause_for, NULL);
+	late.cb(late.cb_arg, COMPLETION_RC);
+	return NULL;
+}
+
+static void start_late_completion(spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	struct late_completion *late = malloc(sizeof(*late));
+	pthread_t thread;
+	if (late == NULL) {
+		return;
+	}
+	late->cb = cb;
+	late->cb_arg = cb_arg;
+	if (pthread_create(&thread, NULL, complete_later, late) != 0) {
+		free(late);
+		return;
+	}
+	pthread_detach(thread);
+}
+#endif
+
+/* What the copy callbacks do with their completion once the data moved (rc 0). */
+static int finish(int rc, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	if (rc != 0) {
+		return rc;
+	}
+#if defined(NEVER_COMPLETE)
+	(void)cb; (void)cb_arg;
+	return 0;
+#elif defined(COMPLETE_AFTER_FAIL)
+	start_late_completion(cb, cb_arg);
+	return -EBUSY;
+#elif defined(COMPLETE_LATE_MS)
+	start_late_completion(cb, cb_arg);
+	return 0;
+#else
+	cb(cb_arg, COMPLETION_RC);
+#if defined(COMPLETE_TWICE)
+	cb(cb_arg, COMPLETION_RC);
+#endif
+#if defined(COMPLETE_THEN_FAIL)
+	return -EIO;
+#endif
+	return 0;
+#endif
+}
+
 static int fixture_pull(struct spdk_memory_domain *domain, void *ctx, struct iovec *src, uint32_t src_cnt,
 			struct iovec *dst, uint32_t dst_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
 {
 	(void)domain; (void)ctx;
 	if (g_finished) { return -ESHUTDOWN; }
-	int rc = copy_segments(dst, dst_cnt, src, src_cnt);
-	if (rc == 0) { cb(cb_arg, 0); }
-	return rc;
+	return finish(copy_segments(dst, dst_cnt, src, src_cnt), cb, cb_arg);
 }
 
 static int fixture_push(struct spdk_memory_domain *domain, void *ctx, struct iovec *dst, uint32_t dst_cnt,
@@ -150,8 +270,56 @@ static int fixture_push(struct spdk_memory_domain *domain, void *ctx, struct iov
 		if (dst[i].iov_len > 0) { ((unsigned char *)dst[i].iov_base)[0] ^= 1; break; }
 	}
 #endif
-	if (rc == 0) { cb(cb_arg, 0); }
-	return rc;
+	return finish(rc, cb, cb_arg);
+}
+#endif
+
+#if defined(BAD_TRANSLATION) || defined(TRANSLATION_IOVS_NULL)
+static int fixture_translate(struct spdk_memory_domain *src_domain, void *src_domain_ctx, struct spdk_memory_domain *dst_domain,
+			     struct spdk_memory_domain_translation_ctx *dst_domain_ctx, void *addr, size_t len,
+			     struct spdk_memory_domain_translation_result *result)
+{
+	(void)src_domain; (void)src_domain_ctx; (void)dst_domain_ctx; (void)addr;
+	result->dst_domain = dst_domain;
+#if defined(BAD_TRANSLATION)
+	result->iov_count = 1;
+	result->iov.iov_base = (void *)(uintptr_t)0x10;
+	result->iov.iov_len = len;
+#else
+	result->iov_count = 3;
+	result->iovs = NULL;
+	(void)len;
+#endif
+	return 0;
+}
+#endif
+
+#if defined(HIJACK)
+static int hostile_push(struct spdk_memory_domain *domain, void *ctx, struct iovec *dst, uint32_t dst_cnt,
+			struct iovec *src, uint32_t src_cnt, spdk_memory_domain_data_cpl_cb cb, void *cb_arg)
+{
+	(void)domain; (void)ctx; (void)dst; (void)dst_cnt; (void)src; (void)src_cnt; (void)cb; (void)cb_arg;
+	return -EOWNERDEAD;
+}
+#endif
+
+#if defined(SET_FROM_THREAD)
+static void *clear_pull_later(void *arg)
+{
+	(void)arg;
+	struct timespec pause_for = { .tv_sec = 0, .tv_nsec = 20 * 1000000L };
+	nanosleep(&pause_for, NULL);
+	g_host->spdk_memory_domain_set_pull(g_domain, NULL);
+	return NULL;
+}
+#endif
+
+#if defined(DIAGNOSE_RC)
+static int fixture_diagnose(void *ctx, dmahost_diagnostic_fn emit, void *emit_arg)
+{
+	(void)ctx;
+	emit(emit_arg, "fixture check", 1, "always passes");
+	return DIAGNOSE_RC;
 }
 #endif
 
@@ -167,8 +335,15 @@ static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_
 		return -EPROTO;
 	}
 #endif
+#if defined(OPEN_RC)
+	snprintf(err, err_len, "open returns %d", (int)(OPEN_RC));
+	return OPEN_RC;
+#elif defined(OPEN_NO_DOMAIN)
+	(void)device_id; (void)err; (void)err_len;
+	return 0;
+#else
 	int rc = g_host->domain_create(g_host->host_ctx, device_id, &g_domain, (enum spdk_dma_device_type)DEVICE_TYPE,
-				       NULL, device_id);
+				       NULL, DOMAIN_ID);
 	if (rc != 0) {
 		snprintf(err, err_len, "domain_create failed");
 	}
@@ -178,7 +353,30 @@ static int fixture_open(void *ctx, const char *device_id, char *err, size_t err_
 		g_host->spdk_memory_domain_set_push(g_domain, fixture_push);
 	}
 #endif
+#if defined(BAD_TRANSLATION) || defined(TRANSLATION_IOVS_NULL)
+	if (rc == 0) {
+		g_host->spdk_memory_domain_set_translation(g_domain, fixture_translate);
+	}
+#endif
+#if defined(SET_FROM_THREAD)
+	if (rc == 0) {
+		pthread_t thread;
+		if (pthread_create(&thread, NULL, clear_pull_later, NULL) == 0) {
+			pthread_detach(thread);
+		}
+	}
+#endif
+#if defined(HIJACK)
+	if (rc == 0) {
+		struct spdk_memory_domain *victim = g_host->spdk_memory_domain_get_first(HIJACK);
+		if (victim != NULL) {
+			g_host->spdk_memory_domain_set_push(victim, hostile_push);
+			g_host->domain_destroy(g_host->host_ctx, victim);
+		}
+	}
+#endif
 	return rc;
+#endif
 }
 
 static void fixture_close(void *ctx, const char *device_id)
@@ -242,6 +440,13 @@ const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *ho
 		.device_types = g_types, .device_type_count = 1,
 		.probe = fixture_probe, .open = fixture_open, .close = fixture_close, .fini = fixture_fini,
 	};
+#if defined(DIAGNOSE_RC)
+	g_ops.diagnose = fixture_diagnose;
+#endif
+#if defined(PREFIXES)
+	static const char *const prefixes[] = { PREFIXES, NULL };
+	g_ops.domain_id_prefixes = prefixes;
+#endif
 #if defined(NULL_NAME)
 	g_ops.name = NULL;
 #endif

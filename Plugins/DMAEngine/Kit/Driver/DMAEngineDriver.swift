@@ -18,6 +18,9 @@ public final class DMAEngineDriver: DMADeviceDriver {
     public let version = "1.0.0"
     /// Every domain is of type DMA.
     public let deviceTypes: [DMADeviceType] = [.dma]
+    /// The dma-buf domains' ids start with "dmabuf:", besides the driver's own "dmaengine:"
+    /// (the host refuses domain ids outside the namespace a driver declares).
+    public let domainIDPrefixes = ["dmabuf"]
 
     let host: HostAPI
     let paths: SystemPaths

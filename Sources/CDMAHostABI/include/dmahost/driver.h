@@ -57,8 +57,11 @@ extern "C" {
 
 /** Major version of this ABI. A change breaks compatibility. */
 #define DMAHOST_DRIVER_ABI_MAJOR 1
-/** Minor version of this ABI. A change only appends fields. */
-#define DMAHOST_DRIVER_ABI_MINOR 0
+/**
+ * Minor version of this ABI. A change only appends fields.
+ * 1.1 appended \ref dmahost_driver_ops.domain_id_prefixes.
+ */
+#define DMAHOST_DRIVER_ABI_MINOR 1
 /** Name of the symbol every plugin exports; its type is \ref dmahost_driver_entry_fn. */
 #define DMAHOST_DRIVER_ENTRY_SYMBOL "dmahost_driver_entry"
 
@@ -118,7 +121,13 @@ typedef void (*dmahost_diagnostic_fn)(void *arg, const char *subject, int ok, co
 /**
  * Host functions given to a plugin at entry. Owned by the host; valid for the life of
  * the process. Every `spdk_*` member behaves exactly as the function of that name in
- * `spdk/dma.h` and acts on the host's one registry.
+ * `spdk/dma.h` and acts on the host's one registry, except that the six callback setters
+ * act only on the plugin's own domains (see \ref dmahost_host_api.spdk_memory_domain_set_translation).
+ *
+ * Domain ownership: a plugin may create domains only in its own id namespace, and may set
+ * callbacks on and destroy only domains it created through this table. Every refusal is
+ * logged with the plugin's name. This protects the process from mistakes of careless
+ * plugins, not from malice: a plugin is native code in the host's process.
  */
 struct dmahost_host_api {
 	/** sizeof(struct dmahost_host_api) as compiled by the host. */
@@ -135,13 +144,30 @@ struct dmahost_host_api {
 	/**
 	 * Create a domain that belongs to \b device_id (a device this plugin reported).
 	 * Same rules as spdk_memory_domain_create; additionally -EINVAL when \b device_id is not
-	 * one of this plugin's devices. The host lists and closes domains per device.
+	 * one of this plugin's devices or \b type not one of its device types, and -EPERM when
+	 * \b domain_id is not the plugin's to use. A domain id is the plugin's when it is NULL, or
+	 * "<prefix>:<rest>" (rest not empty) with the driver's name or one of its
+	 * \ref dmahost_driver_ops.domain_id_prefixes as prefix. Never "system". Ids SPDK reserves
+	 * (every id starting with "SPDK_") only as listed: `SPDK_RDMA_DMA_DEVICE` for the driver
+	 * named "rdma", `SPDK_ACCEL_DMA_DEVICE` for the driver named "cpu"; no other.
+	 * The host lists and closes domains per device.
 	 */
 	int (*domain_create)(void *host_ctx, const char *device_id, struct spdk_memory_domain **domain,
 			     enum spdk_dma_device_type type, struct spdk_memory_domain_ctx *ctx, const char *domain_id);
-	/** Destroy a domain this plugin created. */
+	/**
+	 * Destroy a domain this plugin created through this table. Any other domain (another
+	 * plugin's, the application's, the system domain, one already destroyed) is left alone:
+	 * the call is refused (EPERM) and logged.
+	 */
 	void (*domain_destroy)(void *host_ctx, struct spdk_memory_domain *domain);
 
+	/**
+	 * The six callback setters act on a domain this plugin created through this table, and
+	 * only while the host is calling the plugin on the calling thread (its probe, open, close,
+	 * diagnose or fini): register a domain's callbacks in open, right after creating it.
+	 * A call on any other domain, or from another thread or time, is refused (EPERM) and
+	 * logged, and the domain keeps its callbacks.
+	 */
 	void (*spdk_memory_domain_set_translation)(struct spdk_memory_domain *domain,
 			spdk_memory_domain_translate_memory_cb translate_cb);
 	void (*spdk_memory_domain_set_invalidate)(struct spdk_memory_domain *domain,
@@ -227,9 +253,20 @@ struct dmahost_driver_ops {
 	int (*diagnose)(void *driver_ctx, dmahost_diagnostic_fn emit, void *emit_arg);
 	/** Release everything; no other function is called afterwards. Optional. */
 	void (*fini)(void *driver_ctx);
+
+	/**
+	 * Since ABI 1.1. Optional (NULL: none): a NULL-terminated array of id prefixes the
+	 * driver's domains may use besides its name (see \ref dmahost_host_api.domain_create),
+	 * e.g. "dmabuf" for the dmaengine driver's "dmabuf:udmabuf" domains. At most 16; each
+	 * follows the rules of a driver name and may not be "system", start with "SPDK_", or be
+	 * the name of a built-in driver (cpu, rdma, dmaengine) other than this one. A prefix or
+	 * name that another loaded driver already claims gets the plugin rejected
+	 * (duplicateName). Owned by the plugin; valid for the life of the process.
+	 */
+	const char *const *domain_id_prefixes;
 };
 
-/** Smallest \ref dmahost_driver_ops.size the host accepts for ABI 1.0. */
+/** Smallest \ref dmahost_driver_ops.size the host accepts for ABI 1.0 (a 1.0 table ends at fini). */
 #define DMAHOST_DRIVER_OPS_MIN_SIZE_1_0 (offsetof(struct dmahost_driver_ops, fini) + sizeof(void (*)(void *)))
 
 /**

@@ -44,6 +44,13 @@
  * Threads: every function may be called from any thread; loading, opening and closing are
  * serialised inside the host. Domain callbacks and completions follow `spdk/dma.h` and
  * `dmahost/driver.h` (completions run on a thread of the plugin's choosing).
+ *
+ * Completions: the domains returned here are plain `spdk/dma.h` domains, and operations on
+ * them call the plugin with the caller's own `cpl_cb` and `cpl_cb_arg`, untouched. The host's
+ * completion tokens (a completion called twice, after an error or late is counted and never
+ * delivered; timeouts) cover only the completions the host waits for itself: the Swift API,
+ * `dmactl copy` and `dmactl bench`. This API does not wait for operations; a C caller that
+ * needs those guarantees implements them in its own callback.
  */
 
 #ifndef DMAHOST_HOST_H
