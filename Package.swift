@@ -44,7 +44,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// MARK: - Driver host (branch `host`): loader, device selection, host C API, dmactl, vendor samples.
+// MARK: - Driver host: loader, device selection, host C API, dmactl, vendor samples.
 
 /// Programs that dlopen plugins export the sanitizer runtime's entry points: under
 /// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
@@ -94,7 +94,7 @@ package.targets += [
     ),
 ]
 
-// MARK: - dmaengine / dma-buf backend (branch `dmaengine`, issue 7)
+// MARK: - dmaengine / dma-buf backend
 // One block: the plugin product, its C shims and system libraries, the DMABuf library
 // (udmabuf / dma-heap / DRM PRIME allocation, import, mmap, sync) and the tests.
 
@@ -140,8 +140,8 @@ let dmaEngineTargets: [Target] = [
 package.products += dmaEngineProducts
 package.targets += dmaEngineTargets
 
-// MARK: - CPU accel backend, copy engine and `dmactl bench` (branch `cpu`)
-// One block so that merges stay easy: it appends its products and targets to `package`.
+// MARK: - CPU accel backend, copy engine and `dmactl bench`
+// Appends its products and targets to `package`.
 
 /// The CPU backend's plugin and the libraries behind it.
 let cpuProducts: [Product] = [
@@ -185,7 +185,7 @@ if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
     dmactl.dependencies.append("DMABench")
 }
 
-// MARK: - RDMA verbs backend (branch `rdma`): libibverbs plugin, registration cache, tests.
+// MARK: - RDMA verbs backend: libibverbs plugin, registration cache, memory monitor, tests.
 package.products += [
     /// RDMA verbs backend: RDMA READ/WRITE over an RC loopback QP pair, lkey/rkey translation.
     .library(name: "dmahost-rdma", type: .dynamic, targets: ["RDMAVerbsPlugin"]),
