@@ -30,17 +30,11 @@ public enum PinnedMemoryLimit {
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("CapEff:") else { continue }
-            let hex = text.dropFirst("CapEff:".count).trimmingCharacters(in: " \t\n")
-            guard let mask = UInt64(hex, radix: 16) else { return geteuid() == 0 }
+            let fields = text.split(whereSeparator: \.isWhitespace)
+            guard fields.first == "CapEff:" else { continue }
+            guard fields.count == 2, let mask = UInt64(fields[1], radix: 16) else { return geteuid() == 0 }
             return mask & (1 << 14) != 0
         }
         return geteuid() == 0
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }
