@@ -74,12 +74,13 @@ public struct CompletionFaultCounts: Sendable, Equatable, CustomStringConvertibl
 /// (``CompletionFault/unknown``, mostly) count under no domain and in ``total``.
 ///
 /// Domains are identified by their handle: a destroyed domain's counts stay under its
-/// address, which a later domain may reuse once the destroy's quarantine is over.
+/// address until a later domain is created at that address (once the destroy's quarantine is
+/// over); that domain starts with no faults.
 public enum CompletionFaults {
     private struct State {
         var perDomain: [UInt: CompletionFaultCounts] = [:]
         var total = CompletionFaultCounts()
-        var logged: Set<String> = []
+        var logged: [UInt: Set<CompletionFault>] = [:]
     }
     private static let state = Locked(State())
 
@@ -91,6 +92,14 @@ public enum CompletionFaults {
     /// Counts of every fault in the process, attributed or not.
     public static var total: CompletionFaultCounts { state.withLock { $0.total } }
 
+    /// Drops the counts kept under `domain`, for a domain about to be created at that address.
+    static func forget(domain: UInt) {
+        state.withLock { state in
+            state.perDomain[domain] = nil
+            state.logged[domain] = nil
+        }
+    }
+
     /// Counts one fault and logs it if it is the first of its kind for its domain.
     /// - Parameters:
     ///   - kind: What happened.
@@ -100,7 +109,7 @@ public enum CompletionFaults {
         let first = state.withLock { state -> Bool in
             state.perDomain[domain, default: CompletionFaultCounts()].byKind[kind, default: 0] += 1
             state.total.byKind[kind, default: 0] += 1
-            return state.logged.insert("\(domain)/\(kind.rawValue)").inserted
+            return state.logged[domain, default: []].insert(kind).inserted
         }
         guard first else { return }
         let suffix = detail.map { " (\($0))" } ?? ""

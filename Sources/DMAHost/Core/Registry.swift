@@ -42,6 +42,8 @@ enum Registry {
     /// - Throws: ``DMAError/outOfMemory(_:)`` when the address table cannot grow; the record
     ///   is then not registered and still belongs to the caller.
     static func append(_ record: DomainRecord) throws(DMAError) {
+        // Counts kept under this address belong to an earlier, destroyed domain.
+        CompletionFaults.forget(domain: address(of: record))
         dmahost_registry_lock()
         defer { dmahost_registry_unlock() }
         guard AddressTable.reserveOne() else {
