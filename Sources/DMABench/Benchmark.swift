@@ -51,6 +51,9 @@ public struct BenchParameters: Sendable, Equatable {
     /// Unmeasured warm-up before the device run: 20% of the measured time, 0.2...1 s.
     public var warmupSeconds: Double { min(1, max(0.2, seconds * 0.2)) }
 
+    /// The shortest measured run: many clock readings (about one every 200 µs) and baseline batches.
+    public static let minimumSeconds = 0.01
+
     /// Checks the ranges.
     /// - Throws: ``DMAError/invalidArgument(_:)`` naming the bad value.
     public func validate() throws(DMAError) {
@@ -58,7 +61,10 @@ public struct BenchParameters: Sendable, Equatable {
             throw .invalidArgument("--size must be \(ByteSize.benchMinimum)...\(ByteSize.benchMaximum), got \(ByteSize(bytes: size))")
         }
         guard (1...4096).contains(queueDepth) else { throw .invalidArgument("--qd must be 1...4096, got \(queueDepth)") }
-        guard seconds > 0, seconds <= 3600 else { throw .invalidArgument("--seconds must be in (0, 3600], got \(seconds)") }
+        guard seconds >= Self.minimumSeconds, seconds <= 3600 else {
+            throw .invalidArgument("--seconds must be \(Self.minimumSeconds)...3600, got \(seconds): the device run and the baseline "
+                                   + "read the clock only every few hundred microseconds, so a shorter run measures nothing")
+        }
         guard timeout > 0, timeout <= 86_400 else { throw .invalidArgument("--timeout must be in (0, 86400] seconds, got \(timeout)") }
     }
 }

@@ -66,11 +66,15 @@ public final class WorkingSet: @unchecked Sendable {
         cacheBytes = cache.lastLevelBytes ?? Self.defaultCacheBytes
         cacheSizeFromSysfs = cache.lastLevelBytes != nil
         slots = Self.slotCount(operation: operation, stride: stride, queueDepth: queueDepth, hot: hot, cacheBytes: cacheBytes)
+        let advice = hot ? "lower --size or --qd" : "lower --size or --qd, or use --hot"
+        let sides = operation.copiesData ? 2 : 1
+        try MemoryBudget.current().check(buffers: sides * slots, of: stride, for: "the benchmark working set",
+                                         parts: operation.copiesData ? "sources and destinations" : "destinations", advice: advice)
         let side = slots * stride
-        mappingBytes = operation.copiesData ? 2 * side : side
+        mappingBytes = sides * side
         let mapped = mmap(nil, mappingBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let mapped, mapped != MAP_FAILED else {
-            throw DMAError(errno: errno, context: "mmap \(mappingBytes) bytes for the benchmark working set; lower --size or --qd, or use --hot")
+            throw DMAError(errno: errno, context: "mmap \(mappingBytes) bytes for the benchmark working set; \(advice)")
         }
         if operation.copiesData {
             source = mapped

@@ -114,7 +114,7 @@ extension DMACtl {
             if let completion { setenv("DMAHOST_CPU_COMPLETION", completion, 1) }
             let session = try Session(options)
             defer { session.host.closeAll() }
-            let endpoint = try Endpoint.resolve(device, host: session.host)
+            let endpoint = try Endpoint.resolve(device, host: session.host, for: "bench")
             guard !endpoint.isSystem else {
                 throw Failure(.usage, "the system domain has no data operations; choose a device (e.g. cpu:0)")
             }

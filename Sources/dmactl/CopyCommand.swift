@@ -64,8 +64,8 @@ extension DMACtl {
             let options = self.options.merged(with: root.global)
             let session = try Session(options)
             defer { session.host.closeAll() }
-            let source = try Endpoint.resolve(from, host: session.host)
-            let destination = try Endpoint.resolve(to, host: session.host)
+            let source = try Endpoint.resolve(from, host: session.host, for: "copy")
+            let destination = try Endpoint.resolve(to, host: session.host, for: "copy")
             let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
             var generator = SeededGenerator(seed: seed)
             let copier = DomainCopier(source: source, destination: destination, size: size.value, segments: segments,
@@ -139,7 +139,8 @@ struct Endpoint {
     }
 
     /// Resolves 'system' or a selection of exactly one device, opening the device.
-    static func resolve(_ selection: String, host: DriverHost) throws(Failure) -> Endpoint {
+    /// - Parameter command: The subcommand that needs the endpoint ("copy", "bench"), named in errors.
+    static func resolve(_ selection: String, host: DriverHost, for command: String) throws(Failure) -> Endpoint {
         if selection == "system" { return Endpoint(name: "system", domain: .system, alignment: 1) }
         let devices: [HostedDevice]
         do throws(DMAError) {
@@ -149,7 +150,7 @@ struct Endpoint {
             throw Failure(error, context: "selection '\(selection)'")
         }
         guard devices.count == 1, let device = devices.first else {
-            throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); copy needs exactly one")
+            throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); \(command) needs exactly one")
         }
         let domains: [MemoryDomain]
         do throws(DMAError) {

@@ -1,3 +1,4 @@
+import DMABench
 import DMAHost
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,7 @@ struct DomainCopier {
     let timeout: Duration
 
     func run<G: RandomNumberGenerator>(using generator: inout G) async throws(Failure) -> CopyReport {
+        try checkMemory()
         let alignment = max(source.alignment, destination.alignment, 1)
         let pattern = try SegmentedBuffer(length: size, alignment: 64, lengths: [size])
         for index in 0..<size { pattern.bytes[index] = UInt8.random(in: 0...255, using: &generator) }
@@ -61,6 +63,19 @@ struct DomainCopier {
         }
         return CopyReport(method: method, fallbackReason: fallback, sourceAccess: sourceAccess,
                           destinationAccess: destinationAccess, mismatch: mismatch, elapsed: elapsed)
+    }
+
+    /// Refuses a size whose buffers do not fit in memory: the pattern, the source, the
+    /// destination, the read-back copy and, between two devices, a possible bounce buffer.
+    private func checkMemory() throws(Failure) {
+        let bounce = !source.isSystem && !destination.isSystem
+        do throws(DMAError) {
+            try MemoryBudget.current().check(buffers: bounce ? 5 : 4, of: size, for: "a copy of \(ByteSize(bytes: size))",
+                                             parts: "pattern, source, destination, read-back" + (bounce ? ", bounce buffer" : ""),
+                                             advice: "lower --size")
+        } catch {
+            throw Failure(.failed, error.message)
+        }
     }
 
     /// The system-memory view of `buffer` in `endpoint`'s domain, from the domain's translation
