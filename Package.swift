@@ -53,7 +53,7 @@ let pluginHostLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
 ]
 package.products += [
-    /// Command-line tool: list, doctor, copy (and bench, from the CPU backend).
+    /// Command-line tool: list, doctor, copy, stress (and bench, from the CPU backend).
     .executable(name: "dmactl", targets: ["dmactl"]),
     /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
     .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
@@ -75,7 +75,7 @@ package.targets += [
     .executableTarget(
         name: "dmactl",
         dependencies: [
-            "DriverHost", "SeededRandom",
+            "DriverHost", "SeededRandom", "DMASync",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

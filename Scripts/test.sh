@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
-# dma-buf over udmabuf and vgem), the instruction-count gate of the C ABI hot paths, the RDMA
+# dma-buf over udmabuf and vgem), `dmactl stress` on the host (CPU backend, vendor samples) and
+# in the guest (every backend), the instruction-count gate of the C ABI hot paths, the RDMA
 # throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), and the
 # host suites last (hardware tests skip there with their reason). Exits non-zero if any failed.
 # DMAHOST_SKIP_VM=1 skips the guest suites (they are then reported as skipped).
@@ -13,8 +14,11 @@ swift build --build-tests
 
 failed=()
 
+echo "== dmactl stress on the host (CPU backend and vendor samples, 20 s)"
+"$(swift build --show-bin-path)/dmactl" stress --seconds 20 || failed+=("dmactl stress (host)")
+
 echo "== hardware suites in a qemu guest"
-vm_suites=(Tests/VM/rdma-tests.sh Tests/VM/dmabuf-tests.sh)
+vm_suites=(Tests/VM/rdma-tests.sh Tests/VM/dmabuf-tests.sh Tests/VM/stress.sh)
 for suite in "${vm_suites[@]}"; do
     if [ "${DMAHOST_SKIP_VM:-0}" = 1 ]; then
         echo "skipped: $suite (DMAHOST_SKIP_VM=1)"

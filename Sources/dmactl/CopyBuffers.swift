@@ -9,49 +9,65 @@ import Musl
 
 /// One contiguous, aligned allocation described as several iovec segments: host memory, or a
 /// buffer of a dma-buf domain (whose address space holds only its own allocations).
+///
+/// The segments describe `length` bytes from `base`. The allocation may hold `lead` bytes
+/// before them and `trail` bytes after them (guard bytes an operation must not touch, and an
+/// offset that makes `base` unaligned); ``span`` describes the whole allocation.
 final class SegmentedBuffer {
+    /// The first byte the segments describe.
     let base: UnsafeMutableRawPointer
+    /// The bytes the segments describe.
     let length: Int
+    /// The segments: `length` bytes from `base`.
     let iovecs: UnsafeMutableBufferPointer<iovec>
+    /// One entry covering the whole allocation, guard bytes included.
+    let span: UnsafeMutableBufferPointer<iovec>
+    /// The start of the allocation (`base - lead`).
+    let allocationBase: UnsafeMutableRawPointer
+    /// Bytes before `base` and after the last described byte.
+    let lead: Int, trail: Int
     /// Gives the memory back (`free`, or the dma-buf domain's release).
     private let releaseMemory: (UnsafeMutableRawPointer) -> Void
 
-    /// Allocates `length` bytes aligned to `alignment` (at least 64) and cuts them into
-    /// `lengths` (which sum to `length`).
-    init(length: Int, alignment: Int, lengths: [Int]) throws(Failure) {
+    /// Allocates `lead + length + trail` bytes aligned to `alignment` (at least 64) and cuts
+    /// the `length` bytes after `lead` into `lengths` (which sum to `length`).
+    init(length: Int, alignment: Int, lengths: [Int], lead: Int = 0, trail: Int = 0) throws(Failure) {
+        let total = lead + length + trail
         var memory: UnsafeMutableRawPointer?
-        let rc = posix_memalign(&memory, max(alignment, 64), max(length, 1))
-        guard rc == 0, let memory else { throw Failure(.failed, "cannot allocate \(length) bytes: \(String(cString: strerror(rc)))") }
-        base = memory
+        let rc = posix_memalign(&memory, max(alignment, 64), max(total, 1))
+        guard rc == 0, let memory else { throw Failure(.failed, "cannot allocate \(total) bytes: \(String(cString: strerror(rc)))") }
         releaseMemory = { free($0) }
-        self.length = length
+        (allocationBase, base, self.length, self.lead, self.trail) = (memory, memory + lead, length, lead, trail)
         iovecs = Self.cut(base, lengths)
+        span = Self.cut(memory, [total])
     }
 
     /// Allocates the buffer where `endpoint`'s domain can address it: from a dma-buf domain
     /// through its allocation interface (`dmahost/dmabuf.h`; page-aligned), else host memory.
-    convenience init(for endpoint: Endpoint, length: Int, alignment: Int, lengths: [Int]) throws(Failure) {
+    convenience init(for endpoint: Endpoint, length: Int, alignment: Int, lengths: [Int], lead: Int = 0, trail: Int = 0) throws(Failure) {
         if let context = endpoint.dmabufContext {
-            try self.init(dmabuf: context, domain: endpoint.name, length: length, lengths: lengths)
+            try self.init(dmabuf: context, domain: endpoint.name, length: length, lengths: lengths, lead: lead, trail: trail)
         } else {
-            try self.init(length: length, alignment: alignment, lengths: lengths)
+            try self.init(length: length, alignment: alignment, lengths: lengths, lead: lead, trail: trail)
         }
     }
 
-    private init(dmabuf context: UnsafePointer<dmahost_dmabuf_domain_ctx>, domain: String, length: Int, lengths: [Int]) throws(Failure) {
+    private init(dmabuf context: UnsafePointer<dmahost_dmabuf_domain_ctx>, domain: String, length: Int, lengths: [Int],
+                 lead: Int, trail: Int) throws(Failure) {
         guard let alloc = context.pointee.alloc, let release = context.pointee.release else {
             throw Failure(.failed, "\(domain): its dma-buf context has no alloc/release")
         }
+        let total = lead + length + trail
         var buffer = dmahost_dmabuf_buffer()
         buffer.size = MemoryLayout<dmahost_dmabuf_buffer>.size
-        let rc = alloc(context, UInt64(max(length, 1)), &buffer)
+        let rc = alloc(context, UInt64(max(total, 1)), &buffer)
         guard rc == 0, let address = buffer.addr else {
-            throw Failure(.failed, "\(domain): cannot allocate a dma-buf of \(length) bytes: \(String(cString: strerror(-rc)))")
+            throw Failure(.failed, "\(domain): cannot allocate a dma-buf of \(total) bytes: \(String(cString: strerror(-rc)))")
         }
-        base = address
         releaseMemory = { _ = release(context, $0) }
-        self.length = length
+        (allocationBase, base, self.length, self.lead, self.trail) = (address, address + lead, length, lead, trail)
         iovecs = Self.cut(base, lengths)
+        span = Self.cut(address, [total])
     }
 
     /// `lengths` consecutive segments from `base`.
@@ -66,12 +82,16 @@ final class SegmentedBuffer {
     }
 
     deinit {
-        releaseMemory(base)
+        releaseMemory(allocationBase)
         iovecs.deallocate()
+        span.deallocate()
     }
 
-    /// The bytes.
+    /// The bytes the segments describe.
     var bytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: length) }
+
+    /// The whole allocation, guard bytes included.
+    var allocation: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: allocationBase, count: lead + length + trail) }
 
     /// Splits `length` into `count` segments at random multiples of `alignment` (some may be
     /// empty when there are more segments than aligned units).
@@ -86,8 +106,19 @@ final class SegmentedBuffer {
 }
 
 /// A byte count given on the command line: a number with an optional K, M or G suffix (powers of 1024).
-struct ByteCount: Sendable {
+struct ByteCount: Sendable, CustomStringConvertible {
     let value: Int
+
+    /// Exactly `value` bytes.
+    init(value: Int) { self.value = value }
+
+    /// "1M" for a whole number of MiB (likewise K and G), else the number of bytes.
+    var description: String {
+        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where value >= 1 << shift && value % (1 << shift) == 0 {
+            return "\(value >> shift)\(suffix)"
+        }
+        return String(value)
+    }
 
     init?(_ text: String) {
         let multipliers: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]

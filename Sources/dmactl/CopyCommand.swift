@@ -6,6 +6,7 @@ import SeededRandom
 
 extension ByteCount: ExpressibleByArgument {
     init?(argument: String) { self.init(argument) }
+    var defaultValueDescription: String { description }
 }
 
 extension DMACtl {
@@ -125,7 +126,7 @@ extension DMACtl {
 }
 
 /// One side of a copy: the system domain or an opened device's domain.
-struct Endpoint {
+struct Endpoint: Sendable {
     let name: String
     let domain: MemoryDomain
     let alignment: Int
@@ -152,6 +153,11 @@ struct Endpoint {
         guard devices.count == 1, let device = devices.first else {
             throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); \(command) needs exactly one")
         }
+        return try open(device, host: host)
+    }
+
+    /// Opens `device` and takes its first memory domain.
+    static func open(_ device: HostedDevice, host: DriverHost) throws(Failure) -> Endpoint {
         let domains: [MemoryDomain]
         do throws(DMAError) {
             domains = try host.open(deviceID: device.id)

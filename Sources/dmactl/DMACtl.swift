@@ -27,7 +27,7 @@ struct DMACtl: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        subcommands: [List.self, Doctor.self, Copy.self, Bench.self, IsolatedCheck.self]
+        subcommands: [List.self, Doctor.self, Copy.self, Bench.self, Stress.self, IsolatedCheck.self]
     )
 
     @OptionGroup var global: GlobalOptions

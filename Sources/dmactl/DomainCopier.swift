@@ -23,7 +23,7 @@ struct CopyReport {
 }
 
 /// Moves a random pattern from one domain to another through the domains' own operations and
-/// checks it byte for byte.
+/// checks it byte for byte. The buffers are written and read through ``EndpointAccess``.
 struct DomainCopier {
     let source: Endpoint
     let destination: Endpoint
@@ -46,11 +46,11 @@ struct DomainCopier {
 
         let sourceAccess: String, destinationAccess: String, method: String, fallback: String?, elapsed: Duration
         do throws(Failure) {
-            sourceAccess = try await write(pattern, into: from, of: source)
+            sourceAccess = try await EndpointAccess(endpoint: source, timeout: timeout).write(pattern, into: from.iovecs)
             let start = ContinuousClock.now
             (method, fallback) = try await move(from, to)
             elapsed = start.duration(to: .now)
-            destinationAccess = try await read(to, of: destination, into: result)
+            destinationAccess = try await EndpointAccess(endpoint: destination, timeout: timeout).read(to.iovecs, into: result)
         } catch {
             if error.status == .timedOut { Self.abandon([pattern, from, to, result]) }
             throw error
@@ -78,76 +78,16 @@ struct DomainCopier {
         }
     }
 
-    /// The system-memory view of `buffer` in `endpoint`'s domain, from the domain's translation
-    /// into the system domain; nil when the domain cannot translate (or translates only part).
-    /// - Throws: ``Failure`` when the translation succeeded but describes memory that cannot be
-    ///   valid (see ``TranslationCheck``): the driver's translate is broken.
-    private func systemView(of buffer: SegmentedBuffer, in endpoint: Endpoint) throws(Failure) -> [UnsafeMutableRawBufferPointer]? {
-        var pieces: [UnsafeMutableRawBufferPointer] = []
-        for segment in buffer.iovecs {
-            guard let base = segment.iov_base, segment.iov_len > 0 else { continue }
-            guard let result = try? endpoint.domain.translate(base, length: segment.iov_len, to: .system) else { return nil }
-            do throws(TranslationProblem) {
-                guard let translated = try TranslationCheck.pieces(of: result, length: segment.iov_len) else { return nil }
-                pieces += translated
-            } catch {
-                throw Failure(.failed, "\(endpoint.name)'s translate of \(segment.iov_len) bytes at \(base) to system memory returned "
-                              + "an unusable result: \(error); nothing was read or written through it. The driver's translate callback is broken")
-            }
-        }
-        return pieces
-    }
-
-    /// Puts `pattern` into `buffer` as `endpoint` sees it.
-    private func write(_ pattern: SegmentedBuffer, into buffer: SegmentedBuffer, of endpoint: Endpoint) async throws(Failure) -> String {
-        if endpoint.isSystem {
-            memcpy(buffer.base, pattern.base, size)
-            return "memcpy (system memory)"
-        }
-        if let pieces = try systemView(of: buffer, in: endpoint) {
-            var offset = 0
-            for piece in pieces {
-                if let target = piece.baseAddress { memcpy(target, pattern.base + offset, piece.count) }
-                offset += piece.count
-            }
-            return "a direct write through the domain's translation to system memory"
-        }
-        try await perform("push the pattern into \(endpoint.name)") { () async throws(DMAError) in
-            try await endpoint.domain.push(into: buffer.iovecs, from: pattern.iovecs, timeout: timeout)
-        }
-        return "\(endpoint.name)'s push"
-    }
-
-    /// Copies `buffer` as `endpoint` sees it into the system buffer `result`.
-    private func read(_ buffer: SegmentedBuffer, of endpoint: Endpoint, into result: SegmentedBuffer) async throws(Failure) -> String {
-        if endpoint.isSystem {
-            memcpy(result.base, buffer.base, size)
-            return "memcpy (system memory)"
-        }
-        if let pieces = try systemView(of: buffer, in: endpoint) {
-            var offset = 0
-            for piece in pieces {
-                if let origin = piece.baseAddress { memcpy(result.base + offset, origin, piece.count) }
-                offset += piece.count
-            }
-            return "a direct read through the domain's translation to system memory"
-        }
-        try await perform("pull the result out of \(endpoint.name)") { () async throws(DMAError) in
-            try await endpoint.domain.pull(from: buffer.iovecs, into: result.iovecs, timeout: timeout)
-        }
-        return "\(endpoint.name)'s pull"
-    }
-
     /// The move itself, through the domains' operations.
     private func move(_ from: SegmentedBuffer, _ to: SegmentedBuffer) async throws(Failure) -> (String, String?) {
         if source.isSystem {
-            try await perform("push into \(destination.name)") { () async throws(DMAError) in
+            try await EndpointAccess.perform("push into \(destination.name)") { () async throws(DMAError) in
                 try await destination.domain.push(into: to.iovecs, from: from.iovecs, timeout: timeout)
             }
             return ("push", nil)
         }
         if destination.isSystem {
-            try await perform("pull from \(source.name)") { () async throws(DMAError) in
+            try await EndpointAccess.perform("pull from \(source.name)") { () async throws(DMAError) in
                 try await source.domain.pull(from: from.iovecs, into: to.iovecs, timeout: timeout)
             }
             return ("pull", nil)
@@ -158,10 +98,10 @@ struct DomainCopier {
         } catch where error.errno == ENOTSUP {
             let bounce = try SegmentedBuffer(length: size, alignment: 64, lengths: [size])
             do throws(Failure) {
-                try await perform("pull from \(source.name) into the bounce buffer") { () async throws(DMAError) in
+                try await EndpointAccess.perform("pull from \(source.name) into the bounce buffer") { () async throws(DMAError) in
                     try await source.domain.pull(from: from.iovecs, into: bounce.iovecs, timeout: timeout)
                 }
-                try await perform("push from the bounce buffer into \(destination.name)") { () async throws(DMAError) in
+                try await EndpointAccess.perform("push from the bounce buffer into \(destination.name)") { () async throws(DMAError) in
                     try await destination.domain.push(into: to.iovecs, from: bounce.iovecs, timeout: timeout)
                 }
             } catch {
@@ -171,17 +111,6 @@ struct DomainCopier {
             return ("pull+push (bounce buffer)", error.message)
         } catch {
             throw Failure(error.errno == ETIMEDOUT ? .timedOut : .failed, "transfer from \(source.name) into \(destination.name): \(error.message)")
-        }
-    }
-
-    /// Runs one operation; a timeout becomes ``ExitStatus/timedOut``, any other error ``ExitStatus/failed``.
-    private func perform(_ what: String, _ body: () async throws(DMAError) -> Void) async throws(Failure) {
-        do throws(DMAError) {
-            try await body()
-        } catch where error.errno == ETIMEDOUT {
-            throw Failure(.timedOut, "\(what): \(error.message)")
-        } catch {
-            throw Failure(.failed, "\(what): \(error.message)")
         }
     }
 

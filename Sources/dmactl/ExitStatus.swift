@@ -20,7 +20,7 @@ enum ExitStatus: Int32 {
     case noDrivers = 4
     /// `doctor` found a problem (a rejected plugin, a failed check or a device that does not open).
     case problems = 5
-    /// An operation did not complete within `--timeout` (`copy`, `bench`): the device or its
+    /// An operation did not complete within `--timeout` (`copy`, `bench`, `stress`): the device or its
     /// driver hung, or never called the completion.
     case timedOut = 6
 

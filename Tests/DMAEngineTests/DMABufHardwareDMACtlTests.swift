@@ -19,4 +19,20 @@ struct DMABufHardwareDMACtlTests {
             #expect(text.contains("\"verified\": true"), "\(from) -> \(to): \(text)")
         }
     }
+
+    @Test("dmactl copy between a dma-buf device and rdma:rxe0, both ways: a buffer rxe cannot pin (system heap, vgem) makes the transfer ENOTSUP and copy falls back to a bounce buffer",
+          arguments: ["dmaengine:udmabuf", "dmaengine:heap-system", "dmaengine:card0"])
+    func copyWithRDMA(device: String) throws {
+        let plugin = try #require(BuiltPlugin.path("dmaengine"))
+        let rdma = try #require(BuiltPlugin.path("rdma"), "libdmahost-rdma.so is built beside the dmaengine plugin")
+        let dmactl = String(plugin[..<(plugin.lastIndex(of: "/") ?? plugin.startIndex)]) + "/dmactl"
+        for (from, to) in [(device, "rdma:rxe0"), ("rdma:rxe0", device)] {
+            let (status, text) = try CProgram.run(dmactl, ["copy", "--no-default-drivers", "--driver-dir", plugin, "--driver-dir", rdma,
+                                                          "--from", from, "--to", to, "--size", "64K", "--format", "json"])
+            print("dmactl copy \(from) -> \(to): \(text)")
+            #expect(status == 0, "\(from) -> \(to): \(text)")
+            #expect(text.contains("\"verified\": true"), "\(from) -> \(to): \(text)")
+            #expect(text.contains("\"method\": \"transfer\"") || text.contains("pull+push (bounce buffer)"), "\(text)")
+        }
+    }
 }

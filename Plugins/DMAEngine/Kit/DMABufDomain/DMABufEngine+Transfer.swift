@@ -43,7 +43,8 @@ private let delegatedTransferDone: spdk_memory_domain_data_cpl_cb = { argument, 
 extension DMABufEngine {
     /// transfer from a domain that is neither system memory nor a dma-buf domain of this backend:
     /// the destination buffers enter a WRITE sync bracket, and the source domain's pull copies into
-    /// their CPU mappings; the bracket ends when that pull completes.
+    /// their CPU mappings; the bracket ends when that pull completes. A pull that refuses those
+    /// mappings with -EFAULT (it cannot reach them) makes the transfer -ENOTSUP.
     func delegatedTransfer(_ copy: CheckedCopy, destination: [Piece], buffers destinationBuffers: [DMABuffer],
                            sourceDomain: OpaquePointer, sourceContext: UnsafeMutableRawPointer?,
                            completion: Completion) throws(DMAError) -> Int32 {
@@ -68,6 +69,14 @@ extension DMABufEngine {
             // By contract the source never calls back after a non-zero return.
             _ = box.takeRetainedValue().finish(0)
             worker.release()
+            if rc == -EFAULT {
+                // The lists passed the contract and the destination pieces are this domain's own
+                // mappings: the source cannot reach them (an RDMA device that cannot pin a PFN
+                // mapping, as rxe with dma-heap and vgem buffers). This pair cannot transfer.
+                host.log(.warning, "transfer into \(domainID): the source domain's pull into this domain's CPU mappings returned "
+                         + "-EFAULT (memory it cannot reach); returning -ENOTSUP: move the data through system memory")
+                return -ENOTSUP
+            }
             return rc
         }
         return 0

@@ -18,7 +18,10 @@ import Musl
 ///   and the dma-buf fd/offset. Each piece is registered for this operation alone:
 ///   `ibv_reg_dmabuf_mr` on the fd (IOVA = the CPU address), or — when the provider cannot,
 ///   as rxe — the CPU mapping with `ibv_reg_mr`. Not cached: a dma-buf's mapping can be
-///   released and its address reused without an invalidate reaching this domain.
+///   released and its address reused without an invalidate reaching this domain. A CPU
+///   mapping the kernel cannot pin (`ibv_reg_mr` fails with EFAULT: the PFN mappings of
+///   dma-heap and vgem buffers) gives -ENOTSUP: the arguments are valid, the pair cannot
+///   transfer, and the caller can move the data through system memory instead.
 /// Anything else: -ENOTSUP.
 ///
 /// The caller checked `src_iov` and `dst_iov` against the contract of `dmahost/iovec.h`. Whatever
@@ -89,6 +92,13 @@ enum Transfer {
                         : try engine.protectionDomain.registerMemory(address: base, length: piece.iov_len, access: Registrations.access)
                     regions.append(region)
                     segments.append(KeyedSegment(address: UInt64(UInt(bitPattern: base)), length: UInt64(piece.iov_len), key: region.lkey))
+                } catch where error.function == "ibv_reg_mr" && error.errno == EFAULT {
+                    // Valid memory the kernel cannot pin (a PFN mapping: dma-heap and vgem
+                    // buffers), on a device that cannot register the dma-buf itself (rxe): the
+                    // pair cannot transfer, the arguments are fine, so -ENOTSUP, not -EFAULT.
+                    EngineLog.emit("transfer from \(sourceID): \(error); its CPU mapping cannot be pinned and "
+                                   + "\(engine.profile.name) cannot register the dma-buf itself: -ENOTSUP (move the data through system memory)")
+                    return -ENOTSUP
                 } catch {
                     EngineLog.emit("transfer from \(sourceID): \(error)")
                     return -error.errno
