@@ -26,11 +26,13 @@ public struct MemoryBudget: Sendable {
     public static func current() -> MemoryBudget {
         var candidates: [(Int, String)] = []
         if let available = availableMemory() { candidates.append((available, "MemAvailable in /proc/meminfo")) }
-        for (resource, name) in [(RLIMIT_AS, "RLIMIT_AS"), (RLIMIT_DATA, "RLIMIT_DATA")] {
+        // What the process already uses counts against its limits.
+        let status = processStatus()
+        for (resource, name, used) in [(RLIMIT_AS, "RLIMIT_AS", status["VmSize"]), (RLIMIT_DATA, "RLIMIT_DATA", status["VmData"])] {
             var limit = rlimit()
             if getrlimit(__rlimit_resource_t(resource.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
                let bytes = Int(exactly: limit.rlim_cur) {
-                candidates.append((bytes, name))
+                candidates.append((max(0, bytes - (used ?? 0)), "\(name) less what the process already uses"))
             }
         }
         guard let lowest = candidates.min(by: { $0.0 < $1.0 }) else { return MemoryBudget(bytes: nil, source: "nothing") }
@@ -68,17 +70,27 @@ public struct MemoryBudget: Sendable {
 
     /// `MemAvailable` from `/proc/meminfo`, in bytes.
     private static func availableMemory() -> Int? {
-        guard let file = fopen("/proc/meminfo", "r") else { return nil }
+        kibibyteFields(of: "/proc/meminfo")["MemAvailable"]
+    }
+
+    /// The sizes in `/proc/self/status` ("VmSize", "VmData"), in bytes.
+    private static func processStatus() -> [String: Int] {
+        kibibyteFields(of: "/proc/self/status")
+    }
+
+    /// The "Name:   123 kB" lines of a procfs file, in bytes.
+    private static func kibibyteFields(of path: String) -> [String: Int] {
+        guard let file = fopen(path, "r") else { return [:] }
         defer { fclose(file) }
+        var fields: [String: Int] = [:]
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("MemAvailable:") else { continue }
-            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            guard fields.count >= 2, let kibibytes = Int(fields[1]) else { return nil }
+            let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            guard words.count == 3, words[2] == "kB", words[0].hasSuffix(":"), let kibibytes = Int(words[1]) else { continue }
             let (bytes, overflow) = kibibytes.multipliedReportingOverflow(by: 1024)
-            return overflow ? Int.max : bytes
+            fields[String(words[0].dropLast())] = overflow ? Int.max : bytes
         }
-        return nil
+        return fields
     }
 }

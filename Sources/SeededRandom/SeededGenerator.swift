@@ -14,4 +14,20 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Fills `bytes` with the next random bits, eight bytes per step (the last step may use
+    /// only part of its bits).
+    public mutating func fill(_ bytes: UnsafeMutableRawBufferPointer) {
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            bytes.storeBytes(of: next().littleEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        var word = next()
+        while offset < bytes.count {
+            bytes[offset] = UInt8(truncatingIfNeeded: word)
+            word >>= 8
+            offset += 1
+        }
+    }
 }

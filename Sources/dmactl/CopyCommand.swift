@@ -113,7 +113,7 @@ extension DMACtl {
 
         /// Runs the copy; after a timeout, ends the process at once (status 6), leaving the
         /// device open: closing waits for, or races with, the operation its driver still holds.
-        private func runOrEnd<G: RandomNumberGenerator>(_ copier: DomainCopier, using generator: inout G) async throws(Failure) -> CopyReport {
+        private func runOrEnd(_ copier: DomainCopier, using generator: inout SeededGenerator) async throws(Failure) -> CopyReport {
             do throws(Failure) {
                 return try await copier.run(using: &generator)
             } catch {

@@ -1,5 +1,6 @@
 import DMABench
 import DMAHost
+import SeededRandom
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,11 +33,11 @@ struct DomainCopier {
     /// How long each operation may take once its domain accepted it.
     let timeout: Duration
 
-    func run<G: RandomNumberGenerator>(using generator: inout G) async throws(Failure) -> CopyReport {
+    func run(using generator: inout SeededGenerator) async throws(Failure) -> CopyReport {
         try checkMemory()
         let alignment = max(source.alignment, destination.alignment, 1)
         let pattern = try SegmentedBuffer(length: size, alignment: 64, lengths: [size])
-        for index in 0..<size { pattern.bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        generator.fill(pattern.bytes)
         let from = try SegmentedBuffer(for: source, length: size, alignment: alignment,
             lengths: SegmentedBuffer.layout(length: size, count: segments, alignment: alignment, using: &generator))
         let to = try SegmentedBuffer(for: destination, length: size, alignment: alignment,
