@@ -2,8 +2,10 @@
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
 # dma-buf over udmabuf and vgem), `dmactl stress` on the host (CPU backend, vendor samples) and
 # in the guest (every backend), the instruction-count gate of the C ABI hot paths, the RDMA
-# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), and the
-# host suites last (hardware tests skip there with their reason). Exits non-zero if any failed.
+# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), the host
+# suites (hardware tests skip there with their reason), and last the host suites and a short
+# `dmactl stress` again under ThreadSanitizer and under AddressSanitizer (Scripts/sanitizers.sh;
+# the guest suites under both run in Scripts/nightly.sh). Exits non-zero if any failed.
 # DMAHOST_SKIP_VM=1 skips the guest suites (they are then reported as skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,11 @@ swift test --skip-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || failed+=("swift test")
+
+echo "== host test suites and dmactl stress under ThreadSanitizer, then AddressSanitizer with LeakSanitizer"
+for kind in thread address; do
+    bash Scripts/sanitizers.sh "$kind" --stress-seconds 10 || failed+=("Scripts/sanitizers.sh $kind")
+done
 
 skipped=$(grep -cE 'Test .* skipped' "$log" || true)
 echo "host tests skipped because their hardware is absent here (reasons above): $skipped"
