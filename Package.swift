@@ -1,11 +1,24 @@
 // swift-tools-version:6.1
 // DMAHost: SPDK-compatible memory domains in Swift, with a plugin-based driver host.
+//
+// Read top to bottom: the settings shared by several targets; then the targets by role: the
+// public C ABI and the core library, the plugin kit (all a plugin may link besides its own
+// backend's targets), the driver host and its tools, one section per backend; the tests last.
 
 import PackageDescription
+
+// MARK: - Shared settings
 
 /// Plugins are linked -Bsymbolic so that the Swift code they carry (the driver kit) binds to
 /// their own copy, never to a same-named symbol a host executable happens to export.
 let pluginLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-Bsymbolic"])]
+
+/// Programs that dlopen plugins export the sanitizer runtime's entry points: under
+/// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
+/// `__tsan_external_write`) that the runtime's own export list omits. No effect otherwise.
+let pluginHostLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
+]
 
 /// Per-operation code of the RDMA backend skips the run-time exclusivity checks in release
 /// builds: each check is two runtime calls and a thread-local lookup (through
@@ -19,6 +32,21 @@ let package = Package(
         /// The library C programs and Swift programs link: core registry, spdk/dma.h ABI, Swift API.
         /// DriverHost (the plugin loader and its C API, dmahost/host.h) is part of it.
         .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost", "DriverHost"]),
+        /// Command-line tool: list, doctor, copy, bench, stress.
+        .executable(name: "dmactl", targets: ["dmactl"]),
+
+        // The plugins: one dynamic library per backend, `libdmahost-<driver name>.so`.
+
+        /// CPU accel backend: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
+        .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccel"]),
+        /// DMA engine backend: dma-buf memory domains, discovery of DMA engines, Intel DSA work queues.
+        .library(name: "dmahost-dmaengine", type: .dynamic, targets: ["DMAEnginePlugin"]),
+        /// RDMA verbs backend: RDMA READ/WRITE over an RC loopback QP pair, lkey/rkey translation.
+        .library(name: "dmahost-rdma", type: .dynamic, targets: ["RDMAVerbsPlugin"]),
+        /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
+        .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
+        /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
+        .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,212 +54,204 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
-        /// Public C headers: spdk/dma.h and the plugin ABI dmahost/driver.h. No state.
+        // MARK: - The public C ABI and the core library
+        // The core also links DMADriverKit and DMASync, which it shares with plugins (plugin kit, below).
+
+        /// Public C headers: spdk/dma.h, the plugin ABI (dmahost/driver.h), the host API
+        /// (dmahost/host.h) and the header-only argument checks (dmahost/iovec.h). No state.
         .target(name: "CDMAHostABI"),
         /// Internal C layout of domain records and the statically initialised registry.
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
-        /// Types shared by the host and Swift plugins (errors, device types, the driver protocol). No state.
-        .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
         /// The core: registry, system domain, spdk_memory_domain_* exports, Swift API.
         .target(
             name: "DMAHost",
             dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit", "DMASync"]
         ),
-        /// Test-only: sanitizer runtime options for the test binary (allocator_may_return_null).
+
+        // MARK: - The plugin kit
+        // All a plugin may depend on besides its own backend's targets and system libraries:
+        // the headers of CDMAHostABI (above) and the seven targets below, none of which depends
+        // on the core. A plugin never links the core (DMAHost, libDMAHost.so): a second copy of
+        // the core is a second, invisible registry. PluginLinkageTests (DriverHostTests)
+        // checks every built plugin for it.
+
+        /// Types shared by the host and Swift plugins (errors, device types, the driver protocol,
+        /// the export adapter, the argument checks of dmahost/iovec.h). No state.
+        .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
+        /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
+        .target(name: "CDMASync"),
+        /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy) and Locked, a
+        /// pthread-mutex-guarded value that ThreadSanitizer understands.
+        .target(name: "DMASync", dependencies: ["CDMASync"]),
+        /// libdrm (drmGetDevices2, drmGetVersion, drmGetCap, PRIME) and the DRM uapi headers it ships.
+        .systemLibrary(name: "CLibDRM", path: "Sources/CLibDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
+        /// Typed helpers over the kernel uapi ioctls: udmabuf, dma-heap, dma-buf sync, DRM dumb buffers, memfd seals.
+        .target(name: "CDMABuf", dependencies: ["CLibDRM"]),
+        /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
+        /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
+        .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit", "DMASync"]),
+        /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring) behind the
+        /// CPU accel backend.
+        .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
+
+        // MARK: - The driver host and tools
+
+        /// C helpers of the driver host for what Glibc does not expose: dladdr1(3), openat with
+        /// O_PATH, getauxval(AT_SECURE), and the thread-local record of the plugin being called.
+        .target(name: "CDriverHostSupport"),
+        /// Plugin loader (dlopen, validation, rejections), device selection, host C API (dmahost/host.h).
+        .target(
+            name: "DriverHost",
+            dependencies: [
+                "DMAHost", "CDMAHostABI", "CDriverHostSupport", "DMASync",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        /// SplitMix64, a seeded generator: reproducible random layouts for dmactl and the tests.
+        .target(name: "SeededRandom"),
+        /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner,
+        /// reports) for any device: RDMA, DMA engine, CPU (whose poll mode it reads through
+        /// CCPUAccel, in the CPU accel section) and vendor devices.
+        .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
+        /// The command-line tool: list, doctor (optionally each plugin in a child process), copy,
+        /// bench (DMABench) and stress.
+        .executableTarget(
+            name: "dmactl",
+            dependencies: [
+                "DriverHost", "SeededRandom", "DMASync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                "DMABench",
+            ],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+
+        // MARK: - CPU accel backend (libdmahost-cpu.so)
+
+        /// C layout of a CPU domain's user context (dmahost/cpu_accel.h), for users that poll.
+        .target(name: "CCPUAccel", path: "Plugins/CPUAccel/CABI"),
+        /// The CPU accel plugin (product dmahost-cpu). Never links the core.
+        .target(
+            name: "CPUAccel",
+            dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel", "DMASync"],
+            path: "Plugins/CPUAccel/Driver",
+            linkerSettings: pluginLinkerSettings
+        ),
+
+        // MARK: - DMA engine / dma-buf backend (libdmahost-dmaengine.so)
+
+        /// libpci (PCI enumeration with class, driver and NUMA node).
+        .systemLibrary(name: "CLibPCI", path: "Plugins/DMAEngine/CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+        /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
+        .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
+        /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
+        .target(name: "CIDXD", path: "Plugins/DMAEngine/CIDXD"),
+        /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
+        .target(
+            name: "DMAEngineKit",
+            dependencies: ["DMADriverKit", "DMABuf", "DMASync", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
+            path: "Plugins/DMAEngine/Kit"
+        ),
+        /// The plugin entry symbol only (kept apart so tests can link the kit without it).
+        .target(
+            name: "DMAEnginePlugin",
+            dependencies: ["DMAEngineKit", "DMADriverKit"],
+            path: "Plugins/DMAEngine/Plugin",
+            linkerSettings: pluginLinkerSettings
+        ),
+
+        // MARK: - RDMA verbs backend (libdmahost-rdma.so)
+
+        /// libibverbs through pkg-config (module CIBVerbs: the verbs.h types and exported functions).
+        .systemLibrary(
+            name: "CIBVerbs", path: "Plugins/RDMAVerbs/CIBVerbs", pkgConfig: "libibverbs",
+            providers: [.apt(["libibverbs-dev"])]
+        ),
+        /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
+        /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
+        .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
+        /// The userfaultfd memory monitor (C: its thread never allocates): reports unmapped, moved and
+        /// discarded memory so that cached registrations never outlive the pages they pinned.
+        .target(name: "CMemoryMonitor", path: "Plugins/RDMAVerbs/CMemoryMonitor"),
+        /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
+        .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache", swiftSettings: hotPathSwiftSettings),
+        /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
+        .target(
+            name: "RDMAVerbsKit",
+            dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
+            path: "Plugins/RDMAVerbs/RDMAVerbsKit",
+            swiftSettings: hotPathSwiftSettings
+        ),
+        /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
+        .target(
+            name: "RDMAVerbsPlugin", dependencies: ["RDMAVerbsKit"], path: "Plugins/RDMAVerbs/RDMAVerbsPlugin",
+            linkerSettings: pluginLinkerSettings
+        ),
+
+        // MARK: - Vendor sample in Swift (libdmahost-vendor-swift.so)
+
+        /// A memory-to-memory copy engine written against DMADriverKit only; the walk-through of
+        /// Plugins/README.md.
+        .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
+                linkerSettings: pluginLinkerSettings),
+
+        // MARK: - Vendor sample in C (libdmahost-vendor-c.so)
+
+        /// The same copy engine in C, against the CDMAHostABI headers only (it also builds with cc
+        /// alone).
+        .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
+                linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
+
+        // MARK: - Tests
+
+        /// Test support: sanitizer runtime options for the test binaries that link it
+        /// (allocator_may_return_null, leak suppressions); unused without a sanitizer.
         .target(name: "SanitizerDefaults", path: "Tests/SanitizerDefaults"),
+        /// Test support: reference DSA encodings filled through the kernel's own structs
+        /// (linux/idxd.h), for the DSA tests.
+        .target(name: "CDSAReference", path: "Tests/CDSAReference"),
+        /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
+        /// the exported symbols and the C conformance program (Tests/CConformance).
         .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
+        /// The CPU copy engine on its own: copies, fills, back-pressure, concurrency, shutdown.
+        .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
+        /// The driver host: loading and every rejection rule, trust of plugin paths, the host C API,
+        /// domain ownership, hostile plugins, the plugin-linkage rule, dmactl, the vendor samples.
+        .testTarget(
+            name: "DriverHostTests",
+            dependencies: ["DriverHost", "SeededRandom", .product(name: "SystemPackage", package: "swift-system")],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+        /// DMABench's building blocks: sizes, cache sizes, working sets, statistics, the raw baseline.
+        .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
+        /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
+        .testTarget(
+            name: "CPUAccelTests",
+            dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+        /// The DMA engine backend and DMABuf: discovery against fixture sysfs trees, DSA encodings,
+        /// input checks, the plugin ABI and the loader; the …Hardware… suites (udmabuf, dma-heaps,
+        /// vgem, a C program of dmahost/dmabuf.h) in the guest, and DSA where a work queue exists.
+        .testTarget(
+            name: "DMAEngineTests",
+            dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
+        ),
+        /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
+        /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
+        .testTarget(
+            name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom"],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+        /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain
+        /// the plugins open answering each bad argument with the documented errno through the C ABI:
+        /// system, cpu, vendor samples on any host; rdma and dma-buf (…Hardware… suites) in the guest.
+        .testTarget(
+            name: "IOVecContractTests",
+            dependencies: ["DMAHost", "DriverHost", "DMADriverKit", "DMABuf", "CDMAHostABI"],
+            linkerSettings: pluginHostLinkerSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
-
-// MARK: - Driver host: loader, device selection, host C API, dmactl, vendor samples.
-
-/// Programs that dlopen plugins export the sanitizer runtime's entry points: under
-/// `--sanitize=thread/address` the plugins are instrumented too and need symbols (e.g.
-/// `__tsan_external_write`) that the runtime's own export list omits. No effect otherwise.
-let pluginHostLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--dynamic-list=\(Context.packageDirectory)/Plugins/sanitizer-runtime.exports"]),
-]
-package.products += [
-    /// Command-line tool: list, doctor, copy, stress (and bench, from the CPU backend).
-    .executable(name: "dmactl", targets: ["dmactl"]),
-    /// Vendor sample written in Swift (type 1000), a memory-to-memory copy engine.
-    .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
-    /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
-    .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
-]
-package.targets += [
-    /// dladdr(3) wrapper (a GNU extension the Glibc module does not expose).
-    .target(name: "CDriverHostSupport"),
-    /// Plugin loader (dlopen, validation, rejections), device selection, host C API (dmahost/host.h).
-    .target(
-        name: "DriverHost",
-        dependencies: [
-            "DMAHost", "CDMAHostABI", "CDriverHostSupport", "DMASync",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "SystemPackage", package: "swift-system"),
-        ]
-    ),
-    .executableTarget(
-        name: "dmactl",
-        dependencies: [
-            "DriverHost", "SeededRandom", "DMASync",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ],
-        linkerSettings: pluginHostLinkerSettings
-    ),
-    .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
-            linkerSettings: pluginLinkerSettings),
-    .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
-            linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
-    /// SplitMix64, a seeded generator: reproducible random layouts for dmactl copy and the tests.
-    .target(name: "SeededRandom"),
-    .testTarget(
-        name: "DriverHostTests",
-        dependencies: ["DriverHost", "SeededRandom", .product(name: "SystemPackage", package: "swift-system")],
-        linkerSettings: pluginHostLinkerSettings
-    ),
-]
-
-// MARK: - dmaengine / dma-buf backend
-// One block: the plugin product, its C shims and system libraries, the DMABuf library
-// (udmabuf / dma-heap / DRM PRIME allocation, import, mmap, sync) and the tests.
-
-/// `libdmahost-dmaengine.so`: dma-buf memory domains, discovery of DMA engines, Intel DSA work queues.
-let dmaEngineProducts: [Product] = [
-    .library(name: "dmahost-dmaengine", type: .dynamic, targets: ["DMAEnginePlugin"]),
-]
-
-let dmaEngineTargets: [Target] = [
-    /// libdrm (drmGetDevices2, drmGetVersion, drmGetCap, PRIME) and the DRM uapi headers it ships.
-    .systemLibrary(name: "CLibDRM", path: "Sources/CLibDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
-    /// libpci (PCI enumeration with class, driver and NUMA node).
-    .systemLibrary(name: "CLibPCI", path: "Plugins/DMAEngine/CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
-    /// Typed helpers over the kernel uapi ioctls: udmabuf, dma-heap, dma-buf sync, DRM dumb buffers, memfd seals.
-    .target(name: "CDMABuf", dependencies: ["CLibDRM"]),
-    /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
-    /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
-    .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit", "DMASync"]),
-    /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
-    .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
-    /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
-    .target(name: "CIDXD", path: "Plugins/DMAEngine/CIDXD"),
-    /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
-    .target(
-        name: "DMAEngineKit",
-        dependencies: ["DMADriverKit", "DMABuf", "DMASync", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
-        path: "Plugins/DMAEngine/Kit"
-    ),
-    /// The plugin entry symbol only (kept apart so tests can link the kit without it).
-    .target(
-        name: "DMAEnginePlugin",
-        dependencies: ["DMAEngineKit", "DMADriverKit"],
-        path: "Plugins/DMAEngine/Plugin",
-        linkerSettings: pluginLinkerSettings
-    ),
-    /// Reference encodings filled through the kernel's own structs (linux/idxd.h), for the DSA tests.
-    .target(name: "CDSAReference", path: "Tests/CDSAReference"),
-    .testTarget(
-        name: "DMAEngineTests",
-        dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
-    ),
-]
-package.products += dmaEngineProducts
-package.targets += dmaEngineTargets
-
-// MARK: - CPU accel backend, copy engine and `dmactl bench`
-// Appends its products and targets to `package`.
-
-/// The CPU backend's plugin and the libraries behind it.
-let cpuProducts: [Product] = [
-    /// CPU accel backend plugin: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
-    .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccel"]),
-]
-
-let cpuTargets: [Target] = [
-    /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
-    .target(name: "CDMASync"),
-    /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy) and Locked, a
-    /// pthread-mutex-guarded value that ThreadSanitizer understands.
-    .target(name: "DMASync", dependencies: ["CDMASync"]),
-    /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring). No DMAHost dependency.
-    .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
-    /// C layout of a CPU domain's user context (dmahost/cpu_accel.h), for users that poll.
-    .target(name: "CCPUAccel", path: "Plugins/CPUAccel/CABI"),
-    /// The CPU accel plugin (product dmahost-cpu). Never links the core.
-    .target(
-        name: "CPUAccel",
-        dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel", "DMASync"],
-        path: "Plugins/CPUAccel/Driver",
-        linkerSettings: pluginLinkerSettings
-    ),
-    /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner, reports).
-    .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
-    .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
-    .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
-    /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
-    .testTarget(
-        name: "CPUAccelTests",
-        dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
-        linkerSettings: pluginHostLinkerSettings
-    ),
-]
-
-package.products += cpuProducts
-package.targets += cpuTargets
-// `dmactl bench` lives in Sources/dmactl/BenchCommand.swift; its measurement logic is DMABench.
-if let dmactl = package.targets.first(where: { $0.name == "dmactl" }) {
-    dmactl.dependencies.append("DMABench")
-}
-
-// MARK: - RDMA verbs backend: libibverbs plugin, registration cache, memory monitor, tests.
-package.products += [
-    /// RDMA verbs backend: RDMA READ/WRITE over an RC loopback QP pair, lkey/rkey translation.
-    .library(name: "dmahost-rdma", type: .dynamic, targets: ["RDMAVerbsPlugin"]),
-]
-package.targets += [
-    /// libibverbs through pkg-config (module CIBVerbs: the verbs.h types and exported functions).
-    .systemLibrary(
-        name: "CIBVerbs", path: "Plugins/RDMAVerbs/CIBVerbs", pkgConfig: "libibverbs",
-        providers: [.apt(["libibverbs-dev"])]
-    ),
-    /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
-    /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
-    .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
-    /// The userfaultfd memory monitor (C: its thread never allocates): reports unmapped, moved and
-    /// discarded memory so that cached registrations never outlive the pages they pinned.
-    .target(name: "CMemoryMonitor", path: "Plugins/RDMAVerbs/CMemoryMonitor"),
-    /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
-    .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache", swiftSettings: hotPathSwiftSettings),
-    /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
-    .target(
-        name: "RDMAVerbsKit",
-        dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
-        path: "Plugins/RDMAVerbs/RDMAVerbsKit",
-        swiftSettings: hotPathSwiftSettings
-    ),
-    /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
-    .target(
-        name: "RDMAVerbsPlugin", dependencies: ["RDMAVerbsKit"], path: "Plugins/RDMAVerbs/RDMAVerbsPlugin",
-        linkerSettings: pluginLinkerSettings
-    ),
-    /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
-    /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
-    .testTarget(
-        name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom"],
-        linkerSettings: pluginHostLinkerSettings
-    ),
-]
-
-// MARK: - The argument contract of dmahost/iovec.h across every backend.
-package.targets += [
-    /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain
-    /// the plugins open answering each bad argument with the documented errno through the C ABI:
-    /// system, cpu, vendor samples on any host; rdma and dma-buf (…Hardware… suites) in the guest.
-    .testTarget(
-        name: "IOVecContractTests",
-        dependencies: ["DMAHost", "DriverHost", "DMADriverKit", "DMABuf", "CDMAHostABI"],
-        linkerSettings: pluginHostLinkerSettings
-    ),
-]
