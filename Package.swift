@@ -58,7 +58,8 @@ let package = Package(
         // The core also links DMADriverKit and DMASync, which it shares with plugins (plugin kit, below).
 
         /// Public C headers: spdk/dma.h, the plugin ABI (dmahost/driver.h), the host API
-        /// (dmahost/host.h) and the header-only argument checks (dmahost/iovec.h). No state.
+        /// (dmahost/host.h), the header-only argument checks (dmahost/iovec.h) and the allocation
+        /// interface of dma-buf domains (dmahost/dmabuf.h). No state.
         .target(name: "CDMAHostABI"),
         /// Internal C layout of domain records and the statically initialised registry.
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
