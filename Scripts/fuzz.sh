@@ -226,7 +226,9 @@ run_target() {
                    -artifact_prefix="$work/artifacts/")
     [ -f "Fuzz/Dictionaries/$target.dict" ] && options+=(-dict="Fuzz/Dictionaries/$target.dict")
     set +e
-    "$out/bin/$target" "${options[@]}" "$work/corpus" > "$log" 2>&1
+    # The Swift runtime's backtracer would inspect the crashed process under AddressSanitizer,
+    # which reports its reads as a second error: libFuzzer prints the stack instead.
+    SWIFT_BACKTRACE=enable=no "$out/bin/$target" "${options[@]}" "$work/corpus" > "$log" 2>&1
     status=$?
     set -e
     local stats execs rate cov ft files result
@@ -240,7 +242,7 @@ run_target() {
         result=ok
     else
         local kind reproducer
-        kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-zA-Z-]+|Fatal error: .*' "$log" | head -n 1)
+        kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-zA-Z -]+|Fatal error: .*|Swift runtime failure: [a-z ]+' "$log" | head -n 1)
         reproducer=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
         result="FAILED (exit $status: ${kind:-see log}); reproducer: ${reproducer:-none}; log: $log"
     fi
