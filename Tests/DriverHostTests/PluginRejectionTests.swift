@@ -70,6 +70,8 @@ struct PluginRejectionTests {
               message: ["device 'fixture:0' description is not valid UTF-8"]),
         .init(label: "device record too small", flags: ["-DINFO_SIZE=16"], kind: .invalidTable,
               message: ["device record size is 16 bytes"]),
+        .init(label: "device record size not a multiple of its alignment", flags: ["-DINFO_SIZE=60"], kind: .invalidTable,
+              message: ["device record size is 60 bytes", "a multiple of 8"]),
     ]
 
     @Test("A broken plugin is rejected with its reason and the others keep serving", arguments: cases)
