@@ -58,8 +58,10 @@ enum DeviceInfoReader {
 
 /// The rules every device a plugin reports must follow, given the devices already served.
 enum DevicePolicy {
-    /// Characters a device id may not contain: they have a meaning in selections.
-    static let forbiddenIDCharacters: Set<Character> = [",", "^", "*", "?", "[", "]", " ", "\t", "\n"]
+    /// Characters a device id may not contain: they have a meaning in selections. Checked per
+    /// Unicode scalar, so that a combining mark after one (`" \u{301}"`, one `Character`) does
+    /// not hide it; so are control characters (below U+0020).
+    static let forbiddenIDCharacters: Set<Unicode.Scalar> = [",", "^", "*", "?", "[", "]", " ", "\t", "\n"]
 
     /// Checks `devices` of driver `table` against each other and against `existing`
     /// (device id → driver name of devices other plugins already serve). In this order:
@@ -83,7 +85,7 @@ enum DevicePolicy {
                 return PluginTableError(kind: .invalidDeviceID,
                     message: "device id '\(device.id)' of driver '\(driver)' must have the form '\(prefix)<device>' (e.g. '\(prefix)0')")
             }
-            if let bad = device.id.first(where: { forbiddenIDCharacters.contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            if let bad = device.id.unicodeScalars.first(where: { forbiddenIDCharacters.contains($0) || $0.value < 0x20 }) {
                 return PluginTableError(kind: .invalidDeviceID,
                     message: "device id '\(device.id)' of driver '\(driver)' contains '\(bad)'; ids may not contain spaces , ^ * ? [ ]")
             }

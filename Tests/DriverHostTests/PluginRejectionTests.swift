@@ -47,6 +47,8 @@ struct PluginRejectionTests {
               message: ["'fixture:'", "must have the form"]),
         .init(label: "device id with a selection character", flags: ["-DDEVICE_ID0=\"fixture:a,b\""], kind: .invalidDeviceID,
               message: ["contains ','"]),
+        .init(label: "device id with a space hidden by a combining mark", flags: ["-DDEVICE_ID0=\"fixture:a \\xcc\\x81\""],
+              kind: .invalidDeviceID, message: ["contains ' '"]),
         .init(label: "probe fails", flags: ["-DPROBE_FAILS"], kind: .probeFailed,
               message: ["probe of driver 'fixture' failed", "firmware file fixture.bin not found"]),
         .init(label: "undefined symbol", flags: ["-DUSE_MISSING_SYMBOL"], kind: .loadFailed,
