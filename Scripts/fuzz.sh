@@ -44,7 +44,7 @@ declare -A target_files=(
     [device_selector]="Sources/DriverHost/DeviceSelector.swift Sources/DriverHost/EditDistance.swift"
     [driver_table]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
     [device_info]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
-    [elf_check]="Sources/DriverHost/ELFCheck.swift Sources/DriverHost/PluginFile.swift Sources/DriverHost/PluginTrust.swift Sources/DriverHost/FileIdentity.swift Sources/DriverHost/FileSystem.swift"
+    [elf_check]="Sources/DriverHost/ELFCheck.swift Sources/DriverHost/PluginFile.swift Sources/DriverHost/PluginTrust.swift Sources/DriverHost/FileIdentity.swift Sources/DriverHost/ExecutionContext.swift"
 )
 targets=(iovec_contract cpu_scatter_gather rdma_work_planner dmabuf_segments byte_size device_selector driver_table device_info elf_check)
 
@@ -66,7 +66,7 @@ declare -A c_module_headers=(
 declare -A c_module_sources=(
     [CDMAHostABI]=""
     [CDMASync]="Sources/CDMASync/*.c"
-    [CDriverHostSupport]="Sources/CDriverHostSupport/directory.c"
+    [CDriverHostSupport]="Sources/CDriverHostSupport/*.c"
 )
 
 swift_flags=(-swift-version 6 -parse-as-library -Onone -g -sanitize=fuzzer,address -use-ld=lld)
@@ -137,6 +137,8 @@ import_flags() {
     for module in "${!c_module_headers[@]}"; do
         printf '%s\n' -Xcc "-fmodule-map-file=$out/include/$module/module.modulemap" -Xcc "-I$root/${c_module_headers[$module]}"
     done
+    [ -f "$out/include/CSystem/module.modulemap" ] && printf '%s\n' -Xcc "-fmodule-map-file=$out/include/CSystem/module.modulemap"
+    return 0
 }
 
 # Writes the module map of every C module (cheap; whether or not a target imports it).
@@ -156,7 +158,7 @@ build_c_module() {
         local hash; hash=$(fingerprint "${c_flags[*]}" "$source" "$headers"/*)
         is_current "$(basename "$object")" "$hash" && [ -f "$object" ] && continue
         echo "fuzz: compiling $source" >&2
-        clang "${c_flags[@]}" -I "$headers" -c "$source" -o "$object"
+        clang "${c_flags[@]}" -I "$headers" -c "$source" -o "$object" || return 1
         echo "$hash" > "$out/stamps/$(basename "$object")"
     done
 }
@@ -169,22 +171,28 @@ build_swift_module() {
     echo "fuzz: compiling module $module" >&2
     mapfile -t imports < <(import_flags)
     swiftc "${swift_flags[@]}" "${imports[@]}" -module-name "$module" -wmo -emit-module \
-        -emit-module-path "$out/modules/$module.swiftmodule" -c "${sources[@]}" -o "$out/objects/$module.o"
+        -emit-module-path "$out/modules/$module.swiftmodule" -c "${sources[@]}" -o "$out/objects/$module.o" || return 1
     echo "$hash" > "$out/stamps/$module.swiftmodule"
 }
 
 # swift-system (SystemPackage) as the package's normal build compiles it: its sources need
-# the package's own build settings, so SwiftPM builds it (nothing else) in .build.
+# the package's own build settings, so SwiftPM builds it (nothing else) in .build, and its
+# objects are linked uninstrumented (the harness does not fuzz it).
 build_system_package() {
-    local bin
-    swift build --target SystemPackage >&2
-    bin=$(swift build --show-bin-path)
-    cp "$bin/Modules/SystemPackage.swiftmodule" "$out/modules/" 2>/dev/null || cp -r "$bin/SystemPackage.swiftmodule" "$out/modules/"
+    local bin object hash
+    swift build --target SystemPackage >&2 || return 1
+    bin=$(swift build --show-bin-path) || return 1
+    hash=$(cat "$bin/Modules/SystemPackage.swiftmodule" "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o | sha256sum | cut -d' ' -f1)
+    is_current SystemPackage.swiftmodule "$hash" && return 0
+    cp "$bin/Modules/SystemPackage.swiftmodule" "$out/modules/" || return 1
     rm -f "$out/objects"/SystemPackage-*.o
-    local object
     for object in "$bin"/SystemPackage.build/*.o "$bin"/CSystem.build/*.o; do
-        cp "$object" "$out/objects/SystemPackage-$(basename "$(dirname "$object")" .build)-$(basename "$object")"
+        cp "$object" "$out/objects/SystemPackage-$(basename "$(dirname "$object")" .build)-$(basename "$object")" || return 1
     done
+    # Its module imports the C module CSystem: a copy of its headers and module map.
+    rm -rf "$out/include/CSystem"
+    cp -r "$root/.build/checkouts/swift-system/Sources/CSystem/include" "$out/include/CSystem" || return 1
+    echo "$hash" > "$out/stamps/SystemPackage.swiftmodule"
 }
 
 build_module() {
@@ -197,8 +205,8 @@ build_module() {
 # Builds .build-fuzz/bin/TARGET when any of its inputs changed.
 build_target() {
     local target=$1 module files objects=() hash
-    for module in ${target_modules[$target]}; do build_module "$module"; done
-    mapfile -t files < <(expand "${target_files[$target]}")
+    for module in ${target_modules[$target]}; do build_module "$module" || return 1; done
+    mapfile -t files < <(expand "${target_files[$target]}") || return 1
     files+=(Fuzz/Support/*.swift "Fuzz/Targets/$target.swift")
     for module in ${target_modules[$target]}; do
         [ -n "${c_module_headers[$module]+set}" ] && { compgen -G "$out/objects/$module-*.o" > /dev/null || continue; }

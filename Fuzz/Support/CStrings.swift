@@ -16,7 +16,7 @@ final class CStringArena {
     static let maximumLength = 4096
     /// Strings that reach deeper checks than random bytes do.
     static let words = ["cpu", "rdma", "dmaengine", "vendor-c", "vendor", "system", "SPDK_X", "dmabuf", "a.b-c_d",
-                        "cpu:0", "vendor-c:1", "x:y,z", "v:*", "v:\t", "v:é"]
+                        "cpu:0", "vendor-c:1", "x:y,z", "v:*", "v:\t", "v:é", "a \u{301}b", "a,\u{301}b", "a\r\nb"]
 
     private var blocks: [UnsafeMutablePointer<CChar>] = []
 
