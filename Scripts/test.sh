@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
 # dma-buf over udmabuf and vgem), the instruction-count gate of the C ABI hot paths, the RDMA
-# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), and the
-# host suites last (hardware tests skip there with their reason). Exits non-zero if any failed.
+# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), a short
+# run of every fuzz target (Scripts/fuzz.sh), and the host suites last (hardware tests skip
+# there with their reason). Exits non-zero if any failed.
 # DMAHOST_SKIP_VM=1 skips the guest suites (they are then reported as skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,9 @@ elif swift build -c release --product dmactl && swift build -c release --product
 else
     failed+=("release build for Tests/VM/rdma-bench.sh")
 fi
+
+echo "== fuzzing: every libFuzzer target for 20 s, two at a time (Fuzz/README.md)"
+bash Scripts/fuzz.sh all 20 --jobs 2 || failed+=("Scripts/fuzz.sh")
 
 echo "== host test suites"
 log=$(mktemp)
