@@ -15,7 +15,8 @@ import Musl
 // and destination are cut into entries (zero-length entries anywhere, with NULL or bogus
 // bases). Every entry is a heap block of its own size, so AddressSanitizer reports any access
 // outside it. Checked: the completion runs exactly once, with 0; the destination holds the
-// source bytes in order (or the fill byte everywhere); the source is unchanged.
+// source bytes in order (or the fill byte everywhere); the source is unchanged; a ring that is
+// full with nothing in flight frees itself within seconds.
 
 /// Engines that split differently: one worker (never splits), three workers splitting from
 /// 1 byte (4 KiB parts, often empty ones), two workers splitting from 4 KiB in poll mode.
@@ -54,6 +55,25 @@ private func wait(for completion: Completion, on engine: CopyEngine) {
     require(completion.status.load(ordering: .relaxed) == 0, "completion status \(completion.status.load(ordering: .relaxed))")
 }
 
+/// Submits, retrying while the ring is full. With nothing else in flight that is transient: a
+/// worker may still hold a cell of the previous operation after its completion ran (the ring
+/// releases cells out of order, and refuses while the next position is held; DescriptorRing).
+/// Full for five seconds means a cell was never released.
+private func submitWhileFull(_ submit: () throws(SubmitError) -> Void) throws(SubmitError) {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    while true {
+        do throws(SubmitError) {
+            return try submit()
+        } catch .queueFull {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            require(now.tv_sec - start.tv_sec < 5, "the ring stays full with no operation in flight")
+            sched_yield()
+        }
+    }
+}
+
 /// libFuzzer's entry point.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCPUScatterGather(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -82,14 +102,14 @@ public func fuzzCPUScatterGather(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
                     let fill = try IOVecContract.checkMemzero(completion: onComplete, buffers: destinationEntries.baseAddress,
                                                               count: UInt32(destinationEntries.count))
                     require(fill.length == total, "checked fill of \(fill.length) bytes, built \(total)")
-                    try engine.submit(fill, pattern: seed, argument: argument)
+                    try submitWhileFull { () throws(SubmitError) in try engine.submit(fill, pattern: seed, argument: argument) }
                 } else {
                     let copy = try IOVecContract.checkCopy(completion: onComplete, source: sourceEntries.baseAddress,
                                                            sourceCount: UInt32(sourceEntries.count),
                                                            destination: destinationEntries.baseAddress,
                                                            destinationCount: UInt32(destinationEntries.count))
                     require(copy.length == total, "checked copy of \(copy.length) bytes, built \(total)")
-                    try engine.submit(copy, argument: argument)
+                    try submitWhileFull { () throws(SubmitError) in try engine.submit(copy, argument: argument) }
                 }
             } catch {
                 fatalError("a valid operation was refused: \(error)")
