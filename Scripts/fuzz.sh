@@ -273,10 +273,10 @@ if ((${#failed[@]})); then
     exit 1
 fi
 
-pids=()
-names=()
-results=$out/run/results
-mkdir -p "$results"
+# Each invocation has its own results directory (two may run at once on different targets).
+mkdir -p "$out/run"
+results=$(mktemp -d "$out/run/results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
 for target in "${chosen[@]}"; do
     while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
     (
@@ -284,11 +284,9 @@ for target in "${chosen[@]}"; do
         run_target "$target" > "$results/$target" 2>&1 || status=$?
         echo "$status" > "$results/$target.status"
     ) &
-    pids+=($!)
-    names+=("$target")
 done
 wait
-for target in "${names[@]}"; do
+for target in "${chosen[@]}"; do
     cat "$results/$target"
     [ "$(cat "$results/$target.status")" = 0 ] || failed+=("$target")
 done
