@@ -2,10 +2,11 @@
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
 # dma-buf over udmabuf and vgem), `dmactl stress` on the host (CPU backend, vendor samples) and
 # in the guest (every backend), the instruction-count gate of the C ABI hot paths, the RDMA
-# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), the host
-# suites (hardware tests skip there with their reason), and last the host suites and a short
-# `dmactl stress` again under ThreadSanitizer and under AddressSanitizer (Scripts/sanitizers.sh;
-# the guest suites under both run in Scripts/nightly.sh). Exits non-zero if any failed.
+# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), a short
+# run of every fuzz target (Scripts/fuzz.sh), the host suites (hardware tests skip there with
+# their reason), and last the host suites and a short `dmactl stress` again under
+# ThreadSanitizer and under AddressSanitizer (Scripts/sanitizers.sh; the guest suites under both
+# run in Scripts/nightly.sh). Exits non-zero if any failed.
 # DMAHOST_SKIP_VM=1 skips the guest suites (they are then reported as skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,9 @@ elif swift build -c release --product dmactl && swift build -c release --product
 else
     failed+=("release build for Tests/VM/rdma-bench.sh")
 fi
+
+echo "== fuzzing: every libFuzzer target for 20 s, two at a time (Fuzz/README.md)"
+bash Scripts/fuzz.sh all 20 --jobs 2 || failed+=("Scripts/fuzz.sh")
 
 echo "== host test suites"
 log=$(mktemp)

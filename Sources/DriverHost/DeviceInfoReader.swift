@@ -8,8 +8,13 @@ enum DeviceInfoReader {
     /// Size of `struct dmahost_device_info` in ABI 1.0 (the smallest accepted record).
     static let minimumRecordSize = MemoryLayout<dmahost_device_info>.size
 
+    /// Alignment of a record: every record of the array starts at a multiple of it.
+    static let recordAlignment = MemoryLayout<dmahost_device_info>.alignment
+
     /// Decodes `count` records at `base`. Records are `size` bytes apart, the size the plugin
-    /// declared in the first record (a newer minor version may append fields).
+    /// declared in the first record (a newer minor version may append fields). That size is a
+    /// multiple of the record's alignment, as `sizeof` of any version of the struct is, so that
+    /// every record is read at an aligned address.
     static func read(_ base: UnsafePointer<dmahost_device_info>?, count: UInt32, driver: String) -> Result<[DMADeviceInfo], PluginTableError> {
         guard count > 0 else { return .success([]) }
         guard count <= maximumDevices else {
@@ -19,9 +24,9 @@ enum DeviceInfoReader {
             return .failure(PluginTableError(kind: .invalidTable, message: "driver '\(driver)': probe reported \(count) devices but a NULL array"))
         }
         let stride = base.pointee.size
-        guard stride >= minimumRecordSize, stride <= 1 << 16 else {
+        guard stride >= minimumRecordSize, stride <= 1 << 16, stride % recordAlignment == 0 else {
             return .failure(PluginTableError(kind: .invalidTable,
-                message: "driver '\(driver)': device record size is \(stride) bytes, ABI 1.0 needs \(minimumRecordSize); set info.size = sizeof(struct dmahost_device_info)"))
+                message: "driver '\(driver)': device record size is \(stride) bytes, ABI 1.0 needs \(minimumRecordSize) or more, a multiple of \(recordAlignment); set info.size = sizeof(struct dmahost_device_info)"))
         }
         var result: [DMADeviceInfo] = []
         let raw = UnsafeRawPointer(base)
@@ -53,8 +58,10 @@ enum DeviceInfoReader {
 
 /// The rules every device a plugin reports must follow, given the devices already served.
 enum DevicePolicy {
-    /// Characters a device id may not contain: they have a meaning in selections.
-    static let forbiddenIDCharacters: Set<Character> = [",", "^", "*", "?", "[", "]", " ", "\t", "\n"]
+    /// Characters a device id may not contain: they have a meaning in selections. Checked per
+    /// Unicode scalar, so that a combining mark after one (`" \u{301}"`, one `Character`) does
+    /// not hide it; so are control characters (below U+0020).
+    static let forbiddenIDCharacters: Set<Unicode.Scalar> = [",", "^", "*", "?", "[", "]", " ", "\t", "\n"]
 
     /// Checks `devices` of driver `table` against each other and against `existing`
     /// (device id → driver name of devices other plugins already serve). In this order:
@@ -78,7 +85,7 @@ enum DevicePolicy {
                 return PluginTableError(kind: .invalidDeviceID,
                     message: "device id '\(device.id)' of driver '\(driver)' must have the form '\(prefix)<device>' (e.g. '\(prefix)0')")
             }
-            if let bad = device.id.first(where: { forbiddenIDCharacters.contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            if let bad = device.id.unicodeScalars.first(where: { forbiddenIDCharacters.contains($0) || $0.value < 0x20 }) {
                 return PluginTableError(kind: .invalidDeviceID,
                     message: "device id '\(device.id)' of driver '\(driver)' contains '\(bad)'; ids may not contain spaces , ^ * ? [ ]")
             }

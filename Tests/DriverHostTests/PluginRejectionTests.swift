@@ -47,6 +47,8 @@ struct PluginRejectionTests {
               message: ["'fixture:'", "must have the form"]),
         .init(label: "device id with a selection character", flags: ["-DDEVICE_ID0=\"fixture:a,b\""], kind: .invalidDeviceID,
               message: ["contains ','"]),
+        .init(label: "device id with a space hidden by a combining mark", flags: ["-DDEVICE_ID0=\"fixture:a \\xcc\\x81\""],
+              kind: .invalidDeviceID, message: ["contains ' '"]),
         .init(label: "probe fails", flags: ["-DPROBE_FAILS"], kind: .probeFailed,
               message: ["probe of driver 'fixture' failed", "firmware file fixture.bin not found"]),
         .init(label: "undefined symbol", flags: ["-DUSE_MISSING_SYMBOL"], kind: .loadFailed,
@@ -70,6 +72,8 @@ struct PluginRejectionTests {
               message: ["device 'fixture:0' description is not valid UTF-8"]),
         .init(label: "device record too small", flags: ["-DINFO_SIZE=16"], kind: .invalidTable,
               message: ["device record size is 16 bytes"]),
+        .init(label: "device record size not a multiple of its alignment", flags: ["-DINFO_SIZE=60"], kind: .invalidTable,
+              message: ["device record size is 60 bytes", "a multiple of 8"]),
     ]
 
     @Test("A broken plugin is rejected with its reason and the others keep serving", arguments: cases)
