@@ -11,7 +11,13 @@
 #
 # Cases and targets (SPDK's own C measures 30 and ~2,010 on the reference machine):
 #   pull       spdk_memory_domain_pull_data to a callback that completes at once   <= 35
-#   get_first  spdk_memory_domain_get_first(id) past 65 other domains               <= 2169
+#   get_first  spdk_memory_domain_get_first(id) past 65 other domains               <= 1.02 x the C baseline
+#
+# get_first is gated against the C baseline measured in the same run: most of its count is
+# glibc's strcmp, whose implementation glibc picks for the CPU (sse2, avx2, evex) and whose
+# count depends on where the ids lie relative to page ends (the allocator's layout), so the
+# absolute number moves between machines and builds (2168 to 2187 on the same machine) while
+# the ratio stays at 1.00 to 1.01. pull_data calls no libc function: its count is exact.
 #
 # Measured and printed, not gated (registry maintenance, off the data path):
 #   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered
@@ -20,7 +26,8 @@
 #
 # For comparison, each case is also measured against baseline_dma.c: the same driver linked
 # against a plain C implementation of the functions it calls (-O2), built in the same run.
-# The ratio libDMAHost / baseline is printed; PASS/FAIL is decided by the targets alone.
+# The ratio libDMAHost / baseline is printed; PASS/FAIL is decided by the targets alone (an
+# instruction count, or a ratio to the baseline).
 #
 # Exits 0 when every target is met, 1 when one is missed, 2 on a setup error.
 set -euo pipefail
@@ -77,14 +84,15 @@ per_call() {
 }
 
 status=0
-# report <mode> <label> <target>
+# report <mode> <label> <target>: target N (instructions per call) or xR (ratio to the baseline).
 report() {
-    local mode="$1" label="$2" target="$3" per baseline ratio verdict
+    local mode="$1" label="$2" target="$3" per baseline ratio verdict value limit
     per="$(per_call bench_cabi "$mode")" || exit 2
     baseline="$(per_call bench_cabi_baseline "$mode")" || exit 2
-    ratio="$(awk -v p="$per" -v b="$baseline" 'BEGIN { printf "%.2f", p / b }')"
-    if awk -v p="$per" -v t="$target" 'BEGIN { exit !(p <= t) }'; then verdict=PASS; else verdict=FAIL; status=1; fi
-    printf '%-50s %9s  (target <= %4s)  %s   C baseline %9s  ratio %s\n' "$label" "$per" "$target" "$verdict" "$baseline" "$ratio"
+    ratio="$(awk -v p="$per" -v b="$baseline" 'BEGIN { printf "%.3f", p / b }')"
+    if [[ $target == x* ]]; then value=$ratio limit=${target#x}; else value=$per limit=$target; fi
+    if awk -v v="$value" -v t="$limit" 'BEGIN { exit !(v <= t) }'; then verdict=PASS; else verdict=FAIL; status=1; fi
+    printf '%-50s %9s  (target <= %5s)  %s   C baseline %9s  ratio %s\n' "$label" "$per" "$target" "$verdict" "$baseline" "$ratio"
 }
 # measure_alone <mode> <label>: libDMAHost.so alone, with no target.
 measure_alone() {
@@ -104,7 +112,7 @@ measure() {
 echo "callgrind instructions per call: (Ir(N) - Ir(0)) / N, N=$N, caller's loop included;"
 echo "release libDMAHost.so from $BIN; driver and C baseline built with $CC -O2"
 report pull      "spdk_memory_domain_pull_data, immediate completion" 35
-report get_first "spdk_memory_domain_get_first(id), 65 before match" 2169
+report get_first "spdk_memory_domain_get_first(id), 65 before match" x1.02
 measure get_next "spdk_memory_domain_get_next(prev, NULL), prev live"
 measure_alone get_next_destroyed "spdk_memory_domain_get_next(prev, NULL), prev destroyed"
 measure create_destroy "create(id) + destroy, 65 others registered"
