@@ -122,8 +122,10 @@ struct DMACtlTests {
           arguments: ["callback", "thread"])
     func benchBackPressure(resubmit: String) throws {
         let directory = try PluginDirectory.withSamples()
-        // vendor-c queues at most 64 requests (VS_ENGINE_QUEUE_DEPTH).
-        let result = try dmactl(directory.path, ["bench", "--device", "vendor-c:0", "--size", "4KiB", "--qd", "128", "--hot",
+        // vendor-c queues at most 64 requests (VS_ENGINE_QUEUE_DEPTH). Requests of 1 MiB keep
+        // its worker busy for longer than the first 128 submissions take, also when the
+        // submitting side is slowed down (sanitizer builds): with 4 KiB the worker kept up there.
+        let result = try dmactl(directory.path, ["bench", "--device", "vendor-c:0", "--size", "1MiB", "--qd", "128", "--hot",
                                                  "--seconds", "0.2", "--resubmit", resubmit, "--format", "json"])
         #expect(result.status == 0, "\(result.output)")
         let report = try json(result.stdout)
