@@ -242,7 +242,7 @@ let package = Package(
         /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
         /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
         .testTarget(
-            name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom"],
+            name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom", "DMASync"],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain

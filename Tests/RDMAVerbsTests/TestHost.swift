@@ -1,6 +1,6 @@
 import CDMAHostABI
 import DMAHost
-import Synchronization
+import DMASync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,8 +9,9 @@ import Glibc
 /// test binary: what the driver host's loader gives a plugin, without the loader. Domains the
 /// plugin creates land in the core's one registry, where `MemoryDomain` sees them.
 enum TestHost {
-    /// Messages the plugin logged, for assertions.
-    static let messages = Mutex<[String]>([])
+    /// Messages the plugin logged, for assertions. Locked with DMASync's pthread lock, which
+    /// ThreadSanitizer sees (the engines of several devices log from their own threads).
+    static let messages = Locked<[String]>([])
 
     /// The table; allocated once, never freed (as the real host's).
     nonisolated(unsafe) static let table: UnsafeMutablePointer<dmahost_host_api> = {
