@@ -26,6 +26,11 @@ let pluginHostLinkerSettings: [LinkerSetting] = [
 /// which the tests and sanitizers run, keep them.
 let hotPathSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+/// Where a backend's target lives: `Plugins/<backend>/<target>`. Every backend keeps its targets
+/// side by side in its own folder (C shims and system libraries, engine, kit, plugin entry), so
+/// adding or removing a backend touches one folder and one section below.
+func backendPath(_ backend: String, _ target: String) -> String { "Plugins/\(backend)/\(target)" }
+
 let package = Package(
     name: "DMAHost",
     products: [
@@ -38,7 +43,7 @@ let package = Package(
         // The plugins: one dynamic library per backend, `libdmahost-<driver name>.so`.
 
         /// CPU accel backend: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
-        .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccel"]),
+        .library(name: "dmahost-cpu", type: .dynamic, targets: ["CPUAccelPlugin"]),
         /// DMA engine backend: dma-buf memory domains, discovery of DMA engines, Intel DSA work queues.
         .library(name: "dmahost-dmaengine", type: .dynamic, targets: ["DMAEnginePlugin"]),
         /// RDMA verbs backend: RDMA READ/WRITE over an RC loopback QP pair, lkey/rkey translation.
@@ -58,8 +63,9 @@ let package = Package(
         // The core also links DMADriverKit and DMASync, which it shares with plugins (plugin kit, below).
 
         /// Public C headers: spdk/dma.h, the plugin ABI (dmahost/driver.h), the host API
-        /// (dmahost/host.h), the header-only argument checks (dmahost/iovec.h) and the allocation
-        /// interface of dma-buf domains (dmahost/dmabuf.h). No state.
+        /// (dmahost/host.h), the header-only argument checks (dmahost/iovec.h), the allocation
+        /// interface of dma-buf domains (dmahost/dmabuf.h) and the user context of CPU domains
+        /// (dmahost/cpu_accel.h). No state.
         .target(name: "CDMAHostABI"),
         /// Internal C layout of domain records and the statically initialised registry.
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
@@ -71,7 +77,7 @@ let package = Package(
 
         // MARK: - The plugin kit
         // All a plugin may depend on besides its own backend's targets and system libraries:
-        // the headers of CDMAHostABI (above) and the seven targets below, none of which depends
+        // the headers of CDMAHostABI (above) and the six targets below, none of which depends
         // on the core. A plugin never links the core (DMAHost, libDMAHost.so): a second copy of
         // the core is a second, invisible registry. PluginLinkageTests (DriverHostTests)
         // checks every built plugin for it.
@@ -91,9 +97,6 @@ let package = Package(
         /// dma-buf allocation (udmabuf, dma-heaps, DRM dumb + PRIME), import, mapping, CPU access sync;
         /// and the Swift client of a dma-buf domain's allocation interface (dmahost/dmabuf.h).
         .target(name: "DMABuf", dependencies: ["CDMABuf", "CLibDRM", "CDMAHostABI", "DMADriverKit", "DMASync"]),
-        /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring) behind the
-        /// CPU accel backend.
-        .target(name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"]),
 
         // MARK: - The driver host and tools
 
@@ -113,8 +116,8 @@ let package = Package(
         .target(name: "SeededRandom"),
         /// The measurement logic of `dmactl bench` (working sets, baselines, the domain runner,
         /// reports) for any device: RDMA, DMA engine, CPU (whose poll mode it reads through
-        /// CCPUAccel, in the CPU accel section) and vendor devices.
-        .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CCPUAccel", "CDMAHostABI"]),
+        /// dmahost/cpu_accel.h) and vendor devices.
+        .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CDMAHostABI"]),
         /// The command-line tool: list, doctor (optionally each plugin in a child process), copy,
         /// bench (DMABench) and stress.
         .executableTarget(
@@ -130,35 +133,42 @@ let package = Package(
 
         // MARK: - CPU accel backend (libdmahost-cpu.so)
 
-        /// C layout of a CPU domain's user context (dmahost/cpu_accel.h), for users that poll.
-        .target(name: "CCPUAccel", path: "Plugins/CPUAccel/CABI"),
-        /// The CPU accel plugin (product dmahost-cpu). Never links the core.
+        /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring).
         .target(
-            name: "CPUAccel",
-            dependencies: ["DMADriverKit", "CPUCopyEngine", "CCPUAccel", "DMASync"],
-            path: "Plugins/CPUAccel/Driver",
+            name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"],
+            path: backendPath("CPUAccel", "CPUCopyEngine")
+        ),
+        /// The backend: devices cpu:N, their settings, domain callbacks, the driver.
+        .target(
+            name: "CPUAccelKit", dependencies: ["DMADriverKit", "CPUCopyEngine", "CDMAHostABI", "DMASync"],
+            path: backendPath("CPUAccel", "CPUAccelKit")
+        ),
+        /// The plugin entry symbol only (kept apart so tests can link the kit without it).
+        .target(
+            name: "CPUAccelPlugin", dependencies: ["CPUAccelKit", "DMADriverKit"],
+            path: backendPath("CPUAccel", "CPUAccelPlugin"),
             linkerSettings: pluginLinkerSettings
         ),
 
         // MARK: - DMA engine / dma-buf backend (libdmahost-dmaengine.so)
 
         /// libpci (PCI enumeration with class, driver and NUMA node).
-        .systemLibrary(name: "CLibPCI", path: "Plugins/DMAEngine/CLibPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
+        .systemLibrary(name: "CLibPCI", path: backendPath("DMAEngine", "CLibPCI"), pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         /// libpci enumeration without its exit-on-error behaviour (plain C structs out).
-        .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: "Plugins/DMAEngine/CPCIScan"),
+        .target(name: "CPCIScan", dependencies: ["CLibPCI"], path: backendPath("DMAEngine", "CPCIScan")),
         /// Intel DSA/IAX submission: MOVDIR64B / ENQCMD inline assembly, CPUID feature bits.
-        .target(name: "CIDXD", path: "Plugins/DMAEngine/CIDXD"),
+        .target(name: "CIDXD", path: backendPath("DMAEngine", "CIDXD")),
         /// The backend: discovery, dma-buf domains, DSA descriptors and work queues, the driver.
         .target(
             name: "DMAEngineKit",
             dependencies: ["DMADriverKit", "DMABuf", "DMASync", "CDMABuf", "CLibDRM", "CPCIScan", "CIDXD"],
-            path: "Plugins/DMAEngine/Kit"
+            path: backendPath("DMAEngine", "DMAEngineKit")
         ),
         /// The plugin entry symbol only (kept apart so tests can link the kit without it).
         .target(
             name: "DMAEnginePlugin",
             dependencies: ["DMAEngineKit", "DMADriverKit"],
-            path: "Plugins/DMAEngine/Plugin",
+            path: backendPath("DMAEngine", "DMAEnginePlugin"),
             linkerSettings: pluginLinkerSettings
         ),
 
@@ -166,27 +176,27 @@ let package = Package(
 
         /// libibverbs through pkg-config (module CIBVerbs: the verbs.h types and exported functions).
         .systemLibrary(
-            name: "CIBVerbs", path: "Plugins/RDMAVerbs/CIBVerbs", pkgConfig: "libibverbs",
+            name: "CIBVerbs", path: backendPath("RDMAVerbs", "CIBVerbs"), pkgConfig: "libibverbs",
             providers: [.apt(["libibverbs-dev"])]
         ),
         /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
         /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
-        .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: "Plugins/RDMAVerbs/CIBVerbsShim"),
+        .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: backendPath("RDMAVerbs", "CIBVerbsShim")),
         /// The userfaultfd memory monitor (C: its thread never allocates): reports unmapped, moved and
         /// discarded memory so that cached registrations never outlive the pages they pinned.
-        .target(name: "CMemoryMonitor", path: "Plugins/RDMAVerbs/CMemoryMonitor"),
+        .target(name: "CMemoryMonitor", path: backendPath("RDMAVerbs", "CMemoryMonitor")),
         /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
-        .target(name: "RegistrationCache", path: "Plugins/RDMAVerbs/RegistrationCache", swiftSettings: hotPathSwiftSettings),
+        .target(name: "RegistrationCache", path: backendPath("RDMAVerbs", "RegistrationCache"), swiftSettings: hotPathSwiftSettings),
         /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
         .target(
             name: "RDMAVerbsKit",
             dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
-            path: "Plugins/RDMAVerbs/RDMAVerbsKit",
+            path: backendPath("RDMAVerbs", "RDMAVerbsKit"),
             swiftSettings: hotPathSwiftSettings
         ),
         /// The plugin entry symbol only (kept apart so tests can link RDMAVerbsKit).
         .target(
-            name: "RDMAVerbsPlugin", dependencies: ["RDMAVerbsKit"], path: "Plugins/RDMAVerbs/RDMAVerbsPlugin",
+            name: "RDMAVerbsPlugin", dependencies: ["RDMAVerbsKit"], path: backendPath("RDMAVerbs", "RDMAVerbsPlugin"),
             linkerSettings: pluginLinkerSettings
         ),
 
@@ -229,7 +239,7 @@ let package = Package(
         /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
         .testTarget(
             name: "CPUAccelTests",
-            dependencies: ["DriverHost", "DMAHost", "DMABench", "CCPUAccel", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
+            dependencies: ["DriverHost", "DMAHost", "DMABench", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// The DMA engine backend and DMABuf: discovery against fixture sysfs trees, DSA encodings,

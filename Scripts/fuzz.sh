@@ -37,9 +37,9 @@ declare -A target_modules=(
 # Product files compiled into the target's own module (globs are expanded).
 declare -A target_files=(
     [iovec_contract]=""
-    [cpu_scatter_gather]="Sources/CPUCopyEngine/*.swift"
+    [cpu_scatter_gather]="Plugins/CPUAccel/CPUCopyEngine/*.swift"
     [rdma_work_planner]="Plugins/RDMAVerbs/RDMAVerbsKit/Engine/WorkPlanner.swift"
-    [dmabuf_segments]="Plugins/DMAEngine/Kit/DataPath/Segments.swift"
+    [dmabuf_segments]="Plugins/DMAEngine/DMAEngineKit/DataPath/Segments.swift"
     [byte_size]="Sources/DMABench/ByteSize.swift"
     [device_selector]="Sources/DriverHost/DeviceSelector.swift Sources/DriverHost/EditDistance.swift"
     [driver_table]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"

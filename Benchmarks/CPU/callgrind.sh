@@ -29,7 +29,7 @@ BIN="$(swift build -c release --show-bin-path)"
 mkdir -p "$OUT"
 objcopy --strip-debug "$BIN/libDMAHost.so" "$OUT/libDMAHost.so"
 objcopy --strip-debug "$BIN/libdmahost-cpu.so" "$OUT/libdmahost-cpu.so"
-"$CC" -std=gnu11 -O2 -Wall -Wextra -Werror -I "$ROOT/Sources/CDMAHostABI/include" -I "$ROOT/Plugins/CPUAccel/CABI/include" \
+"$CC" -std=gnu11 -O2 -Wall -Wextra -Werror -I "$ROOT/Sources/CDMAHostABI/include" \
     -o "$OUT/bench_cpu_ops" "$ROOT/Benchmarks/CPU/bench_cpu_ops.c" -L "$OUT" -lDMAHost -Wl,-rpath,"$OUT" \
     || die "cannot compile bench_cpu_ops.c"
 

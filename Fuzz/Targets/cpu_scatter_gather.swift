@@ -7,7 +7,7 @@ import Glibc
 import Musl
 #endif
 
-// Fuzz target `cpu_scatter_gather`: the CPU copy engine (Sources/CPUCopyEngine) end to end —
+// Fuzz target `cpu_scatter_gather`: the CPU copy engine (Plugins/CPUAccel/CPUCopyEngine) end to end —
 // the split of an operation into parts (EngineCore.submitParts, ScatterGather.advance) and
 // the data path (ScatterGather.copy and fill) on worker threads.
 //

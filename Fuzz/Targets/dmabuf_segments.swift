@@ -6,7 +6,7 @@ import Musl
 #endif
 
 // Fuzz target `dmabuf_segments`: the piece lists of the dma-buf backend
-// (Plugins/DMAEngine/Kit/DataPath/Segments.swift).
+// (Plugins/DMAEngine/DMAEngineKit/DataPath/Segments.swift).
 //
 // Checked, on lists the input builds:
 // - Piece.list(_:count:role:) (unchecked iovecs, used by invalidate) refuses with the errno of

@@ -1,10 +1,12 @@
-/* The headers of this target are the public C ABI (spdk/dma.h, dmahost/driver.h).
+/* The headers of this target are the public C ABI (spdk/dma.h, the dmahost headers).
  * This file checks at compile time that their LP64 layouts match SPDK's, and compiles the
  * header-only argument checks (dmahost/iovec.h) with this target's warnings. */
 #include "spdk/dma.h"
 #include "dmahost/driver.h"
 #include "dmahost/host.h"
 #include "dmahost/iovec.h"
+#include "dmahost/cpu_accel.h"
+#include "dmahost/dmabuf.h"
 
 #if defined(__LP64__)
 _Static_assert(sizeof(struct spdk_memory_domain_translation_result) == 56, "translation_result layout");

@@ -1,4 +1,4 @@
-import CCPUAccel
+import CDMAHostABI
 import DMAHost
 
 /// What the CPU backend publishes in its domains' user context (`dmahost/cpu_accel.h`): the

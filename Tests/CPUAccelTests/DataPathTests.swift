@@ -1,4 +1,3 @@
-import CCPUAccel
 import CDMAHostABI
 @_spi(CABI) import DMAHost
 import DriverHost

@@ -137,7 +137,7 @@ struct MemoryMonitorTests {
 
     @Test("a region the kernel cannot watch is transient: deregistered as soon as it is idle")
     func unwatchableIsTransient() throws {
-        var cache = makeCache()
+        let cache = makeCache()
         let path = "/var/tmp/dmahost-monitor-\(getpid())"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         try #require(fd >= 0)

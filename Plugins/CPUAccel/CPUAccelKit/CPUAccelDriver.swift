@@ -9,23 +9,23 @@ import Musl
 
 /// The CPU accel backend: devices `cpu:0`, `cpu:1`, … (``CPUAccelSettings``), each an
 /// ACCEL memory domain whose data operations run on its own ``CopyEngine``.
-final class CPUAccelDriver: DMADeviceDriver {
-    let name = "cpu"
-    let version = "1.0.0"
-    let deviceTypes: [DMADeviceType] = [.accel]
+package final class CPUAccelDriver: DMADeviceDriver {
+    package let name = "cpu"
+    package let version = "1.0.0"
+    package let deviceTypes: [DMADeviceType] = [.accel]
 
     private let host: HostAPI
     /// Open devices by id, and the settings of the last probe.
     private let state = Locked<(open: [String: CPUDevice], settings: CPUAccelSettings?)>(([:], nil))
 
-    init(host: HostAPI) {
+    package init(host: HostAPI) {
         self.host = host
         PluginHost.install(host)
     }
 
     static let capabilities: DMACapabilities = [.copy, .fill, .scatterGather, .translateIdentity, .transfer]
 
-    func probe() throws(DMAError) -> [DMADeviceInfo] {
+    package func probe() throws(DMAError) -> [DMADeviceInfo] {
         let settings = try CPUAccelSettings.read()
         state.withLock { $0.settings = settings }
         let engine = settings.engine
@@ -37,7 +37,7 @@ final class CPUAccelDriver: DMADeviceDriver {
         }
     }
 
-    func open(deviceID: String) throws(DMAError) {
+    package func open(deviceID: String) throws(DMAError) {
         // Engine settings are read again so that a change since probe takes effect.
         let settings = try CPUAccelSettings.read()
         let known = state.withLock { $0.settings?.deviceIDs.contains(deviceID) ?? settings.deviceIDs.contains(deviceID) }
@@ -51,12 +51,12 @@ final class CPUAccelDriver: DMADeviceDriver {
         host.log(.debug, "opened \(deviceID): \(settings.engine.workers) workers, \(settings.engine.completionMode.rawValue) completions")
     }
 
-    func close(deviceID: String) {
+    package func close(deviceID: String) {
         guard let device = state.withLock({ $0.open.removeValue(forKey: deviceID) }) else { return }
         device.close(host: host)
     }
 
-    func diagnose() -> [DriverDiagnostic] {
+    package func diagnose() -> [DriverDiagnostic] {
         var lines = [DriverDiagnostic(subject: "CPUs online", ok: true,
                                       detail: "\(CopyEngineConfiguration.onlineCPUCount) (sysconf); the CPU backend needs no hardware")]
         do throws(DMAError) {
@@ -73,7 +73,7 @@ final class CPUAccelDriver: DMADeviceDriver {
         return lines
     }
 
-    func shutdown() {
+    package func shutdown() {
         let devices = state.withLock { state in
             defer { state.open = [:] }
             return Array(state.open.values)

@@ -1,4 +1,3 @@
-import CCPUAccel
 import CDMAHostABI
 import CPUCopyEngine
 import DMADriverKit

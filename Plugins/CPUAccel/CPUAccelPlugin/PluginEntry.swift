@@ -1,4 +1,5 @@
 import CDMAHostABI
+import CPUAccelKit
 import DMADriverKit
 
 /// The plugin entry point (`dmahost_driver_entry`, see dmahost/driver.h): checks the host
