@@ -38,7 +38,7 @@
 # Environment overrides: DMAHOST_VM_CACHE (cache dir), DMAHOST_VM_SMP (2),
 # DMAHOST_VM_MEM (2G), DMAHOST_VM_BOOT_TIMEOUT (180 s until COMMAND must have
 # started before the boot is counted as failed), DMAHOST_VM_VERBOSE=1.
-# See Tests/VM/README.md and /work/shared/notes/vm-testing.md.
+# See Tests/VM/README.md.
 
 set -euo pipefail
 
