@@ -222,6 +222,9 @@ let package = Package(
         /// Test support: reference DSA encodings filled through the kernel's own structs
         /// (linux/idxd.h), for the DSA tests.
         .target(name: "CDSAReference", path: "Tests/CDSAReference"),
+        /// Test support: FakeRegistrar, a registration function that records what a
+        /// RegistrationCache asks of it, for RegistrationCacheTests and the memory-monitor tests.
+        .target(name: "RegistrationCacheTestSupport", dependencies: ["RegistrationCache"], path: "Tests/RegistrationCacheTestSupport"),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
         .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
@@ -249,10 +252,16 @@ let package = Package(
             name: "DMAEngineTests",
             dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
         ),
-        /// Host unit tests (cache, planner, status mapping) and the RDMAHardware… suites (guest).
-        /// The plugin end to end through the driver host (dlopen of libdmahost-rdma.so) as well.
+        /// The registration cache on its own (pure Swift, through FakeRegistrar): intervals, merge,
+        /// references, eviction, invalidation, a random workload against its invariants.
+        .testTarget(name: "RegistrationCacheTests", dependencies: ["RegistrationCache", "RegistrationCacheTestSupport", "SeededRandom"]),
+        /// Host unit tests (the memory monitor over the cache, planner, status mapping) and the
+        /// RDMAHardware… suites (guest). The plugin end to end through the driver host (dlopen of
+        /// libdmahost-rdma.so) as well.
         .testTarget(
-            name: "RDMAVerbsTests", dependencies: ["RDMAVerbsKit", "RegistrationCache", "DMAHost", "DriverHost", "DMABench", "SeededRandom", "DMASync"],
+            name: "RDMAVerbsTests",
+            dependencies: ["RDMAVerbsKit", "RegistrationCache", "RegistrationCacheTestSupport", "DMAHost", "DriverHost", "DMABench",
+                           "SeededRandom", "DMASync"],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain

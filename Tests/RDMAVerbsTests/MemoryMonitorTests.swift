@@ -1,5 +1,6 @@
 import CMemoryMonitor
 import RegistrationCache
+import RegistrationCacheTestSupport
 @testable import RDMAVerbsKit
 import Testing
 #if canImport(Glibc)

@@ -1,75 +1,7 @@
 import RegistrationCache
+import RegistrationCacheTestSupport
 import SeededRandom
-import Synchronization
 import Testing
-
-/// A registration function that records what it was asked to do.
-final class FakeRegistrar: Sendable {
-    struct Handle: Equatable, Sendable {
-        let id: Int
-        let range: PageRange
-    }
-
-    private struct Log {
-        var next = 1
-        var registered: [Handle] = []
-        var deregistered: [Handle] = []
-        var alive: [Int: Handle] = [:]
-        var failWith: RegistrationFailure?
-        var failures = 0
-    }
-
-    private let log = Mutex(Log())
-
-    var registered: [Handle] { log.withLock { $0.registered } }
-    var deregistered: [Handle] { log.withLock { $0.deregistered } }
-    var alive: [Handle] { log.withLock { Array($0.alive.values) } }
-
-    /// Makes the next `count` registrations fail with `failure`.
-    func failNext(_ failure: RegistrationFailure?, count: Int = 1) {
-        log.withLock { log in
-            log.failWith = failure
-            log.failures = count
-        }
-    }
-
-    func makeCache(pages: UInt, pageSize: UInt = 4096) -> RegistrationCache<Handle> {
-        RegistrationCache(pageSize: pageSize, maxBytes: pages * pageSize, register: { range throws(RegistrationFailure) in
-            try self.register(range)
-        }, deregister: { handle in
-            self.log.withLock { log in
-                log.deregistered.append(handle)
-                log.alive[handle.id] = nil
-            }
-        })
-    }
-
-    /// Registration and deregistration functions for a cache built elsewhere.
-    var functions: (register: RegistrationCache<Handle>.Register, deregister: RegistrationCache<Handle>.Deregister) {
-        ({ range throws(RegistrationFailure) in try self.register(range) },
-         { handle in
-            self.log.withLock { log in
-                log.deregistered.append(handle)
-                log.alive[handle.id] = nil
-            }
-         })
-    }
-
-    private func register(_ range: PageRange) throws(RegistrationFailure) -> Handle {
-        let result: Result<Handle, RegistrationFailure> = log.withLock { log in
-            if let failure = log.failWith, log.failures > 0 {
-                log.failures -= 1
-                return .failure(failure)
-            }
-            let handle = Handle(id: log.next, range: range)
-            log.next += 1
-            log.registered.append(handle)
-            log.alive[handle.id] = handle
-            return .success(handle)
-        }
-        return try result.get()
-    }
-}
 
 private let page: UInt = 4096
 
@@ -409,9 +341,11 @@ struct PageRangeTests {
 }
 
 /// Deterministic pseudo-random numbers for reproducible tests.
-typealias SplitMix64 = SeededGenerator
+private typealias SplitMix64 = SeededGenerator
 
 extension SeededGenerator {
-    mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
-    mutating func next(upToWord bound: UInt) -> UInt { UInt(next() % UInt64(bound)) }
+    /// A number in `0 ..< bound`.
+    fileprivate mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
+    /// A number in `0 ..< bound`.
+    fileprivate mutating func next(upToWord bound: UInt) -> UInt { UInt(next() % UInt64(bound)) }
 }
