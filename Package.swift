@@ -225,6 +225,9 @@ let package = Package(
         /// Test support: FakeRegistrar, a registration function that records what a
         /// RegistrationCache asks of it, for RegistrationCacheTests and the memory-monitor tests.
         .target(name: "RegistrationCacheTestSupport", dependencies: ["RegistrationCache"], path: "Tests/RegistrationCacheTestSupport"),
+        /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
+        /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion.
+        .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
         .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
