@@ -225,6 +225,10 @@ let package = Package(
         /// Test support: FakeRegistrar, a registration function that records what a
         /// RegistrationCache asks of it, for RegistrationCacheTests and the memory-monitor tests.
         .target(name: "RegistrationCacheTestSupport", dependencies: ["RegistrationCache"], path: "Tests/RegistrationCacheTestSupport"),
+        /// README.md's layout tables against this manifest's targets, the rule that no module in
+        /// Sources/ imports or includes one under Plugins/, and the paths the Markdown files name.
+        /// No dependencies: it reads the files of the repository.
+        .testTarget(name: "RepositoryLayoutTests"),
         /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
         /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion.
         .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
