@@ -1,4 +1,5 @@
 import Dispatch
+import DMASync
 import Foundation
 import Synchronization
 
@@ -67,16 +68,17 @@ final class Flag: Sendable {
     var isRaised: Bool { atomic.load(ordering: .acquiring) }
 }
 
-/// A value a thread of a test leaves for the test to read.
+/// A value a thread of a test leaves for the test to read (behind a pthread mutex, which
+/// ThreadSanitizer sees, unlike `Synchronization.Mutex`).
 final class Box<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+    private let locked: Locked<Value>
 
     /// A box holding `value`.
-    init(_ value: Value) { mutex = Mutex(value) }
+    init(_ value: Value) { locked = Locked(value) }
 
     /// The value held.
     var value: Value {
-        get { mutex.withLock { $0 } }
-        set { mutex.withLock { $0 = newValue } }
+        get { locked.withLock { $0 } }
+        set { locked.withLock { $0 = newValue } }
     }
 }
