@@ -28,7 +28,7 @@ let hotPathSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=
 
 /// Where a backend's target lives: `Plugins/<backend>/<target>`. Every backend keeps its targets
 /// side by side in its own folder (C shims and system libraries, engine, kit, plugin entry), so
-/// adding or removing a backend touches one folder and one section below.
+/// adding or removing a backend touches one folder, one section below, its product and its tests.
 func backendPath(_ backend: String, _ target: String) -> String { "Plugins/\(backend)/\(target)" }
 
 let package = Package(
