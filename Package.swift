@@ -229,12 +229,12 @@ let package = Package(
         /// Sources/ imports or includes one under Plugins/, and the paths the Markdown files name.
         /// No dependencies: it reads the files of the repository.
         .testTarget(name: "RepositoryLayoutTests"),
-        /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
-        /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion.
-        .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
         .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
+        /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
+        /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion.
+        .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
         /// The CPU copy engine on its own: copies, fills, back-pressure, concurrency, shutdown.
         .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
         /// The driver host: loading and every rejection rule, trust of plugin paths, the host C API,
