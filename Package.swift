@@ -87,8 +87,9 @@ let package = Package(
         .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
         /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
         .target(name: "CDMASync"),
-        /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy) and Locked, a
-        /// pthread-mutex-guarded value that ThreadSanitizer understands.
+        /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy), Locked, a
+        /// pthread-mutex-guarded value that ThreadSanitizer understands, and POSIXThread, the
+        /// named thread every dedicated thread of the host, the tools and the plugins runs on.
         .target(name: "DMASync", dependencies: ["CDMASync"]),
         /// libdrm (drmGetDevices2, drmGetVersion, drmGetCap, PRIME) and the DRM uapi headers it ships.
         .systemLibrary(name: "CLibDRM", path: "Sources/CLibDRM", pkgConfig: "libdrm", providers: [.apt(["libdrm-dev"])]),
@@ -233,7 +234,8 @@ let package = Package(
         /// the exported symbols and the C conformance program (Tests/CConformance).
         .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
         /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
-        /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion.
+        /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion; and its thread type,
+        /// POSIXThread: names, join and detach, start errors, runOnThreads.
         .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
         /// The CPU copy engine on its own: copies, fills, back-pressure, concurrency, shutdown.
         .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
