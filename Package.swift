@@ -203,9 +203,9 @@ let package = Package(
 
         // MARK: - Vendor sample in Swift (libdmahost-vendor-swift.so)
 
-        /// A memory-to-memory copy engine written against DMADriverKit only; the walk-through of
-        /// Plugins/README.md.
-        .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit"], path: "Plugins/VendorSampleSwift",
+        /// A memory-to-memory copy engine written against DMADriverKit (and DMASync for its worker
+        /// thread); the walk-through of Plugins/README.md.
+        .target(name: "VendorSampleSwift", dependencies: ["DMADriverKit", "DMASync"], path: "Plugins/VendorSampleSwift",
                 linkerSettings: pluginLinkerSettings),
 
         // MARK: - Vendor sample in C (libdmahost-vendor-c.so)

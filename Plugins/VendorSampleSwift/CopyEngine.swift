@@ -1,5 +1,6 @@
 import CDMAHostABI
 import DMADriverKit
+import DMASync
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -33,7 +34,7 @@ final class CopyEngine: @unchecked Sendable {
     private var queue: [Request?] = Array(repeating: nil, count: CopyEngine.queueDepth)
     private var head = 0, count = 0
     private var running = false, stopping = false
-    private var worker = pthread_t()
+    private var worker: POSIXThread?
     private(set) var completed: UInt64 = 0
 
     init() {
@@ -55,22 +56,18 @@ final class CopyEngine: @unchecked Sendable {
     }
 
     /// Starts the worker thread (no-op when running).
-    /// - Throws: ``DMAError`` with the `pthread_create` error.
+    /// - Throws: ``DMAError`` with the `pthread_create` error (``POSIXThread``).
     func start() throws(DMAError) {
         try locked { () throws(DMAError) in
             guard !running else { return }
             head = 0
             count = 0
             stopping = false
-            let context = Unmanaged.passRetained(self).toOpaque()
-            let rc = pthread_create(&worker, nil, { argument in
-                guard let argument else { return nil }
-                Unmanaged<CopyEngine>.fromOpaque(argument).takeRetainedValue().workerLoop()
-                return nil
-            }, context)
-            guard rc == 0 else {
-                Unmanaged<CopyEngine>.fromOpaque(context).release()
-                throw DMAError(errno: rc, context: "start the copy engine's worker thread")
+            do throws(ThreadStartError) {
+                // The thread keeps the engine alive until its loop returns.
+                worker = try POSIXThread(name: "vendor-swift") { [self] in workerLoop() }
+            } catch {
+                throw DMAError(errno: error.errno, context: "start the copy engine's worker thread")
             }
             running = true
         }
@@ -88,8 +85,9 @@ final class CopyEngine: @unchecked Sendable {
         let thread = worker
         pthread_cond_signal(wake)
         pthread_mutex_unlock(mutex)
-        pthread_join(thread, nil)
+        thread?.join()
         pthread_mutex_lock(mutex)
+        worker = nil
         running = false
         stopping = false
         pthread_mutex_unlock(mutex)

@@ -24,7 +24,7 @@ public enum RawBaseline {
     /// thread's time.
     public static func runParallel(_ operation: BenchOperation, on set: WorkingSet, seconds: Double, threads: Int) -> Throughput {
         let results = Results()
-        runOnThreads(threads) { index in
+        runOnThreads(threads, name: "bench-raw") { index in
             results.ready.wrappingAdd(1, ordering: .acquiringAndReleasing)
             while results.ready.load(ordering: .acquiring) < threads { sched_yield() }
             let measured = run(operation, on: set, seconds: seconds, firstSlot: index, slotStep: threads)

@@ -65,10 +65,10 @@ final class RegistryChurn: Sendable {
     func start(churnThreads: Int, walkThreads: Int, seed: UInt64) {
         let interval = Duration.nanoseconds(1_000_000_000 * Int64(max(churnThreads, 1)) / Int64(Self.destroysPerSecond))
         for index in 0..<churnThreads {
-            threads.start { [self] in churn(seed: seed ^ (0xC0FFEE + UInt64(index)), serialBase: index << 40, interval: interval) }
+            threads.start(name: "dmactl-churn\(index)") { [self] in churn(seed: seed ^ (0xC0FFEE + UInt64(index)), serialBase: index << 40, interval: interval) }
         }
         for index in 0..<walkThreads {
-            threads.start { [self] in walk(seed: seed ^ (0xFACADE + UInt64(index))) }
+            threads.start(name: "dmactl-walk\(index)") { [self] in walk(seed: seed ^ (0xFACADE + UInt64(index))) }
         }
     }
 

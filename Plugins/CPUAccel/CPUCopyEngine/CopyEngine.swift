@@ -43,7 +43,7 @@ public final class CopyEngine: @unchecked Sendable {
 
     private let core: EngineCore
     /// Serialises shutdown; holds the worker threads until they are joined.
-    private let lifecycle: Locked<[pthread_t]>
+    private let lifecycle: Locked<[POSIXThread]>
     /// 0 running, 1 stopping, 2 stopped.
     private let state = Atomic<Int>(0)
     /// The thread delivering the last completions during a poll-mode shutdown (0: none).

@@ -1,3 +1,4 @@
+import DMASync
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -64,16 +65,10 @@ final class DeadlineTimer: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Starts the timer thread. Must be called with the mutex held.
+    /// Starts the timer thread ("dmahost-timer", never joined). Must be called with the mutex held.
     private func startThread() -> Bool {
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            Unmanaged<DeadlineTimer>.fromOpaque(argument).takeUnretainedValue().run()
-            return nil
-        }, Unmanaged.passUnretained(self).toOpaque())
-        guard rc == 0 else { return false }
-        pthread_detach(thread)
+        guard let thread = try? POSIXThread(name: "dmahost-timer", { [self] in run() }) else { return false }
+        thread.detach()
         started = true
         return true
     }

@@ -41,7 +41,7 @@ public final class RDMAEngine: Sendable {
     let pair: LoopbackPair
     let wakeup: WakeupPipe
     let state: Locked<EngineState>
-    let thread = Locked<WorkerThread?>(nil)
+    let thread = Locked<POSIXThread?>(nil)
     /// Result of the dma-buf registration attempts (see ``registerDMABuf(fd:offset:length:cpuMapping:)``).
     let dmaBufStatus = Locked<DMABufStatus>(.untried)
     /// The scratch region and placeholder operation of fences (see `RDMAEngine+Posting.swift`).
@@ -83,7 +83,13 @@ public final class RDMAEngine: Sendable {
 
     /// Starts the completion thread. Call once, after init.
     public func startCompletionThread() throws(VerbsError) {
-        let worker = try WorkerThread(name: "rdma-\(profile.name)") { [self] in completionLoop() }
+        let name = "rdma-\(profile.name)"
+        let worker: POSIXThread
+        do throws(ThreadStartError) {
+            worker = try POSIXThread(name: name) { [self] in completionLoop() }
+        } catch {
+            throw VerbsError(function: "pthread_create", errno: error.errno, context: "starting thread \(name)")
+        }
         thread.withLock { $0 = worker }
     }
 
@@ -162,7 +168,7 @@ public final class RDMAEngine: Sendable {
             state.abandonQueue(status: -ECANCELED)
         }
         wakeup.signal()
-        let worker = thread.withLock { current -> WorkerThread? in
+        let worker = thread.withLock { current -> POSIXThread? in
             let worker = current
             current = nil
             return worker
