@@ -1,9 +1,13 @@
 import Dispatch
 import Synchronization
 
-/// Runs a domain's operations one after another on its own thread and bounds how many may be
-/// in flight. Operations that complete elsewhere (a pull delegated to another domain) hold a
-/// slot too, so ``waitIdle()`` (used when a device is closed) waits for every one of them.
+/// Runs a domain's operations one after another and bounds how many may be in flight.
+///
+/// The operations run on a serial dispatch queue: in order, one at a time, on threads of
+/// libdispatch's pool, not a thread of the domain's own. Each is bounded (a copy through the CPU
+/// mapping, a DSA descriptor and its completion record, the submission of a pull), so the shared
+/// pool suits them. Operations that complete elsewhere (a pull delegated to another domain) hold
+/// a slot too, so ``waitIdle()`` (used when a device is closed) waits for every one of them.
 final class Worker: Sendable {
     private let queue: DispatchQueue
     private let inFlight = Atomic<Int>(0)
