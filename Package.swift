@@ -83,7 +83,8 @@ let package = Package(
         // checks every built plugin for it.
 
         /// Types shared by the host and Swift plugins (errors, device types, the driver protocol,
-        /// the export adapter, the argument checks of dmahost/iovec.h). No state.
+        /// the export adapter, the argument checks of dmahost/iovec.h, SystemFiles: reading the
+        /// sysfs/procfs files that describe devices). No state.
         .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
         /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
         .target(name: "CDMASync"),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import DMADriverKit
 
 /// The CPU caches as sysfs describes them (`/sys/devices/system/cpu/cpu0/cache/index*/`).
 public struct CacheInfo: Sendable, Equatable {
@@ -17,9 +13,9 @@ public struct CacheInfo: Sendable, Equatable {
         var best: (level: Int, bytes: Int)?
         for index in 0..<16 {
             let directory = "\(root)/index\(index)"
-            guard let levelText = readSmallFile("\(directory)/level"), let level = Int(levelText) else { continue }
-            if let type = readSmallFile("\(directory)/type"), type == "Instruction" { continue }
-            guard let sizeText = readSmallFile("\(directory)/size"), let bytes = parseCacheSize(sizeText) else { continue }
+            guard let levelText = SystemFiles.attribute("\(directory)/level"), let level = Int(levelText) else { continue }
+            if let type = SystemFiles.attribute("\(directory)/type"), type == "Instruction" { continue }
+            guard let sizeText = SystemFiles.attribute("\(directory)/size"), let bytes = parseCacheSize(sizeText) else { continue }
             if best.map({ level > $0.level || (level == $0.level && bytes > $0.bytes) }) ?? true {
                 best = (level, bytes)
             }
@@ -33,19 +29,5 @@ public struct CacheInfo: Sendable, Equatable {
         guard let last = text.last else { return nil }
         if let factor = units[last] { return Int(text.dropLast()).map { $0 * factor } }
         return Int(text)
-    }
-
-    /// Reads a short sysfs file (open/read/close, EINTR retried), trimmed; nil when absent.
-    static func readSmallFile(_ path: String) -> String? {
-        var descriptor: Int32
-        repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        var count: Int
-        repeat { count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } } while count < 0 && errno == EINTR
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[0..<count], as: UTF8.self)
-        return String(text.filter { !$0.isWhitespace })
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import DMADriverKit
 
 /// What `/proc/self/fdinfo/<fd>` and `/proc/self/fd/<fd>` say about a descriptor: how a
 /// dma-buf is told apart from other files (its fdinfo has an `exp_name:` line naming the exporter).
@@ -28,8 +29,8 @@ public struct FDInfo: Sendable, Hashable {
     /// Reads the fdinfo of `fd` in this process; nil when procfs is not readable.
     /// - Parameter procRoot: The procfs mount point (injectable for tests).
     public static func read(fd: Int32, procRoot: String = "/proc") -> FDInfo? {
-        guard let text = readSmallFile("\(procRoot)/self/fdinfo/\(fd)") else { return nil }
-        return FDInfo(fdinfo: text, target: readLink("\(procRoot)/self/fd/\(fd)"))
+        guard let text = SystemFiles.readSmallFile("\(procRoot)/self/fdinfo/\(fd)") else { return nil }
+        return FDInfo(fdinfo: text, target: SystemFiles.readLink("\(procRoot)/self/fd/\(fd)"))
     }
 
     /// True when the fdinfo is a dma-buf's (it names an exporter).
@@ -49,26 +50,4 @@ extension Substring {
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
         return String(slice)
     }
-}
-
-/// Reads a small text file (sysfs/procfs attribute) whole; nil when it cannot be opened.
-public func readSmallFile(_ path: String, limit: Int = 1 << 16) -> String? {
-    guard let file = fopen(path, "re") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < limit {
-        let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if count <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<count])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-/// The target of a symbolic link; nil when `path` is not a readable link.
-public func readLink(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink(path, &buffer, buffer.count - 1)
-    guard count >= 0 else { return nil }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

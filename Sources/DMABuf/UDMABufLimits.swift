@@ -35,7 +35,7 @@ public struct UDMABufLimits: Sendable, Hashable {
     public static func read(sysfsRoot: String = "/sys") -> UDMABufLimits {
         let directory = "\(sysfsRoot)/module/udmabuf/parameters"
         func value(_ name: String) -> UInt64? {
-            readSmallFile("\(directory)/\(name)").flatMap { UInt64($0.trimmingCharacters(in: " \n\t")) }
+            SystemFiles.attribute("\(directory)/\(name)").flatMap { UInt64($0) }
         }
         return UDMABufLimits(listLimit: value("list_limit").flatMap { UInt32(exactly: $0) }, sizeLimitMB: value("size_limit_mb"))
     }
@@ -83,8 +83,4 @@ public struct UDMABufLimits: Sendable, Hashable {
             }
         }
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String { self[...].trimmingCharacters(in: set) }
 }

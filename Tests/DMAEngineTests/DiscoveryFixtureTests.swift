@@ -157,7 +157,7 @@ import Glibc
     }
 
     @Test func naturalOrder() {
-        #expect(["dma0chan10", "dma0chan2", "dma1chan0"].sorted(by: Sysfs.naturalOrder) == ["dma0chan2", "dma0chan10", "dma1chan0"])
-        #expect(["wq0.10", "wq0.2"].sorted(by: Sysfs.naturalOrder) == ["wq0.2", "wq0.10"])
+        #expect(["dma0chan10", "dma0chan2", "dma1chan0"].sorted(by: SystemFiles.naturalOrder) == ["dma0chan2", "dma0chan10", "dma1chan0"])
+        #expect(["wq0.10", "wq0.2"].sorted(by: SystemFiles.naturalOrder) == ["wq0.2", "wq0.10"])
     }
 }

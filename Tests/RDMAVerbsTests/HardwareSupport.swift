@@ -1,4 +1,5 @@
 import CDMAHostABI
+import DMADriverKit
 import DMAHost
 @testable import RDMAVerbsKit
 import SeededRandom
@@ -20,7 +21,7 @@ enum RDMAHardware {
         do throws(VerbsError) {
             let names = try VerbsDeviceList.names()
             if !names.isEmpty { return nil }
-            return "no RDMA device (ibv_get_device_list returned none; /sys/class/infiniband is \(FileSystem.entries("/sys/class/infiniband")?.joined(separator: ",") ?? "absent")). Run them in the qemu guest: bash Tests/VM/rdma-tests.sh"
+            return "no RDMA device (ibv_get_device_list returned none; /sys/class/infiniband is \(SystemFiles.entries("/sys/class/infiniband")?.joined(separator: ",") ?? "absent")). Run them in the qemu guest: bash Tests/VM/rdma-tests.sh"
         } catch {
             return "no RDMA support in this kernel (\(error)). Run them in the qemu guest: bash Tests/VM/rdma-tests.sh"
         }

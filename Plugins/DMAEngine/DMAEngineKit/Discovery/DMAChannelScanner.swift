@@ -1,3 +1,5 @@
+import DMADriverKit
+
 /// A kernel dmaengine channel (`/sys/class/dma/dma<N>chan<M>`). Channels serve in-kernel
 /// clients only: Linux has no user-space interface to submit to them.
 public struct DMAChannelInfo: Sendable, Hashable {
@@ -31,16 +33,16 @@ public enum DMAChannelScanner {
     /// (no dmaengine support in the kernel, or nothing registered the class).
     public static func scan(sysfs: String) -> [DMAChannelInfo]? {
         let root = "\(sysfs)/class/dma"
-        guard let names = Sysfs.entries(root) else { return nil }
+        guard let names = SystemFiles.entries(root) else { return nil }
         return names.filter { $0.hasPrefix("dma") }.map { name in
             let directory = "\(root)/\(name)"
             return DMAChannelInfo(
                 name: name,
-                device: Sysfs.linkName("\(directory)/device"),
-                driver: Sysfs.linkName("\(directory)/device/driver"),
-                inUse: Sysfs.integer("\(directory)/in_use").map { $0 != 0 },
-                memcpyCount: Sysfs.integer("\(directory)/memcpy_count").flatMap { UInt64(exactly: $0) },
-                bytesTransferred: Sysfs.integer("\(directory)/bytes_transferred").flatMap { UInt64(exactly: $0) }
+                device: SystemFiles.linkName("\(directory)/device"),
+                driver: SystemFiles.linkName("\(directory)/device/driver"),
+                inUse: SystemFiles.integer("\(directory)/in_use").map { $0 != 0 },
+                memcpyCount: SystemFiles.integer("\(directory)/memcpy_count").flatMap { UInt64(exactly: $0) },
+                bytesTransferred: SystemFiles.integer("\(directory)/bytes_transferred").flatMap { UInt64(exactly: $0) }
             )
         }
     }

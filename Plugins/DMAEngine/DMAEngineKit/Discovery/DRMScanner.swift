@@ -73,7 +73,7 @@ public enum DRMScanner {
         let directory = "\(paths.dev)/dri"
         var groups: [String: (primary: String?, render: String?)] = [:]
         var order: [String] = []
-        for node in Sysfs.entries(directory) ?? [] where node.hasPrefix("card") || node.hasPrefix("renderD") {
+        for node in SystemFiles.entries(directory) ?? [] where node.hasPrefix("card") || node.hasPrefix("renderD") {
             let path = "\(directory)/\(node)"
             guard !known.contains(path) else { continue }
             let key = realPath("\(paths.sysfs)/class/drm/\(node)/device") ?? path

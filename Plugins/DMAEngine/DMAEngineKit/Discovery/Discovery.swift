@@ -87,7 +87,7 @@ public enum Discovery {
         let drmDevices = DRMScanner.scan(paths)
         if drmDevices.isEmpty {
             let directory = "\(paths.dev)/dri"
-            let why = Sysfs.exists(directory) ? "no card or render nodes in \(directory)" : "\(directory) missing"
+            let why = SystemFiles.exists(directory) ? "no card or render nodes in \(directory)" : "\(directory) missing"
             diagnostics.append(.init(subject: "DRM devices", ok: false, detail: "no DRM devices (\(why)): for a virtual PRIME-capable device, modprobe vgem (CONFIG_DRM_VGEM)"))
         }
         for drm in drmDevices {

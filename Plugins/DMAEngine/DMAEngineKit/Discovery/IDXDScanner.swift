@@ -1,3 +1,5 @@
+import DMADriverKit
+
 /// An idxd work queue (`/sys/bus/dsa/devices/wqX.Y`) of an Intel DSA or IAX device.
 public struct IDXDWorkQueueInfo: Sendable, Hashable {
     /// "wq0.0".
@@ -47,30 +49,30 @@ public struct IDXDWorkQueueInfo: Sendable, Hashable {
 public enum IDXDScanner {
     /// The work queues; nil when `<sysfs>/bus/dsa` does not exist (idxd not loaded, or no device).
     public static func scan(_ paths: SystemPaths) -> [IDXDWorkQueueInfo]? {
-        guard Sysfs.exists("\(paths.sysfs)/bus/dsa") else { return nil }
+        guard SystemFiles.exists("\(paths.sysfs)/bus/dsa") else { return nil }
         let root = "\(paths.sysfs)/bus/dsa/devices"
-        return (Sysfs.entries(root) ?? []).filter { $0.hasPrefix("wq") }.map { name in
+        return (SystemFiles.entries(root) ?? []).filter { $0.hasPrefix("wq") }.map { name in
             let directory = "\(root)/\(name)"
             let parent = readLinkParent("\(directory)")
             let node = "\(paths.dev)/dsa/\(name)"
             return IDXDWorkQueueInfo(
                 name: name, device: parent,
-                mode: Sysfs.attribute("\(directory)/mode"),
-                type: Sysfs.attribute("\(directory)/type"),
-                state: Sysfs.attribute("\(directory)/state"),
-                size: Sysfs.integer("\(directory)/size").map { Int($0) },
-                maxTransferSize: Sysfs.integer("\(directory)/max_transfer_size").flatMap { UInt64(exactly: $0) },
-                maxBatchSize: Sysfs.integer("\(directory)/max_batch_size").map { Int($0) },
-                blockOnFault: Sysfs.integer("\(directory)/block_on_fault").map { $0 != 0 },
+                mode: SystemFiles.attribute("\(directory)/mode"),
+                type: SystemFiles.attribute("\(directory)/type"),
+                state: SystemFiles.attribute("\(directory)/state"),
+                size: SystemFiles.integer("\(directory)/size").map { Int($0) },
+                maxTransferSize: SystemFiles.integer("\(directory)/max_transfer_size").flatMap { UInt64(exactly: $0) },
+                maxBatchSize: SystemFiles.integer("\(directory)/max_batch_size").map { Int($0) },
+                blockOnFault: SystemFiles.integer("\(directory)/block_on_fault").map { $0 != 0 },
                 devicePath: node,
-                nodePresent: Sysfs.isCharacterDevice(node)
+                nodePresent: SystemFiles.isCharacterDevice(node)
             )
         }
     }
 
     /// "…/dsa0/wq0.0" → "dsa0": the parent directory of the link's target.
     static func readLinkParent(_ path: String) -> String? {
-        guard let target = Sysfs.linkTarget(path) else { return nil }
+        guard let target = SystemFiles.readLink(path) else { return nil }
         let parts = target.split(separator: "/")
         return parts.count >= 2 ? String(parts[parts.count - 2]) : nil
     }

@@ -1,4 +1,5 @@
 import DMABuf
+import DMADriverKit
 
 /// A dma-buf heap (`/dev/dma_heap/<name>`).
 public struct DMAHeapInfo: Sendable, Hashable {
@@ -13,7 +14,7 @@ public enum DMAHeapScanner {
     /// The heaps; nil when `<dev>/dma_heap` does not exist (CONFIG_DMABUF_HEAPS off).
     public static func scan(dev: String) -> [DMAHeapInfo]? {
         let directory = "\(dev)/dma_heap"
-        return Sysfs.entries(directory).map { names in
+        return SystemFiles.entries(directory).map { names in
             names.map { DMAHeapInfo(name: $0, path: "\(directory)/\($0)") }
         }
     }
@@ -31,6 +32,6 @@ public struct UDMABufInfo: Sendable, Hashable {
     /// Checks `<dev>/udmabuf` and reads the limits.
     public static func probe(_ paths: SystemPaths) -> UDMABufInfo {
         let path = "\(paths.dev)/udmabuf"
-        return UDMABufInfo(path: path, present: Sysfs.exists(path), limits: UDMABufLimits.read(sysfsRoot: paths.sysfs))
+        return UDMABufInfo(path: path, present: SystemFiles.exists(path), limits: UDMABufLimits.read(sysfsRoot: paths.sysfs))
     }
 }

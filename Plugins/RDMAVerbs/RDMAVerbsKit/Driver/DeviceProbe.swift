@@ -40,7 +40,7 @@ enum DeviceProbe {
 
     /// The device info of a device.
     static func info(for profile: DeviceProfile) -> DMADeviceInfo {
-        let driver = FileSystem.linkTargetName("/sys/class/infiniband/\(profile.name)/device/driver")
+        let driver = SystemFiles.linkName("/sys/class/infiniband/\(profile.name)/device/driver")
             ?? (profile.name.hasPrefix("rxe") ? "rdma_rxe (soft-RoCE)" : "unknown driver")
         let link = profile.isEthernet ? "RoCE" : "InfiniBand"
         let gid = profile.gidText.map { ", GID[\(profile.gidIndex ?? 0)] \($0)" } ?? ""

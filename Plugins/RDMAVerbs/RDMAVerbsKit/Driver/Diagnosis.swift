@@ -19,13 +19,13 @@ enum Diagnosis {
         lines.append(DriverDiagnostic(subject: "libibverbs", ok: true,
                                       detail: "loaded; ibv_reg_dmabuf_mr \(ProtectionDomain.dmaBufRegistrationAvailable ? "available" : "missing (rdma-core older than v34): dma-bufs are registered through their CPU mapping")"))
         lines.append(moduleCheck("ib_uverbs", remedy: "modprobe ib_uverbs (part of the kernel's InfiniBand support, CONFIG_INFINIBAND_USER_ACCESS)"))
-        let rxe = FileSystem.exists("/sys/module/rdma_rxe")
+        let rxe = SystemFiles.exists("/sys/module/rdma_rxe")
         lines.append(DriverDiagnostic(subject: "kernel module rdma_rxe", ok: true,
                                       detail: rxe ? "loaded (soft-RoCE available)" : "not loaded; for soft-RoCE without RDMA hardware: modprobe rdma_rxe && rdma link add rxe0 type rxe netdev <interface>"))
-        let classDevices = FileSystem.entries("/sys/class/infiniband") ?? []
+        let classDevices = SystemFiles.entries("/sys/class/infiniband") ?? []
         lines.append(DriverDiagnostic(subject: "/sys/class/infiniband", ok: !classDevices.isEmpty,
                                       detail: classDevices.isEmpty ? "no RDMA devices registered with the kernel; load a device driver or create a soft-RoCE link (rdma link add rxe0 type rxe netdev lo)" : classDevices.joined(separator: ", ")))
-        let nodes = (FileSystem.entries("/dev/infiniband") ?? []).filter { $0.hasPrefix("uverbs") }
+        let nodes = (SystemFiles.entries("/dev/infiniband") ?? []).filter { $0.hasPrefix("uverbs") }
         lines.append(DriverDiagnostic(subject: "/dev/infiniband/uverbs*", ok: !nodes.isEmpty,
                                       detail: nodes.isEmpty ? "no verbs device nodes; load ib_uverbs and a device driver" : nodes.map { "/dev/infiniband/\($0)" }.joined(separator: ", ")))
         lines.append(providerCheck())
@@ -36,13 +36,13 @@ enum Diagnosis {
     }
 
     private static func moduleCheck(_ module: String, remedy: String) -> DriverDiagnostic {
-        let loaded = FileSystem.exists("/sys/module/\(module)")
+        let loaded = SystemFiles.exists("/sys/module/\(module)")
         return DriverDiagnostic(subject: "kernel module \(module)", ok: loaded, detail: loaded ? "loaded" : "not loaded; \(remedy)")
     }
 
     private static func providerCheck() -> DriverDiagnostic {
         for directory in providerDirectories {
-            guard let names = FileSystem.entries(directory) else { continue }
+            guard let names = SystemFiles.entries(directory) else { continue }
             let providers = names.filter { $0.hasSuffix(".so") }.map { $0.split(separator: "-").first.map(String.init) ?? $0 }
             if !providers.isEmpty {
                 let hasRXE = providers.contains("librxe")
@@ -92,7 +92,7 @@ enum Diagnosis {
         guard ProtectionDomain.dmaBufRegistrationAvailable else {
             return DriverDiagnostic(subject: subject, ok: true, detail: "\(fallback) (libibverbs has no ibv_reg_dmabuf_mr)")
         }
-        guard FileSystem.exists(UDMABuffer.devicePath) else {
+        guard SystemFiles.exists(UDMABuffer.devicePath) else {
             return DriverDiagnostic(subject: subject, ok: true, detail: "not tested (no \(UDMABuffer.devicePath) to make a test dma-buf; modprobe udmabuf); if unsupported, the CPU mapping is registered instead")
         }
         do throws(VerbsError) {
