@@ -182,17 +182,18 @@ let package = Package(
             providers: [.apt(["libibverbs-dev"])]
         ),
         /// C wrappers for what Swift cannot call directly: verbs.h macros and static inline
-        /// functions, the weakly bound ibv_reg_dmabuf_mr, and the udmabuf ioctl of the dma-buf probe.
+        /// functions, and the weakly bound ibv_reg_dmabuf_mr.
         .target(name: "CIBVerbsShim", dependencies: ["CIBVerbs"], path: backendPath("RDMAVerbs", "CIBVerbsShim")),
         /// The userfaultfd memory monitor (C: its thread never allocates): reports unmapped, moved and
         /// discarded memory so that cached registrations never outlive the pages they pinned.
         .target(name: "CMemoryMonitor", path: backendPath("RDMAVerbs", "CMemoryMonitor")),
         /// Pure Swift: the page-aligned memory-registration cache (intervals, merge, refcounts, LRU).
         .target(name: "RegistrationCache", path: backendPath("RDMAVerbs", "RegistrationCache"), swiftSettings: hotPathSwiftSettings),
-        /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver.
+        /// The backend: typed verbs wrappers, the RDMA engine, domain callbacks, the driver
+        /// (whose dma-buf probe allocates its test udmabuf with DMABuf).
         .target(
             name: "RDMAVerbsKit",
-            dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync"],
+            dependencies: ["CIBVerbsShim", "CMemoryMonitor", "RegistrationCache", "DMADriverKit", "CDMAHostABI", "DMASync", "CDMASync", "DMABuf"],
             path: backendPath("RDMAVerbs", "RDMAVerbsKit"),
             swiftSettings: hotPathSwiftSettings
         ),
@@ -271,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "RDMAVerbsTests",
             dependencies: ["RDMAVerbsKit", "RegistrationCache", "RegistrationCacheTestSupport", "DMAHost", "DriverHost", "DMABench",
-                           "SeededRandom", "DMASync"],
+                           "SeededRandom", "DMASync", "DMABuf", "DMADriverKit"],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// The checks of dmahost/iovec.h (their edge cases, through IOVecContract), and every domain

@@ -8,6 +8,8 @@ import Musl
 
 /// `/dev/udmabuf`: turns memfd pages into dma-bufs (`UDMABUF_CREATE`, `UDMABUF_CREATE_LIST`).
 public final class UDMABufDevice: Sendable {
+    /// Where the device node usually is.
+    public static let defaultPath = "/dev/udmabuf"
     /// The device node.
     public let path: String
     /// The module's limits, read when the device was opened.
@@ -16,7 +18,7 @@ public final class UDMABufDevice: Sendable {
 
     /// Opens the device node and reads the module's limits.
     /// - Throws: ``DMAError`` with "CONFIG_UDMABUF not enabled" when the node is missing.
-    public init(path: String = "/dev/udmabuf", sysfsRoot: String = "/sys") throws(DMAError) {
+    public init(path: String = UDMABufDevice.defaultPath, sysfsRoot: String = "/sys") throws(DMAError) {
         self.path = path
         self.device = try OwnedFileDescriptor(opening: path, flags: O_RDWR, hint: { code in
             switch code {

@@ -1,12 +1,7 @@
 /* Out-of-line wrappers; see include/dmahost_ibverbs_shim.h for the contract of each. */
-#define _GNU_SOURCE
 #include "dmahost_ibverbs_shim.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <linux/udmabuf.h>
 
 /* Bound weakly so that the plugin links and loads against a libibverbs that predates the
  * function (rdma-core < v34); newer verbs.h declare it identically. */
@@ -56,25 +51,4 @@ int dmahost_rdma_ibv_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *
 int dmahost_rdma_ibv_req_notify_cq(struct ibv_cq *cq, int solicited_only)
 {
 	return ibv_req_notify_cq(cq, solicited_only);
-}
-
-int dmahost_rdma_memfd_create_sealable(const char *name)
-{
-	return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-}
-
-int dmahost_rdma_fcntl_seal_shrink(int fd)
-{
-	return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
-}
-
-int dmahost_rdma_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size)
-{
-	struct udmabuf_create create = {
-		.memfd = (uint32_t)memfd,
-		.flags = UDMABUF_FLAGS_CLOEXEC,
-		.offset = offset,
-		.size = size,
-	};
-	return ioctl(devfd, UDMABUF_CREATE, &create);
 }

@@ -6,9 +6,9 @@
 /** \file
  * Out-of-line wrappers around libibverbs entry points that `infiniband/verbs.h` defines as
  * macros or `static inline` functions (Swift imports neither macros nor, reliably, the provider
- * dispatch those inlines perform), plus two small kernel helpers for the dma-buf probe.
+ * dispatch those inlines perform), and the weakly bound `ibv_reg_dmabuf_mr`.
  *
- * Every wrapper calls exactly one libibverbs (or libc) function and returns its result unchanged:
+ * Every wrapper calls exactly one libibverbs function and returns its result unchanged:
  * error conventions are the wrapped function's own, and the Swift layer (VerbsCall.swift) is the
  * one place that turns them into typed errors and retries EINTR. No wrapper keeps state, and all
  * may be called from any thread (libibverbs is thread-safe).
@@ -79,27 +79,6 @@ int dmahost_rdma_ibv_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *
  * \return 0, or an errno value (positive).
  */
 int dmahost_rdma_ibv_req_notify_cq(struct ibv_cq *cq, int solicited_only);
-
-/**
- * `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)` (a GNU extension the Swift Glibc
- * module does not expose).
- * \return The file descriptor, or -1 with errno set.
- */
-int dmahost_rdma_memfd_create_sealable(const char *name);
-
-/**
- * `fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)` (variadic, so not callable from Swift): the memfd
- * can no longer shrink, as `UDMABUF_CREATE` requires.
- * \return 0, or -1 with errno set.
- */
-int dmahost_rdma_fcntl_seal_shrink(int fd);
-
-/**
- * `ioctl(devfd, UDMABUF_CREATE, ...)` on an open `/dev/udmabuf`: make a dma-buf of \b size
- * bytes at \b offset of the sealed memfd \b memfd (close-on-exec).
- * \return The dma-buf file descriptor (the caller closes it), or -1 with errno set.
- */
-int dmahost_rdma_udmabuf_create(int devfd, int memfd, uint64_t offset, uint64_t size);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 import CIBVerbsShim
+import DMABuf
 import DMADriverKit
 #if canImport(Glibc)
 import Glibc
@@ -92,16 +93,22 @@ enum Diagnosis {
         guard ProtectionDomain.dmaBufRegistrationAvailable else {
             return DriverDiagnostic(subject: subject, ok: true, detail: "\(fallback) (libibverbs has no ibv_reg_dmabuf_mr)")
         }
-        guard SystemFiles.exists(UDMABuffer.devicePath) else {
-            return DriverDiagnostic(subject: subject, ok: true, detail: "not tested (no \(UDMABuffer.devicePath) to make a test dma-buf; modprobe udmabuf); if unsupported, the CPU mapping is registered instead")
+        guard SystemFiles.exists(UDMABufDevice.defaultPath) else {
+            return DriverDiagnostic(subject: subject, ok: true, detail: "not tested (no \(UDMABufDevice.defaultPath) to make a test dma-buf; modprobe udmabuf); if unsupported, the CPU mapping is registered instead")
+        }
+        let buffer: DMABuffer
+        do throws(DMAError) {
+            let (memfd, file) = try UDMABufDevice().allocate(length: 4096, name: "dmahost-rdma-probe")
+            buffer = try DMABuffer(file: file, memfd: memfd)
+        } catch {
+            return DriverDiagnostic(subject: subject, ok: false, detail: "could not probe: no test udmabuf: \(error)")
         }
         do throws(VerbsError) {
             let context = try VerbsDeviceList.open(name: deviceName)
             let pd = try context.allocateProtectionDomain()
-            let buffer = try UDMABuffer(length: 4096)
             do throws(VerbsError) {
-                _ = try pd.registerDMABuf(fd: buffer.fd, offset: 0, length: buffer.length,
-                                          iova: UInt64(UInt(bitPattern: buffer.mapping)), access: .readWrite)
+                _ = try pd.registerDMABuf(fd: buffer.file.fd, offset: 0, length: buffer.length,
+                                          iova: UInt64(UInt(bitPattern: buffer.base)), access: .readWrite)
                 return DriverDiagnostic(subject: subject, ok: true, detail: "ibv_reg_dmabuf_mr works (probed with a udmabuf)")
             } catch {
                 return DriverDiagnostic(subject: subject, ok: true, detail: "\(fallback) (probed with a udmabuf: \(error.function) returned \(String(cString: strerror(error.errno))))")
