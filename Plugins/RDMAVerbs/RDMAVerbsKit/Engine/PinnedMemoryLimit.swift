@@ -1,3 +1,4 @@
+import DMADriverKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -25,12 +26,9 @@ public enum PinnedMemoryLimit {
 
     /// Whether `CAP_IPC_LOCK` (bit 14) is in the effective set (`CapEff` of `/proc/self/status`).
     static func hasIPCLockCapability() -> Bool {
-        guard let file = fopen("/proc/self/status", "r") else { return geteuid() == 0 }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let fields = text.split(whereSeparator: \.isWhitespace)
+        guard let status = SystemFiles.readSmallFile("/proc/self/status") else { return geteuid() == 0 }
+        for line in status.split(separator: "\n") {
+            let fields = line.split(whereSeparator: \.isWhitespace)
             guard fields.first == "CapEff:" else { continue }
             guard fields.count == 2, let mask = UInt64(fields[1], radix: 16) else { return geteuid() == 0 }
             return mask & (1 << 14) != 0
