@@ -1,4 +1,5 @@
 import CIBVerbsShim
+import DMADriverKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -30,7 +31,7 @@ public final class UDMABuffer: @unchecked Sendable {
     /// Creates a buffer of `length` bytes (rounded up to whole pages): `memfd_create`,
     /// `ftruncate`, `F_ADD_SEALS` (shrink), `open(/dev/udmabuf)`, `UDMABUF_CREATE`, `mmap`.
     public init(length requested: Int) throws(VerbsError) {
-        let page = max(sysconf(Int32(_SC_PAGESIZE)), 4096)
+        let page = PageSize.bytes
         let length = max(page, (requested + page - 1) / page * page)
         let memfd = Int32(try VerbsCall.count("memfd_create", "creating the memfd behind a udmabuf") {
             Int(dmahost_rdma_memfd_create_sealable("dmahost-rdma-udmabuf"))
