@@ -63,8 +63,9 @@ final class EngineCore: @unchecked Sendable {
             sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: first,
             parts: Int32(parts), kind: kind, pattern: pattern)
         if parts == 1 {
-            ring.descriptor(first).pointee = descriptor
-            ring.lengthHint(first).pointee.store(length, ordering: .relaxed)
+            let cell = ring.cell(first)
+            cell.pointee.descriptor = descriptor
+            cell.pointee.lengthHint.store(length, ordering: .relaxed)
             ring.publish(first)
             work.notify(count: 1)
             return
@@ -84,8 +85,9 @@ final class EngineCore: @unchecked Sendable {
         let ring = self.ring
         let sourceCount = Int(descriptor.sourceCount)
         let destinationCount = Int(descriptor.destinationCount)
-        ring.remaining(first).pointee.store(parts, ordering: .relaxed)
-        ring.status(first).pointee.store(0, ordering: .relaxed)
+        let leader = ring.cell(first)
+        leader.pointee.remaining.store(parts, ordering: .relaxed)
+        leader.pointee.status.store(0, ordering: .relaxed)
         let partLength = ((length + parts - 1) / parts + 4095) & ~4095
         var offset = 0
         var sourcePosition = SGPosition.start
@@ -95,9 +97,9 @@ final class EngineCore: @unchecked Sendable {
             descriptor.sourceStart = sourcePosition
             descriptor.destinationStart = destinationPosition
             descriptor.length = thisLength
-            let position = first &+ index
-            ring.descriptor(position).pointee = descriptor
-            ring.lengthHint(position).pointee.store(thisLength, ordering: .relaxed)
+            let cell = ring.cell(first &+ index)
+            cell.pointee.descriptor = descriptor
+            cell.pointee.lengthHint.store(thisLength, ordering: .relaxed)
             if thisLength > 0 {
                 if let source = descriptor.source, descriptor.kind == .copy {
                     sourcePosition = ScatterGather.advance(source, count: sourceCount, from: sourcePosition, by: thisLength)
@@ -127,7 +129,7 @@ final class EngineCore: @unchecked Sendable {
     /// Runs the part in a claimed cell and completes its operation when it was the last part.
     @inline(__always)
     private func execute(_ position: Int) {
-        let descriptor = ring.descriptor(position).pointee
+        let descriptor = ring.cell(position).pointee.descriptor
         var status: Int32
         if cancelling.load(ordering: .relaxed) {
             status = -ECANCELED
@@ -139,28 +141,29 @@ final class EngineCore: @unchecked Sendable {
             complete(leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
             return
         }
+        let leaderCell = ring.cell(leader)
         if status != 0 {
-            _ = ring.status(leader).pointee.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
+            _ = leaderCell.pointee.status.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
         }
-        let before = ring.remaining(leader).pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+        let before = leaderCell.pointee.remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
         if position != leader { ring.release(position) }
         guard before == 1 else { return }
-        status = Int32(truncatingIfNeeded: ring.status(leader).pointee.load(ordering: .relaxed))
-        let leaderDescriptor = ring.descriptor(leader)
-        complete(leader, callback: leaderDescriptor.pointee.callback, argument: leaderDescriptor.pointee.argument, status: status)
+        status = Int32(truncatingIfNeeded: leaderCell.pointee.status.load(ordering: .relaxed))
+        complete(leader, callback: leaderCell.pointee.descriptor.callback, argument: leaderCell.pointee.descriptor.argument,
+                 status: status)
     }
 
     /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
     /// operation whose leader cell is at `leader`.
     @inline(__always)
-    private func complete(_ leader: Int, callback: CompletionCallback?, argument: UnsafeMutableRawPointer?, status: Int32) {
+    private func complete(_ leader: Int, callback: CompletionCallback, argument: UnsafeMutableRawPointer?, status: Int32) {
         if isPollMode {
-            ring.status(leader).pointee.store(Int(status), ordering: .relaxed)
+            ring.cell(leader).pointee.status.store(Int(status), ordering: .relaxed)
             ring.markDone(leader)
             return
         }
         ring.release(leader)
-        callback?(argument, status)
+        callback(argument, status)
     }
 
     // MARK: Polling
@@ -182,12 +185,12 @@ final class EngineCore: @unchecked Sendable {
                 continue
             }
             if case .done = state {
-                let descriptor = ring.descriptor(position)
-                let callback = descriptor.pointee.callback
-                let argument = descriptor.pointee.argument
-                let status = Int32(truncatingIfNeeded: ring.status(position).pointee.load(ordering: .relaxed))
+                let cell = ring.cell(position)
+                let callback = cell.pointee.descriptor.callback
+                let argument = cell.pointee.descriptor.argument
+                let status = Int32(truncatingIfNeeded: cell.pointee.status.load(ordering: .relaxed))
                 ring.release(position)
-                callback?(argument, status)
+                callback(argument, status)
                 delivered += 1
             }
             position &+= 1
