@@ -72,20 +72,21 @@ struct Descriptor {
                    parts: 0, kind: .copy, pattern: 0)
     }
 
-    /// Where this part starts reading.
+    /// Where this part starts reading. An entry index is at most the list's entry count, a
+    /// `UInt32`.
     var sourceStart: SGPosition {
         get { SGPosition(index: Int(sourceIndex), offset: sourceOffset) }
         set {
-            sourceIndex = UInt32(truncatingIfNeeded: newValue.index)
+            sourceIndex = UInt32(newValue.index)
             sourceOffset = newValue.offset
         }
     }
 
-    /// Where this part starts writing.
+    /// Where this part starts writing (an entry index fits a `UInt32`, as for ``sourceStart``).
     var destinationStart: SGPosition {
         get { SGPosition(index: Int(destinationIndex), offset: destinationOffset) }
         set {
-            destinationIndex = UInt32(truncatingIfNeeded: newValue.index)
+            destinationIndex = UInt32(newValue.index)
             destinationOffset = newValue.offset
         }
     }

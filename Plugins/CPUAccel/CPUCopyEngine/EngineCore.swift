@@ -1,3 +1,4 @@
+import DMADriverKit
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Musl
 final class EngineCore: @unchecked Sendable {
     // @unchecked Sendable: the mutable state is the ring (raw memory accessed only through
     // atomics, or by the one thread that owns a cell by the ring protocol) and the flags below,
-    // which are Atomics. `threads` is written only by the thread that starts or stops the engine.
+    // which are Atomics.
 
     let configuration: CopyEngineConfiguration
     let ring: DescriptorRing
@@ -23,8 +24,6 @@ final class EngineCore: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     /// The ring's tail when it was closed.
     let finalTail = Atomic<Int>(0)
-    /// Worker threads (started and joined by ``CopyEngine``).
-    var threads: [pthread_t] = []
 
     private let isPollMode: Bool
     private let splitWorkers: Int
@@ -80,7 +79,8 @@ final class EngineCore: @unchecked Sendable {
         return max(1, min(splitWorkers, length / minimumPartSize))
     }
 
-    /// Fills and publishes the cells of a split operation: equal parts rounded to 4 KiB.
+    /// Fills and publishes the cells of a split operation: equal parts rounded up to whole
+    /// pages, so the last one is shorter (or empty).
     private func submitParts(descriptor: inout Descriptor, first: Int, parts: Int, length: Int) {
         let ring = self.ring
         let sourceCount = Int(descriptor.sourceCount)
@@ -88,7 +88,7 @@ final class EngineCore: @unchecked Sendable {
         let leader = ring.cell(first)
         leader.pointee.remaining.store(parts, ordering: .relaxed)
         leader.pointee.status.store(0, ordering: .relaxed)
-        let partLength = ((length + parts - 1) / parts + 4095) & ~4095
+        let partLength = PageSize.roundUp(byteCount: length / parts + (length % parts == 0 ? 0 : 1))
         var offset = 0
         var sourcePosition = SGPosition.start
         var destinationPosition = SGPosition.start
@@ -111,6 +111,7 @@ final class EngineCore: @unchecked Sendable {
             }
             offset += thisLength
         }
+        assert(offset == length, "the parts of a split operation cover it")
         for index in 0..<parts { ring.publish(first &+ index) }
         work.notify(count: Int32(parts))
     }
@@ -143,9 +144,11 @@ final class EngineCore: @unchecked Sendable {
         }
         let leaderCell = ring.cell(leader)
         if status != 0 {
+            // The first error of any part wins; a later one finds the status set and is dropped.
             _ = leaderCell.pointee.status.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
         }
         let before = leaderCell.pointee.remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+        assert(before >= 1, "a part finishes once")
         if position != leader { ring.release(position) }
         guard before == 1 else { return }
         status = Int32(truncatingIfNeeded: leaderCell.pointee.status.load(ordering: .relaxed))
