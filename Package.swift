@@ -83,8 +83,8 @@ let package = Package(
         // checks every built plugin for it.
 
         /// Types shared by the host and Swift plugins (errors, device types, the driver protocol,
-        /// the export adapter, the argument checks of dmahost/iovec.h, SystemFiles: reading the
-        /// sysfs/procfs files that describe devices). No state.
+        /// the export adapter, the argument checks of dmahost/iovec.h, the page size, SystemFiles:
+        /// reading the sysfs/procfs files that describe devices). No state.
         .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
         /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
         .target(name: "CDMASync"),
@@ -249,7 +249,7 @@ let package = Package(
             linkerSettings: pluginHostLinkerSettings
         ),
         /// DMABench's building blocks: sizes, cache sizes, working sets, statistics, the raw baseline.
-        .testTarget(name: "DMABenchTests", dependencies: ["DMABench"]),
+        .testTarget(name: "DMABenchTests", dependencies: ["DMABench", "DMADriverKit"]),
         /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
         .testTarget(
             name: "CPUAccelTests",

@@ -19,7 +19,7 @@ import Musl
 // full with nothing in flight frees itself within seconds.
 
 /// Engines that split differently: one worker (never splits), three workers splitting from
-/// 1 byte (4 KiB parts, often empty ones), two workers splitting from 4 KiB in poll mode.
+/// 1 byte (one-page parts, often empty ones), two workers splitting from 4 KiB in poll mode.
 private let engines: [CopyEngine] = {
     let configurations = [
         CopyEngineConfiguration(workers: 1, queueDepth: 16, idleSpinNanoseconds: 1_000),

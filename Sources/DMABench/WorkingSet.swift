@@ -23,7 +23,7 @@ public enum BenchOperation: String, Sendable, CaseIterable {
 }
 
 /// The buffers a benchmark rotates over: `slots` source and destination slots of `size` bytes,
-/// each slot starting on a 4 KiB boundary. Operation `j` uses slot `j % slots`, for the device
+/// each slot starting on a page boundary. Operation `j` uses slot `j % slots`, for the device
 /// and for the baseline alike.
 ///
 /// Cold (default): the slots cover at least 4× the last-level cache (source and destination
@@ -35,7 +35,7 @@ public final class WorkingSet: @unchecked Sendable {
 
     /// Bytes per operation.
     public let size: Int
-    /// Distance between slots (size rounded up to 4 KiB).
+    /// Distance between slots (size rounded up to whole pages).
     public let stride: Int
     /// Number of slots per side.
     public let slots: Int
@@ -62,7 +62,7 @@ public final class WorkingSet: @unchecked Sendable {
     public init(operation: BenchOperation, size: Int, queueDepth: Int, hot: Bool, cache: CacheInfo = .read()) throws(DMAError) {
         self.size = size
         self.hot = hot
-        stride = (size + 4095) & ~4095
+        stride = PageSize.roundUp(byteCount: size)
         cacheBytes = cache.lastLevelBytes ?? Self.defaultCacheBytes
         cacheSizeFromSysfs = cache.lastLevelBytes != nil
         slots = Self.slotCount(operation: operation, stride: stride, queueDepth: queueDepth, hot: hot, cacheBytes: cacheBytes)

@@ -25,7 +25,7 @@ struct CPUBenchTests {
         #expect(report.ratio > 0)
         #expect(!report.measurement.latencies.isEmpty)
         #expect(report.workers != nil && report.completionMode == "worker")
-        #expect(report.workingSetBytes == (operation == .copy ? 2 : 1) * 8 * ((size + 4095) & ~4095))
+        #expect(report.workingSetBytes == (operation == .copy ? 2 : 1) * 8 * PageSize.roundUp(byteCount: size))
         let keys = report.fields.map(\.0)
         for key in requiredBenchKeys { #expect(keys.contains(key), "report lacks \(key)") }
         #expect(report.text.contains("backend cpu, device cpu:0"))

@@ -62,7 +62,7 @@ private func shutdownUnderLoad(mode: CopyEngine.ShutdownMode, completion: Comple
     #expect(engine.isShutDown)
     // After shutdown everything accepted has completed; nothing more may arrive.
     var byte: UInt8 = 0
-    try withUnsafeMutableBytes(of: &byte) { bytes in
+    withUnsafeMutableBytes(of: &byte) { bytes in
         var buffer = iovec(iov_base: bytes.baseAddress, iov_len: 1)
         #expect(throws: SubmitError.stopped) {
             try engine.submitFill(destination: &buffer, destinationCount: 1, pattern: 0, callback: CompletionLog.callback, argument: nil)

@@ -1,4 +1,5 @@
 @testable import DMABench
+import DMADriverKit
 import Foundation
 import Testing
 
@@ -52,12 +53,12 @@ struct DMABenchUnitTests {
         #expect(WorkingSet.slotCount(operation: .copy, stride: 64 << 20, queueDepth: 64, hot: false, cacheBytes: cache) == 8)
     }
 
-    @Test("a working set's slots are distinct, 4 KiB aligned and pre-filled")
+    @Test("a working set's slots are distinct, page aligned and pre-filled")
     func workingSetMemory() throws {
         let set = try WorkingSet(operation: .copy, size: 100, queueDepth: 3, hot: true, cache: CacheInfo(lastLevelBytes: 1 << 20, lastLevel: 3))
-        #expect(set.slots == 3 && set.stride == 4096 && set.bytes == 2 * 3 * 4096)
+        #expect(set.slots == 3 && set.stride == PageSize.bytes && set.bytes == 2 * 3 * PageSize.bytes)
         let source = try #require(set.sourceSlot(4))
-        #expect(UInt(bitPattern: source) % 4096 == 0)
+        #expect(UInt(bitPattern: source) % UInt(PageSize.bytes) == 0)
         #expect(set.destinationSlot(1) == set.destinationSlot(4))
         #expect(set.destinationSlot(0) != set.destinationSlot(1))
         #expect(source.load(as: UInt8.self) == 0x5A)

@@ -44,8 +44,9 @@ public final class CopyEngine: @unchecked Sendable {
     private let core: EngineCore
     /// Serialises shutdown; holds the worker threads until they are joined.
     private let lifecycle: Locked<[POSIXThread]>
-    /// 0 running, 1 stopping, 2 stopped.
-    private let state = Atomic<Int>(0)
+    /// Where the engine is in its life. The thread that moves it to stopping (with `lifecycle`
+    /// locked, so only one does) is the one that later moves it to stopped.
+    private let state = Atomic<EngineState>(.running)
     /// The thread delivering the last completions during a poll-mode shutdown (0: none).
     private let drainingThread = Atomic<UInt>(0)
 
@@ -189,12 +190,15 @@ public final class CopyEngine: @unchecked Sendable {
     }
 
     /// True once ``shutdown(_:)`` completed.
-    public var isShutDown: Bool { state.load(ordering: .acquiring) == 2 }
+    public var isShutDown: Bool { currentState == .stopped }
+
+    /// Where the engine is in its life.
+    var currentState: EngineState { state.load(ordering: .acquiring) }
 
     private func stop(_ mode: ShutdownMode, fromWorker: Bool) {
         let owner: Bool = lifecycle.withLock { threads in
-            guard state.load(ordering: .relaxed) == 0 else { return false }
-            state.store(1, ordering: .relaxed)
+            guard state.load(ordering: .relaxed) == .running else { return false }
+            state.store(.stopping, ordering: .relaxed)
             if mode == .cancel { core.cancelling.store(true, ordering: .relaxed) }
             core.finalTail.store(core.ring.close(), ordering: .relaxed)
             core.stopping.store(true, ordering: .releasing)
@@ -212,7 +216,7 @@ public final class CopyEngine: @unchecked Sendable {
             // Another thread is stopping the engine: wait for it, unless this call comes from a
             // callback that thread is delivering (it would wait for itself).
             if drainingThread.load(ordering: .acquiring) == UInt(pthread_self()) { return }
-            while state.load(ordering: .acquiring) != 2 { sched_yield() }
+            while state.load(ordering: .acquiring) != .stopped { sched_yield() }
             return
         }
         if !fromWorker && core.configuration.completionMode == .poll {
@@ -223,6 +227,6 @@ public final class CopyEngine: @unchecked Sendable {
             }
             drainingThread.store(0, ordering: .releasing)
         }
-        state.store(2, ordering: .releasing)
+        state.store(.stopped, ordering: .releasing)
     }
 }

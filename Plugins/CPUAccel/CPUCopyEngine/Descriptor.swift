@@ -24,7 +24,7 @@ struct SGPosition: Equatable {
     static let start = SGPosition(index: 0, offset: 0)
 }
 
-/// One part of an operation, as stored in a ring cell beside the cell's atomics.
+/// One part of an operation, as stored in a ring cell (``RingCell``) beside the cell's atomics.
 ///
 /// A small operation is one part, its own leader. A split operation occupies consecutive
 /// cells, the first being the leader: only the leader's callback, argument and part count
@@ -33,7 +33,7 @@ struct SGPosition: Equatable {
 /// (and the poller) after.
 struct Descriptor {
     /// Completion callback (leader only).
-    var callback: CompletionCallback?
+    var callback: CompletionCallback
     /// Completion argument (leader only).
     var argument: UnsafeMutableRawPointer?
     /// The caller's source list (copy only); must stay valid until completion.
@@ -63,20 +63,30 @@ struct Descriptor {
     /// Fill byte.
     var pattern: UInt8
 
-    /// Where this part starts reading.
+    /// The contents of a cell no operation has used yet. Its callback stops the program: the
+    /// ring protocol never completes a cell that was not filled.
+    static var vacant: Descriptor {
+        Descriptor(callback: { _, _ in preconditionFailure("completion of a ring cell that holds no operation") },
+                   argument: nil, source: nil, destination: nil, sourceCount: 0, destinationCount: 0,
+                   sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: 0, leader: 0,
+                   parts: 0, kind: .copy, pattern: 0)
+    }
+
+    /// Where this part starts reading. An entry index is at most the list's entry count, a
+    /// `UInt32`.
     var sourceStart: SGPosition {
         get { SGPosition(index: Int(sourceIndex), offset: sourceOffset) }
         set {
-            sourceIndex = UInt32(truncatingIfNeeded: newValue.index)
+            sourceIndex = UInt32(newValue.index)
             sourceOffset = newValue.offset
         }
     }
 
-    /// Where this part starts writing.
+    /// Where this part starts writing (an entry index fits a `UInt32`, as for ``sourceStart``).
     var destinationStart: SGPosition {
         get { SGPosition(index: Int(destinationIndex), offset: destinationOffset) }
         set {
-            destinationIndex = UInt32(truncatingIfNeeded: newValue.index)
+            destinationIndex = UInt32(newValue.index)
             destinationOffset = newValue.offset
         }
     }

@@ -1,9 +1,4 @@
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The engine's preallocated, bounded, multi-producer multi-consumer descriptor ring.
 ///
@@ -25,87 +20,91 @@ import Musl
 /// growing. All memory is allocated once. Positions are reserved in order but released out of
 /// order, so ``reserve(_:)`` can refuse while fewer than `capacity` operations are in flight:
 /// the cell of the next position is still held (a preempted worker's claimed cell, say).
+///
+/// Memory: each ``RingCell`` and each cursor sits at the start of a block of ``blockBytes``
+/// bytes aligned to that size, so that no two of them share a cache line or an adjacent-line
+/// prefetch pair.
 struct DescriptorRing {
-    /// Bytes per cell: four atomic words, then the descriptor.
-    static let cellStride = 128
-    private static let remainingOffset = 8
-    private static let statusOffset = 16
-    private static let hintOffset = 24
-    private static let descriptorOffset = 32
+    /// Bytes of the block each cell and each cursor has to itself, and the blocks' alignment:
+    /// two 64-byte cache lines.
+    static let blockBytes = 128
     /// Set in `tail` once the ring is closed to producers.
     static let closedBit = 1 << 62
 
+    /// The ring's cursors, each in a block of its own.
+    private enum Cursor: Int, CaseIterable {
+        /// The next position to reserve, and ``DescriptorRing/closedBit``.
+        case tail
+        /// The next position to claim.
+        case head
+        /// The next position to reap (poll mode).
+        case reap
+    }
+
     let capacity: Int
     private let mask: Int
-    /// The cells.
+    /// The cells: `capacity` blocks.
     private let cells: UnsafeMutableRawPointer
-    /// `tail`, `head` and `reap`, 128 bytes apart (no false sharing, no adjacent-line prefetch).
+    /// The cursors: one block each, in the order of ``Cursor``.
     private let cursors: UnsafeMutableRawPointer
 
     /// Allocates and initialises a ring of `capacity` cells (a power of two).
     init(capacity: Int) {
         precondition(capacity >= 4 && capacity & (capacity - 1) == 0, "ring capacity is validated by the configuration")
-        precondition(Self.descriptorOffset + MemoryLayout<Descriptor>.size <= Self.cellStride, "a descriptor must fit its cell")
+        Self.checkLayout()
         self.capacity = capacity
         mask = capacity - 1
-        cells = UnsafeMutableRawPointer.allocate(byteCount: capacity * Self.cellStride, alignment: Self.cellStride)
-        for index in 0..<capacity {
-            let cell = cells + index * Self.cellStride
-            cell.bindMemory(to: Atomic<Int>.self, capacity: 4)
-            let atomics = cell.assumingMemoryBound(to: Atomic<Int>.self)
-            atomics.initialize(to: Atomic(index))
-            (atomics + 1).initialize(to: Atomic(0))
-            (atomics + 2).initialize(to: Atomic(0))
-            (atomics + 3).initialize(to: Atomic(0))
-            (cell + Self.descriptorOffset).bindMemory(to: Descriptor.self, capacity: 1)
+        cells = UnsafeMutableRawPointer.allocate(byteCount: capacity * Self.blockBytes, alignment: Self.blockBytes)
+        for position in 0..<capacity {
+            (cells + position * Self.blockBytes).bindMemory(to: RingCell.self, capacity: 1)
+                .initialize(to: RingCell(position: position))
         }
-        cursors = UnsafeMutableRawPointer.allocate(byteCount: 3 * 128, alignment: 128)
-        for index in 0..<3 {
-            (cursors + index * 128).bindMemory(to: Atomic<Int>.self, capacity: 1).initialize(to: Atomic(0))
+        cursors = UnsafeMutableRawPointer.allocate(byteCount: Cursor.allCases.count * Self.blockBytes, alignment: Self.blockBytes)
+        for which in Cursor.allCases {
+            (cursors + which.rawValue * Self.blockBytes).bindMemory(to: Atomic<Int>.self, capacity: 1).initialize(to: Atomic(0))
         }
+    }
+
+    /// Stops the program when a cell or a cursor does not fit its block, or needs a stricter
+    /// alignment than the blocks have: a field added to ``RingCell`` must not reach into the
+    /// next cell. Every value is known at compile time; optimised builds fold the checks away.
+    static func checkLayout() {
+        precondition(blockBytes > 0 && blockBytes & (blockBytes - 1) == 0, "the block size is a power of two")
+        precondition(MemoryLayout<RingCell>.size <= blockBytes,
+                     "a ring cell (\(MemoryLayout<RingCell>.size) bytes) must fit its \(blockBytes)-byte block")
+        precondition(blockBytes % MemoryLayout<RingCell>.alignment == 0, "ring blocks must be aligned for a cell")
+        precondition(MemoryLayout<Atomic<Int>>.size <= blockBytes && blockBytes % MemoryLayout<Atomic<Int>>.alignment == 0,
+                     "a cursor must fit its block")
     }
 
     /// Frees the memory. Only after every thread that used the ring is gone.
     func deallocate() {
-        for index in 0..<capacity {
-            (cells + index * Self.cellStride).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 4)
-        }
-        for index in 0..<3 { (cursors + index * 128).assumingMemoryBound(to: Atomic<Int>.self).deinitialize(count: 1) }
+        for position in 0..<capacity { cell(position).deinitialize(count: 1) }
+        for which in Cursor.allCases { cursor(which).deinitialize(count: 1) }
         cells.deallocate()
         cursors.deallocate()
     }
 
-    // MARK: Cell access
+    // MARK: Cells and cursors
 
-    @inline(__always) private func cell(_ position: Int) -> UnsafeMutableRawPointer {
-        cells + (position & mask) &* Self.cellStride
-    }
-    /// The state word of the cell of `position`.
-    @inline(__always) func sequence(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
-        cell(position).assumingMemoryBound(to: Atomic<Int>.self)
-    }
-    /// Parts of a split operation still running (leader cells).
-    @inline(__always) func remaining(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
-        (cell(position) + Self.remainingOffset).assumingMemoryBound(to: Atomic<Int>.self)
-    }
-    /// 0 or the first negated errno of the operation's parts (leader cells).
-    @inline(__always) func status(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
-        (cell(position) + Self.statusOffset).assumingMemoryBound(to: Atomic<Int>.self)
-    }
-    /// Byte count of a published cell, readable before claiming it (batch sizing only).
-    @inline(__always) func lengthHint(_ position: Int) -> UnsafeMutablePointer<Atomic<Int>> {
-        (cell(position) + Self.hintOffset).assumingMemoryBound(to: Atomic<Int>.self)
-    }
-    /// The descriptor of a cell the caller owns (reserved, claimed, or done and reaped).
-    @inline(__always) func descriptor(_ position: Int) -> UnsafeMutablePointer<Descriptor> {
-        (cell(position) + Self.descriptorOffset).assumingMemoryBound(to: Descriptor.self)
+    /// The cell of ring position `position`. Its atomics are shared; its descriptor belongs to
+    /// the thread that owns the cell by the ring protocol (reserved, claimed, or done and reaped).
+    @inline(__always)
+    func cell(_ position: Int) -> UnsafeMutablePointer<RingCell> {
+        (cells + (position & mask) &* Self.blockBytes).assumingMemoryBound(to: RingCell.self)
     }
 
-    // MARK: Cursors
+    @inline(__always)
+    private func cursor(_ which: Cursor) -> UnsafeMutablePointer<Atomic<Int>> {
+        (cursors + which.rawValue &* Self.blockBytes).assumingMemoryBound(to: Atomic<Int>.self)
+    }
 
-    @inline(__always) var tail: UnsafeMutablePointer<Atomic<Int>> { cursors.assumingMemoryBound(to: Atomic<Int>.self) }
-    @inline(__always) var head: UnsafeMutablePointer<Atomic<Int>> { (cursors + 128).assumingMemoryBound(to: Atomic<Int>.self) }
-    @inline(__always) var reap: UnsafeMutablePointer<Atomic<Int>> { (cursors + 256).assumingMemoryBound(to: Atomic<Int>.self) }
+    /// The next position to reserve; ``closedBit`` once the ring is closed.
+    @inline(__always) var tail: UnsafeMutablePointer<Atomic<Int>> { cursor(.tail) }
+    /// The next position to claim.
+    @inline(__always) var head: UnsafeMutablePointer<Atomic<Int>> { cursor(.head) }
+    /// The next position to reap (poll mode).
+    @inline(__always) var reap: UnsafeMutablePointer<Atomic<Int>> { cursor(.reap) }
 
     // MARK: Producer side
 
@@ -115,12 +114,15 @@ struct DescriptorRing {
     ///   ``SubmitError/stopped`` once the ring is closed.
     @inline(__always)
     func reserve(_ count: Int) throws(SubmitError) -> Int {
+        // More than `capacity` cells would never be free at once: the caller would get
+        // `queueFull` forever. The engine splits into at most `capacity / 2` parts.
+        assert(count >= 1 && count <= capacity, "reserve 1...capacity cells")
         var position = tail.pointee.load(ordering: .relaxed)
         search: while true {
             if position & Self.closedBit != 0 { throw .stopped }
             for offset in 0..<count {
                 let wanted = position &+ offset
-                let difference = sequence(wanted).pointee.load(ordering: .acquiring) &- wanted
+                let difference = cell(wanted).pointee.sequence.load(ordering: .acquiring) &- wanted
                 if difference == 0 { continue }
                 let current = tail.pointee.load(ordering: .relaxed)
                 if difference < 0 && current == position { throw .queueFull }
@@ -137,7 +139,7 @@ struct DescriptorRing {
     /// Makes a reserved, filled cell visible to workers.
     @inline(__always)
     func publish(_ position: Int) {
-        sequence(position).pointee.store(position &+ 1, ordering: .releasing)
+        cell(position).pointee.sequence.store(position &+ 1, ordering: .releasing)
     }
 
     /// Closes the ring to producers.
@@ -152,7 +154,7 @@ struct DescriptorRing {
     @inline(__always)
     func hasPublishedWork() -> Bool {
         let position = head.pointee.load(ordering: .relaxed)
-        return sequence(position).pointee.load(ordering: .acquiring) == position &+ 1
+        return cell(position).pointee.sequence.load(ordering: .acquiring) == position &+ 1
     }
 
     /// Claims up to `limit` consecutive published cells, stopping early once they hold
@@ -170,15 +172,16 @@ struct DescriptorRing {
             var withinBudget = limit
             while published < min(limit, withinBudget &* share) {
                 let candidate = position &+ published
-                guard sequence(candidate).pointee.load(ordering: .acquiring) == candidate &+ 1 else { break }
+                let candidateCell = cell(candidate)
+                guard candidateCell.pointee.sequence.load(ordering: .acquiring) == candidate &+ 1 else { break }
                 published &+= 1
                 if withinBudget == limit {
-                    bytes &+= lengthHint(candidate).pointee.load(ordering: .relaxed)
+                    bytes &+= candidateCell.pointee.lengthHint.load(ordering: .relaxed)
                     if bytes >= byteBudget { withinBudget = published }
                 }
             }
             if published == 0 {
-                let difference = sequence(position).pointee.load(ordering: .acquiring) &- (position &+ 1)
+                let difference = cell(position).pointee.sequence.load(ordering: .acquiring) &- (position &+ 1)
                 if difference < 0 { return (position, 0) }
                 position = head.pointee.load(ordering: .relaxed)
                 continue
@@ -194,13 +197,13 @@ struct DescriptorRing {
     /// Frees a cell for the producer of the next lap.
     @inline(__always)
     func release(_ position: Int) {
-        sequence(position).pointee.store(position &+ capacity, ordering: .releasing)
+        cell(position).pointee.sequence.store(position &+ capacity, ordering: .releasing)
     }
 
     /// Marks a finished leader cell as waiting for a poller (poll mode).
     @inline(__always)
     func markDone(_ position: Int) {
-        sequence(position).pointee.store(position &+ 2, ordering: .releasing)
+        cell(position).pointee.sequence.store(position &+ 2, ordering: .releasing)
     }
 
     // MARK: Poller side
@@ -218,7 +221,7 @@ struct DescriptorRing {
     /// The state of the cell at reap position `position`.
     @inline(__always)
     func reapState(_ position: Int) -> ReapState {
-        let difference = sequence(position).pointee.load(ordering: .acquiring) &- position
+        let difference = cell(position).pointee.sequence.load(ordering: .acquiring) &- position
         if difference == 2 { return .done }
         if difference >= capacity { return .skip }
         return .pending

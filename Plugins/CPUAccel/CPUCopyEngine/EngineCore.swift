@@ -1,3 +1,4 @@
+import DMADriverKit
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Musl
 final class EngineCore: @unchecked Sendable {
     // @unchecked Sendable: the mutable state is the ring (raw memory accessed only through
     // atomics, or by the one thread that owns a cell by the ring protocol) and the flags below,
-    // which are Atomics. `threads` is written only by the thread that starts or stops the engine.
+    // which are Atomics.
 
     let configuration: CopyEngineConfiguration
     let ring: DescriptorRing
@@ -23,8 +24,6 @@ final class EngineCore: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     /// The ring's tail when it was closed.
     let finalTail = Atomic<Int>(0)
-    /// Worker threads (started and joined by ``CopyEngine``).
-    var threads: [pthread_t] = []
 
     private let isPollMode: Bool
     private let splitWorkers: Int
@@ -63,8 +62,9 @@ final class EngineCore: @unchecked Sendable {
             sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: first,
             parts: Int32(parts), kind: kind, pattern: pattern)
         if parts == 1 {
-            ring.descriptor(first).pointee = descriptor
-            ring.lengthHint(first).pointee.store(length, ordering: .relaxed)
+            let cell = ring.cell(first)
+            cell.pointee.descriptor = descriptor
+            cell.pointee.lengthHint.store(length, ordering: .relaxed)
             ring.publish(first)
             work.notify(count: 1)
             return
@@ -79,14 +79,16 @@ final class EngineCore: @unchecked Sendable {
         return max(1, min(splitWorkers, length / minimumPartSize))
     }
 
-    /// Fills and publishes the cells of a split operation: equal parts rounded to 4 KiB.
+    /// Fills and publishes the cells of a split operation: equal parts rounded up to whole
+    /// pages, so the last one is shorter (or empty).
     private func submitParts(descriptor: inout Descriptor, first: Int, parts: Int, length: Int) {
         let ring = self.ring
         let sourceCount = Int(descriptor.sourceCount)
         let destinationCount = Int(descriptor.destinationCount)
-        ring.remaining(first).pointee.store(parts, ordering: .relaxed)
-        ring.status(first).pointee.store(0, ordering: .relaxed)
-        let partLength = ((length + parts - 1) / parts + 4095) & ~4095
+        let leader = ring.cell(first)
+        leader.pointee.remaining.store(parts, ordering: .relaxed)
+        leader.pointee.status.store(0, ordering: .relaxed)
+        let partLength = PageSize.roundUp(byteCount: length / parts + (length % parts == 0 ? 0 : 1))
         var offset = 0
         var sourcePosition = SGPosition.start
         var destinationPosition = SGPosition.start
@@ -95,9 +97,9 @@ final class EngineCore: @unchecked Sendable {
             descriptor.sourceStart = sourcePosition
             descriptor.destinationStart = destinationPosition
             descriptor.length = thisLength
-            let position = first &+ index
-            ring.descriptor(position).pointee = descriptor
-            ring.lengthHint(position).pointee.store(thisLength, ordering: .relaxed)
+            let cell = ring.cell(first &+ index)
+            cell.pointee.descriptor = descriptor
+            cell.pointee.lengthHint.store(thisLength, ordering: .relaxed)
             if thisLength > 0 {
                 if let source = descriptor.source, descriptor.kind == .copy {
                     sourcePosition = ScatterGather.advance(source, count: sourceCount, from: sourcePosition, by: thisLength)
@@ -109,6 +111,7 @@ final class EngineCore: @unchecked Sendable {
             }
             offset += thisLength
         }
+        assert(offset == length, "the parts of a split operation cover it")
         for index in 0..<parts { ring.publish(first &+ index) }
         work.notify(count: Int32(parts))
     }
@@ -127,7 +130,7 @@ final class EngineCore: @unchecked Sendable {
     /// Runs the part in a claimed cell and completes its operation when it was the last part.
     @inline(__always)
     private func execute(_ position: Int) {
-        let descriptor = ring.descriptor(position).pointee
+        let descriptor = ring.cell(position).pointee.descriptor
         var status: Int32
         if cancelling.load(ordering: .relaxed) {
             status = -ECANCELED
@@ -139,28 +142,31 @@ final class EngineCore: @unchecked Sendable {
             complete(leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
             return
         }
+        let leaderCell = ring.cell(leader)
         if status != 0 {
-            _ = ring.status(leader).pointee.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
+            // The first error of any part wins; a later one finds the status set and is dropped.
+            _ = leaderCell.pointee.status.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
         }
-        let before = ring.remaining(leader).pointee.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+        let before = leaderCell.pointee.remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+        assert(before >= 1, "a part finishes once")
         if position != leader { ring.release(position) }
         guard before == 1 else { return }
-        status = Int32(truncatingIfNeeded: ring.status(leader).pointee.load(ordering: .relaxed))
-        let leaderDescriptor = ring.descriptor(leader)
-        complete(leader, callback: leaderDescriptor.pointee.callback, argument: leaderDescriptor.pointee.argument, status: status)
+        status = Int32(truncatingIfNeeded: leaderCell.pointee.status.load(ordering: .relaxed))
+        complete(leader, callback: leaderCell.pointee.descriptor.callback, argument: leaderCell.pointee.descriptor.argument,
+                 status: status)
     }
 
     /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
     /// operation whose leader cell is at `leader`.
     @inline(__always)
-    private func complete(_ leader: Int, callback: CompletionCallback?, argument: UnsafeMutableRawPointer?, status: Int32) {
+    private func complete(_ leader: Int, callback: CompletionCallback, argument: UnsafeMutableRawPointer?, status: Int32) {
         if isPollMode {
-            ring.status(leader).pointee.store(Int(status), ordering: .relaxed)
+            ring.cell(leader).pointee.status.store(Int(status), ordering: .relaxed)
             ring.markDone(leader)
             return
         }
         ring.release(leader)
-        callback?(argument, status)
+        callback(argument, status)
     }
 
     // MARK: Polling
@@ -182,12 +188,12 @@ final class EngineCore: @unchecked Sendable {
                 continue
             }
             if case .done = state {
-                let descriptor = ring.descriptor(position)
-                let callback = descriptor.pointee.callback
-                let argument = descriptor.pointee.argument
-                let status = Int32(truncatingIfNeeded: ring.status(position).pointee.load(ordering: .relaxed))
+                let cell = ring.cell(position)
+                let callback = cell.pointee.descriptor.callback
+                let argument = cell.pointee.descriptor.argument
+                let status = Int32(truncatingIfNeeded: cell.pointee.status.load(ordering: .relaxed))
                 ring.release(position)
-                callback?(argument, status)
+                callback(argument, status)
                 delivered += 1
             }
             position &+= 1

@@ -33,7 +33,9 @@ enum ScatterGather {
     static func copy(_ descriptor: Descriptor) -> Int32 {
         var left = descriptor.length
         guard left > 0 else { return 0 }
-        guard let source = descriptor.source, let destination = descriptor.destination else { return -EINVAL }
+        guard let source = descriptor.source, let destination = descriptor.destination else {
+            preconditionFailure("a copy descriptor holds the lists of its checked operation")
+        }
         var sourceIndex = Int(descriptor.sourceIndex)
         var sourceOffset = descriptor.sourceOffset
         var destinationIndex = Int(descriptor.destinationIndex)
@@ -73,7 +75,9 @@ enum ScatterGather {
     static func fill(_ descriptor: Descriptor) -> Int32 {
         var left = descriptor.length
         guard left > 0 else { return 0 }
-        guard let destination = descriptor.destination else { return -EINVAL }
+        guard let destination = descriptor.destination else {
+            preconditionFailure("a fill descriptor holds the list of its checked operation")
+        }
         var index = Int(descriptor.destinationIndex)
         var offset = descriptor.destinationOffset
         let count = Int(descriptor.destinationCount)

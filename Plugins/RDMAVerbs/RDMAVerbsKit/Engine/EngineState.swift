@@ -144,36 +144,3 @@ struct OperationQueue {
         return operation
     }
 }
-
-/// Slot numbers in posting order: a ring of fixed capacity (the number of slots).
-struct SlotFIFO {
-    private var ring: [Int]
-    private var head = 0
-    private(set) var count = 0
-
-    init(capacity: Int) { ring = Array(repeating: -1, count: max(capacity, 1)) }
-
-    var first: Int? { count > 0 ? ring[head] : nil }
-
-    mutating func append(_ slot: Int) {
-        guard count < ring.count else { return }
-        ring[(head + count) % ring.count] = slot
-        count += 1
-    }
-
-    @discardableResult
-    mutating func removeFirst() -> Int? {
-        guard count > 0 else { return nil }
-        let slot = ring[head]
-        head = (head + 1) % ring.count
-        count -= 1
-        return slot
-    }
-
-    /// Forgets the `n` most recently appended slots.
-    mutating func removeLast(_ n: Int) { count -= min(n, count) }
-
-    func contains(_ slot: Int) -> Bool {
-        (0..<count).contains { ring[(head + $0) % ring.count] == slot }
-    }
-}

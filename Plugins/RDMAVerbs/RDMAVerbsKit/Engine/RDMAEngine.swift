@@ -1,5 +1,6 @@
 import DMASync
 import CIBVerbsShim
+import DMADriverKit
 import RegistrationCache
 #if canImport(Glibc)
 import Glibc
@@ -209,8 +210,8 @@ final class ScratchPage: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
 
     init() {
-        base = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        base = UnsafeMutableRawPointer.allocate(byteCount: PageSize.bytes, alignment: PageSize.bytes)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: PageSize.bytes)
     }
 
     deinit { base.deallocate() }

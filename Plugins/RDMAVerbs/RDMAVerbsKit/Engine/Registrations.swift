@@ -1,5 +1,6 @@
 import DMASync
 import CIBVerbsShim
+import DMADriverKit
 import RegistrationCache
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +48,7 @@ final class Registrations: Sendable {
         self.limit = limit
         self.regionLimit = regionLimit
         self.monitorStatus = monitorStatus
-        let pageSize = UInt(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
+        let pageSize = UInt(PageSize.bytes)
         self.pageSize = pageSize
         let name = pd.context.name
         own = Locked(MonitoredCache(pageSize: pageSize, maxBytes: limit, maxRegions: regionLimit, monitor: monitorStatus.monitor,

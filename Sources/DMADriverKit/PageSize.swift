@@ -4,8 +4,9 @@ import Glibc
 import Musl
 #endif
 
-/// The system page size and page rounding. dma-buf mappings, udmabuf ranges and import
-/// offsets are all in whole pages.
+/// The system page size and page rounding, for the host and every backend: dma-buf mappings,
+/// udmabuf ranges and import offsets are in whole pages, memory registrations are page
+/// aligned, and the CPU copy engine splits large operations into whole pages.
 public enum PageSize {
     /// `sysconf(_SC_PAGESIZE)` (4096 when sysconf fails).
     public static let bytes: Int = {
@@ -21,5 +22,13 @@ public enum PageSize {
         let page = UInt64(bytes)
         let (sum, overflow) = value.addingReportingOverflow(page - 1)
         return overflow ? nil : sum / page * page
+    }
+
+    /// A byte count rounded up to a multiple of the page size.
+    /// - Precondition: `byteCount` is 0 ... `Int.max - bytes + 1`: the caller's arithmetic
+    ///   bounds it (use ``roundUp(_:)`` for a value that may come near `Int.max`).
+    public static func roundUp(byteCount: Int) -> Int {
+        precondition(byteCount >= 0 && byteCount <= Int.max - (bytes - 1), "page rounding of \(byteCount) bytes")
+        return (byteCount + bytes - 1) / bytes * bytes
     }
 }
