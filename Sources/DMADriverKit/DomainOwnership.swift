@@ -28,21 +28,26 @@ import Synchronization
 /// domain through (every host table carries the same `spdk_memory_domain_*` functions and
 /// lives as long as the process), checks the magic and the tag, and calls its closure with the
 /// owner: no lock, no reference counting. A domain of another backend, of another instance
-/// (each has its own random 64-bit tag), or without a user context gives nil.
+/// (each draws its own random 64-bit tag), or without a user context gives nil. The host table
+/// is published after the tag, so a lookup that sees a table also sees the tag.
 ///
 /// **Lifetime.** The domain holds a reference to its owner until ``OwnedDomain/destroy()``;
 /// ``OwnedDomain`` describes how to tear a domain down so that no callback reaches a released owner.
-public final class DomainOwnership<Owner: AnyObject & Sendable>: Sendable {
-    /// Identifies the domains of this instance in their trailers.
-    @usableFromInline let tag: UInt64
+///
+/// **Storage.** The type is a non-copyable struct of two atomic words, both 0 until the first
+/// domain is created (the tag is drawn then), so a global or `static let` of it needs no lazy
+/// initialisation: a callback reaches it without the `swift_once` call a class instance would
+/// cost. Keep it in a global or a `static let`; pass it `borrowing`.
+public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable {
+    /// Identifies the domains of this instance in their trailers (random, non-zero; 0 until
+    /// the first domain is created).
+    @usableFromInline let tagWord = Atomic<UInt64>(0)
     /// Address of the first host table a domain was created through (0 before).
     @usableFromInline let firstHostTable = Atomic<UInt>(0)
 
-    /// A new instance, with a tag no other instance is expected to have (random, non-zero).
-    public init() {
-        var generator = SystemRandomNumberGenerator()
-        tag = UInt64.random(in: 1...UInt64.max, using: &generator)
-    }
+    /// An instance with no domain yet; its tag is drawn when it creates its first domain.
+    @inlinable
+    public init() {}
 
     /// The first host table a domain of this instance was created through; nil before the
     /// first domain. Callbacks use it to reach other domains (the system domain, translations).
@@ -65,6 +70,7 @@ public final class DomainOwnership<Owner: AnyObject & Sendable>: Sendable {
     public func createDomain(through host: HostAPI, deviceID: String, type: DMADeviceType, id: String?, owner: Owner,
                              publicContext: UnsafeRawBufferPointer? = nil,
                              callbacks: DomainCallbackSet) throws(DMAError) -> OwnedDomain<Owner> {
+        let tag = establishTag()
         _ = firstHostTable.compareExchange(expected: 0, desired: UInt(bitPattern: host.table), ordering: .acquiringAndReleasing)
         let publicSize = publicContext?.count ?? 0
         let trailerOffset = OwnershipTrailer.offset(after: publicSize)
@@ -85,7 +91,7 @@ public final class DomainOwnership<Owner: AnyObject & Sendable>: Sendable {
             reference.release()
             throw error
         }
-        guard let word = ownerWord(of: domain, through: host.table) else {
+        guard let word = ownerWord(of: domain, through: host.table, tag: tag) else {
             // The host did not keep the user context it was given: no callback could find the owner.
             host.destroyDomain(domain)
             reference.release()
@@ -102,7 +108,7 @@ public final class DomainOwnership<Owner: AnyObject & Sendable>: Sendable {
     @inlinable
     public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
         guard let domain, let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)),
-              let word = ownerWord(of: domain, through: table),
+              let word = ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed)),
               let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
         return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
     }
@@ -112,10 +118,21 @@ public final class DomainOwnership<Owner: AnyObject & Sendable>: Sendable {
         withOwner(of: domain) { _ in true } ?? false
     }
 
+    /// This instance's tag, drawn (random, non-zero) by the first call.
+    private func establishTag() -> UInt64 {
+        let current = tagWord.load(ordering: .acquiring)
+        guard current == 0 else { return current }
+        var generator = SystemRandomNumberGenerator()
+        let drawn = UInt64.random(in: 1...UInt64.max, using: &generator)
+        let (exchanged, original) = tagWord.compareExchange(expected: 0, desired: drawn, ordering: .acquiringAndReleasing)
+        return exchanged ? drawn : original
+    }
+
     /// The owner word in the host's copy of `domain`'s user context, when the context carries
-    /// this instance's trailer.
+    /// the trailer of `tag`.
     @inlinable
-    func ownerWord(of domain: OpaquePointer, through table: UnsafePointer<dmahost_host_api>) -> UnsafeMutablePointer<Atomic<UInt>>? {
+    func ownerWord(of domain: OpaquePointer, through table: UnsafePointer<dmahost_host_api>,
+                   tag: UInt64) -> UnsafeMutablePointer<Atomic<UInt>>? {
         guard let get = table.pointee.spdk_memory_domain_get_user_context else { return nil }
         var size = 0
         guard let context = get(domain, &size) else { return nil }

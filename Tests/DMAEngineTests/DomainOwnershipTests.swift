@@ -14,6 +14,13 @@ private final class TestOwner: Sendable {
 
 /// The instance the test pull callback looks its owner up in.
 private let callbackDomains = DomainOwnership<TestOwner>()
+/// One instance per test (instances are kept in globals, as backends keep theirs).
+private let rdmaDomains = DomainOwnership<TestOwner>()
+private let paddedDomains = DomainOwnership<TestOwner>()
+private let mineDomains = DomainOwnership<TestOwner>()
+private let otherDomains = DomainOwnership<TestOwner>()
+private let releasingDomains = DomainOwnership<TestOwner>()
+private let refusedDomains = DomainOwnership<TestOwner>()
 
 /// A pull callback that answers with the length of its owner's name, or -ENODEV.
 private let ownerNamePull = DomainCallbackSet(pull: { domain, _, _, _, _, _, _, _ in
@@ -30,19 +37,21 @@ private func registryDomain<Domain>(_ domain: OpaquePointer) -> UnsafeMutablePoi
 @Suite("Domain ownership: owner lookup, public user context, revoke and destroy")
 struct DomainOwnershipTests {
     @Test func theOwnerIsFoundAndTheRDMAContextReadsAsBefore() throws {
-        let ownership = DomainOwnership<TestOwner>()
         let owner = TestOwner("rdma")
         var rdma = spdk_memory_domain_rdma_ctx(size: MemoryLayout<spdk_memory_domain_rdma_ctx>.size,
                                                ibv_pd: UnsafeMutableRawPointer(bitPattern: 0x1230))
         let host = try TestHost.api()
         let domain = try withUnsafeBytes(of: &rdma) { bytes throws(DMAError) in
-            try ownership.createDomain(through: host, deviceID: "test:0", type: .rdma, id: "test:ownership-rdma",
+            try rdmaDomains.createDomain(through: host, deviceID: "test:0", type: .rdma, id: "test:ownership-rdma",
                                        owner: owner, publicContext: bytes, callbacks: DomainCallbackSet())
         }
         defer { domain.destroy() }
-        #expect(ownership.withOwner(of: domain.pointer) { $0 === owner } == true)
-        #expect(ownership.owns(domain.pointer))
-        #expect(ownership.host?.table == host.table)
+        let foundTheOwner = rdmaDomains.withOwner(of: domain.pointer) { $0 === owner } == true
+        #expect(foundTheOwner)
+        let ownsIt = rdmaDomains.owns(domain.pointer)
+        #expect(ownsIt)
+        let keptTheHost = rdmaDomains.host?.table == host.table
+        #expect(keptTheHost)
 
         var size = 0
         let user = try #require(spdk_memory_domain_get_user_context(registryDomain(domain.pointer), &size))
@@ -53,11 +62,10 @@ struct DomainOwnershipTests {
     }
 
     @Test func aPublicContextOfOddSizeIsPaddedAndKept() throws {
-        let ownership = DomainOwnership<TestOwner>()
         let bytes: [UInt8] = [1, 2, 3, 4, 5]
         let host = try TestHost.api()
         let domain = try bytes.withUnsafeBytes { publicBytes throws(DMAError) in
-            try ownership.createDomain(through: host, deviceID: "test:0", type: .dma, id: "test:ownership-odd",
+            try paddedDomains.createDomain(through: host, deviceID: "test:0", type: .dma, id: "test:ownership-odd",
                                        owner: TestOwner("odd"), publicContext: publicBytes, callbacks: DomainCallbackSet())
         }
         defer { domain.destroy() }
@@ -65,19 +73,22 @@ struct DomainOwnershipTests {
         let user = try #require(spdk_memory_domain_get_user_context(registryDomain(domain.pointer), &size))
         #expect(size == 8 + 24)
         #expect(Array(UnsafeRawBufferPointer(start: user, count: bytes.count)) == bytes)
-        #expect(ownership.withOwner(of: domain.pointer) { $0.name } == "odd")
+        let foundTheOwner = paddedDomains.withOwner(of: domain.pointer) { $0.name } == "odd"
+        #expect(foundTheOwner)
     }
 
     @Test func otherDomainsHaveNoOwner() throws {
-        let ownership = DomainOwnership<TestOwner>()
-        let other = DomainOwnership<TestOwner>()
-        let domain = try ownership.createDomain(through: try TestHost.api(), deviceID: "test:0", type: .dma, id: "test:ownership-mine",
+        let domain = try mineDomains.createDomain(through: try TestHost.api(), deviceID: "test:0", type: .dma, id: "test:ownership-mine",
                                                 owner: TestOwner("mine"), callbacks: DomainCallbackSet())
         defer { domain.destroy() }
-        #expect(other.withOwner(of: domain.pointer) { $0.name } == nil, "another instance's domain")
-        #expect(!other.owns(domain.pointer))
-        #expect(ownership.withOwner(of: nil) { $0.name } == nil)
-        #expect(!ownership.owns(MemoryDomain.system.handle), "no user context")
+        let otherFindsNoOwner = otherDomains.withOwner(of: domain.pointer) { $0.name } == nil
+        #expect(otherFindsNoOwner, "another instance's domain")
+        let otherOwnsIt = otherDomains.owns(domain.pointer)
+        #expect(!otherOwnsIt)
+        let nilHasNoOwner = mineDomains.withOwner(of: nil) { $0.name } == nil
+        #expect(nilHasNoOwner)
+        let ownsTheSystemDomain = mineDomains.owns(MemoryDomain.system.handle)
+        #expect(!ownsTheSystemDomain, "no user context")
 
         // A domain whose user context is as long as a trailer but is someone else's bytes.
         var foreign = [UInt8](repeating: 0x5A, count: 40)
@@ -85,7 +96,8 @@ struct DomainOwnershipTests {
             try MemoryDomain.create(type: .dma, id: "test:ownership-foreign", userContext: UnsafeRawBufferPointer(bytes))
         }
         defer { plain.destroy() }
-        #expect(!ownership.owns(plain.handle))
+        let ownsTheForeignDomain = mineDomains.owns(plain.handle)
+        #expect(!ownsTheForeignDomain)
     }
 
     @Test func callbacksAreSetAndRevokeMakesThemAnswerNoDevice() throws {
@@ -112,13 +124,12 @@ struct DomainOwnershipTests {
     }
 
     @Test func destroyReleasesTheOwnerOnce() throws {
-        let ownership = DomainOwnership<TestOwner>()
         weak var released: TestOwner?
         let domain: OwnedDomain<TestOwner>
         do {
             let owner = TestOwner("released")
             released = owner
-            domain = try ownership.createDomain(through: try TestHost.api(), deviceID: "test:0", type: .dma,
+            domain = try releasingDomains.createDomain(through: try TestHost.api(), deviceID: "test:0", type: .dma,
                                                 id: "test:ownership-release", owner: owner, callbacks: DomainCallbackSet())
         }
         #expect(released != nil, "the domain keeps its owner alive")
@@ -126,7 +137,8 @@ struct DomainOwnershipTests {
         domain.destroy()
         domain.revoke()
         #expect(released == nil)
-        #expect(!ownership.owns(domain.pointer), "a destroyed domain (in the host's quarantine) has no owner")
+        let ownsDestroyed = releasingDomains.owns(domain.pointer)
+        #expect(!ownsDestroyed, "a destroyed domain (in the host's quarantine) has no owner")
     }
 
     @Test func aRefusedDomainDoesNotKeepItsOwner() throws {
@@ -134,15 +146,19 @@ struct DomainOwnershipTests {
         defer { refusing.deallocate() }
         refusing.initialize(to: TestHost.table.pointee)
         refusing.pointee.domain_create = { _, _, _, _, _, _ in -EPERM }
-        let ownership = DomainOwnership<TestOwner>()
         weak var released: TestOwner?
         do {
             let owner = TestOwner("refused")
             released = owner
-            #expect(throws: DMAError.self) {
-                try ownership.createDomain(through: try HostAPI(UnsafePointer(refusing)), deviceID: "test:0", type: .dma,
-                                           id: "test:ownership-refused", owner: owner, callbacks: DomainCallbackSet())
+            let refusingHost = try HostAPI(UnsafePointer(refusing))
+            var refusal: DMAError?
+            do throws(DMAError) {
+                _ = try refusedDomains.createDomain(through: refusingHost, deviceID: "test:0", type: .dma,
+                                               id: "test:ownership-refused", owner: owner, callbacks: DomainCallbackSet())
+            } catch {
+                refusal = error
             }
+            #expect(refusal != nil)
         }
         #expect(released == nil)
     }

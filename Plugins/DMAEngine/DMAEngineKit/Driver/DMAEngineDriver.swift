@@ -130,7 +130,7 @@ public final class DMAEngineDriver: DMADeviceDriver {
     }
 
     /// Creates the domain of an opened device (type DMA, id `device.domainID`), owned by `engine`.
-    func createDomain<Engine>(of device: DiscoveredDevice, in domains: DomainOwnership<Engine>, owner engine: Engine,
+    func createDomain<Engine>(of device: DiscoveredDevice, in domains: borrowing DomainOwnership<Engine>, owner engine: Engine,
                               publicContext: UnsafeRawBufferPointer? = nil,
                               callbacks: DomainCallbackSet) throws(DMAError) -> OwnedDomain<Engine> {
         try domains.createDomain(through: host, deviceID: device.info.id, type: .dma, id: device.domainID, owner: engine,
