@@ -81,11 +81,20 @@ enum DomainCallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard let host = domains.host, domains.owns(destinationDomain) else { return -ENODEV }
+        return domains.withOwner(of: destinationDomain) { engine in
+            transfer(copy, from: sourceDomain, context: sourceContext, to: engine, argument: argument)
+        } ?? -ENODEV
+    }
+
+    /// transfer into `engine`: a source in host memory is copied directly, any other is
+    /// translated into the system domain first, segment by segment.
+    private static func transfer(_ copy: CheckedCopy, from sourceDomain: OpaquePointer?, context sourceContext: UnsafeMutableRawPointer?,
+                                 to engine: CopyEngine, argument: UnsafeMutableRawPointer?) -> Int32 {
         guard let sourceDomain else { return -EINVAL }
+        guard let host = domains.host else { return -ENODEV }
         let system = host.systemDomain
         if sourceDomain == system || domains.owns(sourceDomain) {
-            return domains.withOwner(of: destinationDomain) { $0.submit(copy, argument: argument) } ?? -ENODEV
+            return engine.submit(copy, argument: argument)
         }
         guard let translateData = host.table.pointee.spdk_memory_domain_translate_data else { return -ENOTSUP }
         var translated: [iovec] = []
@@ -108,7 +117,7 @@ enum DomainCallbacks {
                 let translatedCopy = try IOVecContract.checkCopy(
                     completion: copy.completion, source: pieces.baseAddress, sourceCount: UInt32(pieces.count),
                     destination: copy.destination, destinationCount: copy.destinationCount)
-                return domains.withOwner(of: destinationDomain) { $0.submit(translatedCopy, argument: argument) } ?? -ENODEV
+                return engine.submit(translatedCopy, argument: argument)
             } catch {
                 return error.negativeErrno
             }
