@@ -1,6 +1,5 @@
 import CDMAHostABI
 import DMADriverKit
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,48 +12,21 @@ import Musl
 /// (``IOVecContract``) and returns the errno it gives; the engine then takes only checked
 /// operations, and moves exactly the bytes they describe.
 ///
-/// A callback receives only the domain; it finds the domain's ``CopyEngine`` through the
-/// domain's user context, read with a host-table function. Every host table holds the same
-/// `spdk_memory_domain_*` functions (only `host_ctx` differs), so the first table seen serves
-/// all driver instances.
+/// A callback receives only the domain; ``domains`` finds the domain's ``CopyEngine`` (its
+/// owner) without a lock, and gives nil (-ENODEV) for any other domain.
 enum DomainCallbacks {
-    /// Address of the first host table seen (0 until then). Host tables live for the process.
-    private static let hostTableAddress = Atomic<UInt>(0)
+    /// The sample's domains, each owned by its device's engine.
+    static let domains = DomainOwnership<CopyEngine>()
 
-    /// Remembers the first host table (later ones have the same functions).
-    static func register(_ host: HostAPI) {
-        _ = hostTableAddress.compareExchange(expected: 0, desired: UInt(bitPattern: host.table), ordering: .acquiringAndReleasing)
-    }
-
-    private static var host: dmahost_host_api? {
-        UnsafePointer<dmahost_host_api>(bitPattern: hostTableAddress.load(ordering: .acquiring))?.pointee
-    }
-
-    /// The engine whose address is the user context of `domain`.
-    private static func engine(of domain: OpaquePointer?) -> CopyEngine? {
-        guard let domain, let get = host?.spdk_memory_domain_get_user_context else { return nil }
-        var size = 0
-        guard let context = get(domain, &size), size == MemoryLayout<UInt>.size else { return nil }
-        let address = context.loadUnaligned(as: UInt.self)
-        guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
-        return Unmanaged<CopyEngine>.fromOpaque(pointer).takeUnretainedValue()
-    }
-
-    /// True for a domain of this driver (any instance): vendor type 1000 and a "vendor-swift:" id.
-    private static func isOurs(_ domain: OpaquePointer, _ host: dmahost_host_api) -> Bool {
-        guard let type = host.spdk_memory_domain_get_dma_device_type?(domain),
-              Int32(bitPattern: type.rawValue) == VendorSwiftDriver.deviceType.rawValue,
-              let id = host.spdk_memory_domain_get_dma_device_id?(domain) else { return false }
-        return String(cString: id).hasPrefix("vendor-swift:")
-    }
+    /// All callbacks, as the driver registers them.
+    static let all = DomainCallbackSet(translate: translate, pull: pull, push: push, transfer: transfer, memzero: memzero)
 
     /// pull: the source domain is ours, its buffers are host memory.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, completion, argument in
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
                                                    destination: destination, destinationCount: destinationCount)
-            guard let engine = engine(of: domain) else { return -ENODEV }
-            return engine.submit(copy, argument: argument)
+            return domains.withOwner(of: domain) { $0.submit(copy, argument: argument) } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -65,8 +37,7 @@ enum DomainCallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
                                                    destination: destination, destinationCount: destinationCount)
-            guard let engine = engine(of: domain) else { return -ENODEV }
-            return engine.submit(copy, argument: argument)
+            return domains.withOwner(of: domain) { $0.submit(copy, argument: argument) } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -76,8 +47,7 @@ enum DomainCallbacks {
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, completion, argument in
         do throws(IOVecError) {
             let fill = try IOVecContract.checkMemzero(completion: completion, buffers: buffers, count: count)
-            guard let engine = engine(of: domain) else { return -ENODEV }
-            return engine.submit(fill, argument: argument)
+            return domains.withOwner(of: domain) { $0.submit(fill, argument: argument) } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -91,8 +61,8 @@ enum DomainCallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard let host else { return -ENODEV }
-        guard destination == host.spdk_memory_domain_get_system_domain?() || destination == source else { return -ENOTSUP }
+        guard let host = domains.host else { return -ENODEV }
+        guard destination == host.systemDomain || destination == source else { return -ENOTSUP }
         checked.result.pointee.iov_count = 1
         checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
         checked.result.pointee.iovs = nil
@@ -111,13 +81,22 @@ enum DomainCallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard let engine = engine(of: destinationDomain), let host else { return -ENODEV }
+        return domains.withOwner(of: destinationDomain) { engine in
+            transfer(copy, from: sourceDomain, context: sourceContext, to: engine, argument: argument)
+        } ?? -ENODEV
+    }
+
+    /// transfer into `engine`: a source in host memory is copied directly, any other is
+    /// translated into the system domain first, segment by segment.
+    private static func transfer(_ copy: CheckedCopy, from sourceDomain: OpaquePointer?, context sourceContext: UnsafeMutableRawPointer?,
+                                 to engine: CopyEngine, argument: UnsafeMutableRawPointer?) -> Int32 {
         guard let sourceDomain else { return -EINVAL }
-        let system = host.spdk_memory_domain_get_system_domain?()
-        if sourceDomain == system || isOurs(sourceDomain, host) {
+        guard let host = domains.host else { return -ENODEV }
+        let system = host.systemDomain
+        if sourceDomain == system || domains.owns(sourceDomain) {
             return engine.submit(copy, argument: argument)
         }
-        guard let translateData = host.spdk_memory_domain_translate_data else { return -ENOTSUP }
+        guard let translateData = host.table.pointee.spdk_memory_domain_translate_data else { return -ENOTSUP }
         var translated: [iovec] = []
         for entry in copy.sourceEntries where entry.iov_len > 0 {
             var result = spdk_memory_domain_translation_result()

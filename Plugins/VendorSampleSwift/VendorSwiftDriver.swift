@@ -19,7 +19,7 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
     final class Device {
         let id: String
         let engine = CopyEngine()
-        var domain: OpaquePointer?
+        var domain: OwnedDomain<CopyEngine>?
         init(id: String) { self.id = id }
     }
 
@@ -32,7 +32,6 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
     init(host: HostAPI) {
         self.host = host
         self.devices = (0..<Self.deviceCount).map { Device(id: "vendor-swift:\($0)") }
-        DomainCallbacks.register(host)
     }
 
     func probe() throws(DMAError) -> [DMADeviceInfo] {
@@ -49,27 +48,20 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
         }
         guard device.domain == nil else { return }
         try device.engine.start()
-        // The domain's user context is the address of the engine; the device keeps it alive.
-        var engineAddress = UInt(bitPattern: Unmanaged.passUnretained(device.engine).toOpaque())
-        let domain: OpaquePointer
         do throws(DMAError) {
-            domain = try withUnsafeBytes(of: &engineAddress) { bytes throws(DMAError) in
-                try host.createDomain(deviceID: device.id, type: Self.deviceType, id: device.id, userContext: bytes)
-            }
+            device.domain = try DomainCallbacks.domains.createDomain(through: host, deviceID: device.id, type: Self.deviceType, id: device.id,
+                                                                     owner: device.engine, callbacks: DomainCallbacks.all)
         } catch {
             device.engine.stop()
             throw error
         }
-        host.setCallbacks(of: domain, translate: DomainCallbacks.translate, pull: DomainCallbacks.pull,
-                          push: DomainCallbacks.push, transfer: DomainCallbacks.transfer, memzero: DomainCallbacks.memzero)
-        device.domain = domain
     }
 
     /// Finishes in-flight requests (their completions run), then destroys the domain.
     func close(deviceID: String) {
         guard let device = devices.first(where: { $0.id == deviceID }), let domain = device.domain else { return }
         device.engine.stop()
-        host.destroyDomain(domain)
+        domain.destroy()
         device.domain = nil
     }
 

@@ -1,4 +1,5 @@
 import CDMAHostABI
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -15,11 +16,17 @@ import Musl
 /// }
 /// ```
 public enum DriverExport {
+    /// The addresses of the ops tables this plugin returned (one per entry call). driver.h
+    /// makes a table valid for the life of the process and hosts may keep only a copy of it,
+    /// so the plugin keeps every table reachable itself (otherwise LeakSanitizer reports the
+    /// table and the driver it owns as lost).
+    private static let exportedTables = Mutex<[UInt]>([])
+
     /// Builds the plugin's ops table around the driver `make` returns.
     /// - Parameters:
     ///   - host: The host table the entry received.
     ///   - make: Creates the driver, given the checked host table.
-    /// - Returns: A table valid for the life of the process, or nil (after logging why through
+    /// - Returns: A table valid for the life of the process (the plugin keeps it reachable), or nil (after logging why through
     ///   the host, when possible) if the host's ABI is incompatible or `make` failed.
     public static func entry(
         host: UnsafePointer<dmahost_host_api>?,
@@ -40,7 +47,9 @@ public enum DriverExport {
             api.log(.error, "driver initialisation failed: \(error.message)")
             return nil
         }
-        return ExportedDriver(driver: driver).makeTable()
+        guard let table = ExportedDriver(driver: driver).makeTable() else { return nil }
+        exportedTables.withLock { $0.append(UInt(bitPattern: table)) }
+        return table
     }
 }
 

@@ -35,6 +35,12 @@ public struct HostAPI: @unchecked Sendable {
         self.table = table
     }
 
+    /// Wraps a host table that ``init(_:)`` accepted before.
+    @usableFromInline
+    init(validated table: UnsafePointer<dmahost_host_api>) {
+        self.table = table
+    }
+
     /// Sends a message to the host's log.
     public func log(_ level: DriverLogLevel, _ message: String) {
         message.withCString { table.pointee.log?(table.pointee.host_ctx, level.rawValue, $0) }

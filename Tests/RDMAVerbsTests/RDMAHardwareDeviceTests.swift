@@ -24,7 +24,8 @@ struct RDMAHardwareDeviceTests {
         for domain in [fixture.domain, fixture.spdkDomain] {
             #expect(domain.type == .rdma)
             let user = try #require(domain.userContext)
-            #expect(user.count == MemoryLayout<spdk_memory_domain_rdma_ctx>.size)
+            // The struct comes first; the plugin kit's ownership trailer follows it.
+            #expect(user.count >= MemoryLayout<spdk_memory_domain_rdma_ctx>.size)
             let context = user.loadUnaligned(as: spdk_memory_domain_rdma_ctx.self)
             #expect(context.size == MemoryLayout<spdk_memory_domain_rdma_ctx>.size)
             #expect(context.ibv_pd == fixture.engine.protectionDomainHandle)

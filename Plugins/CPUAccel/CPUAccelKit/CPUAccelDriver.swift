@@ -20,7 +20,6 @@ package final class CPUAccelDriver: DMADeviceDriver {
 
     package init(host: HostAPI) {
         self.host = host
-        PluginHost.install(host)
     }
 
     static let capabilities: DMACapabilities = [.copy, .fill, .scatterGather, .translateIdentity, .transfer]

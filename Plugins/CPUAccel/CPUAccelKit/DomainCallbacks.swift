@@ -15,11 +15,32 @@ import Musl
 // -EAGAIN when the engine's queue is full, -ECANCELED once the device is closing, -ENODEV for
 // a domain that is not a CPU domain. The iovec arrays must stay valid until completion.
 
+/// The CPU domains of this plugin; each is owned by its engine, which callbacks find without a lock.
+let cpuDomains = DomainOwnership<CopyEngine>()
+
+/// Runs `body` with the engine of `domain`: -ENODEV when it is not an open CPU domain of this plugin.
+@inline(__always)
+private func withEngine(of domain: OpaquePointer?, _ body: (CopyEngine) -> Int32) -> Int32 {
+    cpuDomains.withOwner(of: domain, body) ?? -ENODEV
+}
+
+/// True when addresses of `domain` are this process's virtual addresses: the system domain or
+/// a CPU accel domain (any domain whose user context is a `struct dmahost_cpu_domain_ctx`).
+private func sharesVirtualAddresses(_ domain: OpaquePointer?) -> Bool {
+    guard let domain, let host = cpuDomains.host else { return false }
+    if domain == host.systemDomain || cpuDomains.owns(domain) { return true }
+    var size = 0
+    guard let raw = host.table.pointee.spdk_memory_domain_get_user_context?(domain, &size),
+          size >= MemoryLayout<dmahost_cpu_domain_ctx>.size else { return false }
+    let context = raw.loadUnaligned(as: dmahost_cpu_domain_ctx.self)
+    return context.magic == DMAHOST_CPU_DOMAIN_MAGIC && context.size >= MemoryLayout<dmahost_cpu_domain_ctx>.size
+}
+
 /// Starts a checked copy on the engine of the CPU domain `domain` (pull, push and transfer are
 /// all copies in one address space): 0 when accepted, else the submission error as a negated errno.
 @inline(__always)
 private func startCopy(on domain: OpaquePointer?, _ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) -> Int32 {
-    PluginHost.withEngine(of: domain) { engine in
+    withEngine(of: domain) { engine in
         do throws(SubmitError) {
             try engine.submit(copy, argument: argument)
             return 0
@@ -59,7 +80,7 @@ let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, coun
     } catch {
         return error.negativeErrno
     }
-    return PluginHost.withEngine(of: domain) { engine in
+    return withEngine(of: domain) { engine in
         do throws(SubmitError) {
             try engine.submit(fill, pattern: 0, argument: argument)
             return 0
@@ -95,7 +116,7 @@ let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
             // What is read must pass the same checks, and hold the bytes src_iov describes.
             copy = try IOVecContract.checkCopy(completion: copy.completion, source: readFrom, sourceCount: count,
                                                destination: copy.destination, destinationCount: copy.destinationCount)
-        } else if !PluginHost.sharesVirtualAddresses(sourceDomain) {
+        } else if !sharesVirtualAddresses(sourceDomain) {
             return -ENOTSUP
         }
         return startCopy(on: domain, copy, argument: argument)
@@ -117,7 +138,7 @@ let cpuDomainTranslate: spdk_memory_domain_translate_memory_cb = { _, _, destina
         return error.negativeErrno
     }
     guard let destinationDomain else { return -EINVAL }
-    guard PluginHost.sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
+    guard sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
     let result = checked.result
     result.pointee.iov_count = 1
     result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
@@ -136,3 +157,7 @@ let cpuDomainPoll: @convention(c) (UnsafeMutableRawPointer?, UInt32) -> UInt32 =
     }
     return UInt32(clamping: delivered)
 }
+
+/// The callbacks of every CPU domain.
+let cpuDomainCallbacks = DomainCallbackSet(translate: cpuDomainTranslate, pull: cpuDomainPull, push: cpuDomainPush,
+                                           transfer: cpuDomainTransfer, memzero: cpuDomainMemzero)

@@ -12,15 +12,11 @@ import Musl
 // are logged through the host with their reason.
 
 extension DMABufEngine {
-    /// The engine behind `domain`, when it is a dma-buf domain created by this copy of the backend.
-    static func from(_ domain: OpaquePointer?) -> DMABufEngine? {
-        guard let raw = CallbackHost.userContext(of: domain), let base = raw.baseAddress,
-              let context = dmahost_dmabuf_domain_ctx_get(base, raw.count) else { return nil }
-        return from(context: context)
-    }
+    /// The dma-buf domains of this backend, each owned by its engine.
+    static let domains = DomainOwnership<DMABufEngine>()
 
     /// The engine a user context points to, when the context was made by this copy of the backend
-    /// (its alloc function is ours: the impl pointer is then an engine we retained).
+    /// (its alloc function is ours: the impl pointer is then the engine that owns the domain).
     static func from(context: UnsafePointer<dmahost_dmabuf_domain_ctx>) -> DMABufEngine? {
         guard let alloc = context.pointee.alloc, let impl = context.pointee.impl,
               unsafeBitCast(alloc, to: UnsafeRawPointer.self) == unsafeBitCast(dmabufContextAlloc, to: UnsafeRawPointer.self) else {
@@ -44,17 +40,21 @@ extension IOVecError {
     /// Logs a refusal through the host of `domain`'s engine (when it is one of ours) and returns
     /// the errno for the callback.
     func refused(_ what: String, in domain: OpaquePointer?) -> Int32 {
-        if let engine = DMABufEngine.from(domain) {
+        DMABufEngine.domains.withOwner(of: domain) { engine in
             engine.host.log(.warning, "\(what) in \(engine.domainID) refused: \(dmaError(what).message)")
         }
         return negativeErrno
     }
 }
 
-/// The domain callbacks, in the order `HostAPI.setCallbacks` takes them. Each first checks its
-/// arguments against the contract of `dmahost/iovec.h` (``IOVecContract``: -EINVAL or -EFAULT,
-/// logged), then finds its engine (-ENODEV when the domain is not one of ours).
+/// The domain callbacks. Each first checks its arguments against the contract of
+/// `dmahost/iovec.h` (``IOVecContract``: -EINVAL or -EFAULT, logged), then finds its engine
+/// (-ENODEV when the domain is not one of ours).
 enum DMABufCallbacks {
+    /// All callbacks of a dma-buf domain.
+    static let all = DomainCallbackSet(translate: translate, invalidate: invalidate, pull: pull, push: push,
+                                       transfer: transfer, memzero: memzero)
+
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIov, srcCount, dstIov, dstCount, cpl, arg in
         let copy: CheckedCopy
         do throws(IOVecError) {
@@ -63,10 +63,11 @@ enum DMABufCallbacks {
         } catch {
             return error.refused("pull", in: domain)
         }
-        guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        return engine.respond("pull") { () throws(DMAError) -> Int32 in
-            try engine.pull(copy, completion: Completion(callback: copy.completion, argument: arg))
-        }
+        return DMABufEngine.domains.withOwner(of: domain) { engine in
+            engine.respond("pull") { () throws(DMAError) -> Int32 in
+                try engine.pull(copy, completion: Completion(callback: copy.completion, argument: arg))
+            }
+        } ?? -ENODEV
     }
 
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIov, dstCount, srcIov, srcCount, cpl, arg in
@@ -77,10 +78,11 @@ enum DMABufCallbacks {
         } catch {
             return error.refused("push", in: domain)
         }
-        guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        return engine.respond("push") { () throws(DMAError) -> Int32 in
-            try engine.push(copy, completion: Completion(callback: copy.completion, argument: arg))
-        }
+        return DMABufEngine.domains.withOwner(of: domain) { engine in
+            engine.respond("push") { () throws(DMAError) -> Int32 in
+                try engine.push(copy, completion: Completion(callback: copy.completion, argument: arg))
+            }
+        } ?? -ENODEV
     }
 
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
@@ -90,10 +92,11 @@ enum DMABufCallbacks {
         } catch {
             return error.refused("memzero", in: domain)
         }
-        guard let engine = DMABufEngine.from(domain) else { return -ENODEV }
-        return engine.respond("memzero") { () throws(DMAError) -> Int32 in
-            try engine.memzero(fill, completion: Completion(callback: fill.completion, argument: arg))
-        }
+        return DMABufEngine.domains.withOwner(of: domain) { engine in
+            engine.respond("memzero") { () throws(DMAError) -> Int32 in
+                try engine.memzero(fill, completion: Completion(callback: fill.completion, argument: arg))
+            }
+        } ?? -ENODEV
     }
 
     static let transfer: spdk_memory_domain_transfer_data_cb = { dstDomain, _, dstIov, dstCount, srcDomain, srcContext, srcIov, srcCount, _, cpl, arg in
@@ -104,12 +107,13 @@ enum DMABufCallbacks {
         } catch {
             return error.refused("transfer", in: dstDomain)
         }
-        guard let engine = DMABufEngine.from(dstDomain) else { return -ENODEV }
-        guard let srcDomain else { return -EINVAL }
-        return engine.respond("transfer") { () throws(DMAError) -> Int32 in
-            try engine.transfer(copy, sourceDomain: srcDomain, sourceContext: srcContext,
-                                completion: Completion(callback: copy.completion, argument: arg))
-        }
+        return DMABufEngine.domains.withOwner(of: dstDomain) { engine in
+            guard let srcDomain else { return -EINVAL }
+            return engine.respond("transfer") { () throws(DMAError) -> Int32 in
+                try engine.transfer(copy, sourceDomain: srcDomain, sourceContext: srcContext,
+                                    completion: Completion(callback: copy.completion, argument: arg))
+            }
+        } ?? -ENODEV
     }
 
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in
@@ -119,17 +123,19 @@ enum DMABufCallbacks {
         } catch {
             return error.refused("translate", in: srcDomain)
         }
-        guard let engine = DMABufEngine.from(srcDomain) else { return -ENODEV }
-        return engine.respond("translate") { () throws(DMAError) -> Int32 in
-            try engine.translate(destination: dstDomain, checked)
-        }
+        return DMABufEngine.domains.withOwner(of: srcDomain) { engine in
+            engine.respond("translate") { () throws(DMAError) -> Int32 in
+                try engine.translate(destination: dstDomain, checked)
+            }
+        } ?? -ENODEV
     }
 
     static let invalidate: spdk_memory_domain_invalidate_data_cb = { domain, _, iov, count in
-        guard let engine = DMABufEngine.from(domain) else { return }
-        _ = engine.respond("invalidate") { () throws(DMAError) -> Int32 in
-            try engine.invalidate(try Piece.list(iov, count: count, role: "invalidate"))
-            return 0
+        _ = DMABufEngine.domains.withOwner(of: domain) { engine in
+            engine.respond("invalidate") { () throws(DMAError) -> Int32 in
+                try engine.invalidate(try Piece.list(iov, count: count, role: "invalidate"))
+                return 0
+            }
         }
     }
 }
@@ -194,15 +200,15 @@ let dmabufContextLookup: @convention(c) (UnsafePointer<dmahost_dmabuf_domain_ctx
 }
 
 extension DMABufEngine {
-    /// The user context for this engine's domain. `impl` holds a +1 reference to the engine,
-    /// released by the driver after the domain is destroyed.
-    func makeContext(retainedImpl: UnsafeMutableRawPointer) -> dmahost_dmabuf_domain_ctx {
+    /// The public user context of this engine's domain (its allocation interface). `impl` is
+    /// this engine, which owns the domain (``domains``) and so outlives it.
+    func makeContext() -> dmahost_dmabuf_domain_ctx {
         var context = dmahost_dmabuf_domain_ctx()
         context.size = MemoryLayout<dmahost_dmabuf_domain_ctx>.size
         context.magic = DMAHOST_DMABUF_DOMAIN_MAGIC
         context.version = DMAHOST_DMABUF_VERSION
         context.source = source.cValue
-        context.impl = retainedImpl
+        context.impl = Unmanaged.passUnretained(self).toOpaque()
         context.alloc = dmabufContextAlloc
         context.import_fd = dmabufContextImport
         context.release = dmabufContextRelease

@@ -132,10 +132,12 @@ final class DMABufEngine: Sendable {
             plan.add(destinationBuffers, .write)
             return startCopy(from: Piece.list(copy.sourceEntries), to: destination, bytes: copy.length, plan: plan, completion: completion)
         }
-        if let sourceEngine = DMABufEngine.from(sourceDomain) {
-            let source = Piece.list(copy.sourceEntries)
+        let source = Piece.list(copy.sourceEntries)
+        if let sourceBuffers = Self.domains.withOwner(of: sourceDomain, { sourceEngine in
+            Result { () throws(DMAError) in try sourceEngine.buffers.resolve(source) }
+        }) {
             var plan = AccessPlan()
-            plan.add(try sourceEngine.buffers.resolve(source), .read)
+            plan.add(try sourceBuffers.get(), .read)
             plan.add(destinationBuffers, .write)
             return startCopy(from: source, to: destination, bytes: copy.length, plan: plan, completion: completion)
         }

@@ -6,25 +6,9 @@ import Glibc
 import Musl
 #endif
 
-/// The user context of a DSA domain (private to this backend): a marker and the engine.
-struct DSADomainContext {
-    /// Marks the context as this backend's ("dsaq").
-    static let magic: UInt32 = 0x6473_6171
-    var size = MemoryLayout<DSADomainContext>.size
-    var magic = DSADomainContext.magic
-    /// A +1 reference to the engine, released by the driver after the domain is destroyed.
-    var impl: UnsafeMutableRawPointer
-}
-
 extension DSAEngine {
-    /// The engine behind `domain`, when it is a DSA domain of this backend.
-    static func from(_ domain: OpaquePointer?) -> DSAEngine? {
-        guard let raw = CallbackHost.userContext(of: domain), raw.count >= MemoryLayout<DSADomainContext>.size,
-              let base = raw.baseAddress else { return nil }
-        let context = base.loadUnaligned(as: DSADomainContext.self)
-        guard context.magic == DSADomainContext.magic else { return nil }
-        return Unmanaged<DSAEngine>.fromOpaque(context.impl).takeUnretainedValue()
-    }
+    /// The DSA domains of this backend, each owned by its engine (they have no public user context).
+    static let domains = DomainOwnership<DSAEngine>()
 
     /// Runs a callback body: a thrown error is logged and returned as -errno.
     func respond(_ what: String, _ body: () throws(DMAError) -> Int32) -> Int32 {
@@ -52,8 +36,9 @@ enum DSACallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
                                                    destination: dstIov, destinationCount: dstCount)
-            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+            return DSAEngine.domains.withOwner(of: domain) { engine in
+                engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -63,8 +48,9 @@ enum DSACallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
                                                    destination: dstIov, destinationCount: dstCount)
-            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+            return DSAEngine.domains.withOwner(of: domain) { engine in
+                engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -73,9 +59,10 @@ enum DSACallbacks {
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
         do throws(IOVecError) {
             let fill = try IOVecContract.checkMemzero(completion: cpl, buffers: iov, count: count)
-            guard let engine = DSAEngine.from(domain) else { return -ENODEV }
-            return engine.start(DSAOperation.fills(Piece.list(fill.entries), pattern: 0, maxRun: engine.queue.maxTransferSize),
-                                completion: Completion(callback: fill.completion, argument: arg))
+            return DSAEngine.domains.withOwner(of: domain) { engine in
+                engine.start(DSAOperation.fills(Piece.list(fill.entries), pattern: 0, maxRun: engine.queue.maxTransferSize),
+                             completion: Completion(callback: fill.completion, argument: arg))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -89,13 +76,14 @@ enum DSACallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard let engine = DSAEngine.from(dstDomain) else { return -ENODEV }
-        return engine.respond("transfer") { () throws(DMAError) -> Int32 in
-            guard let srcDomain, srcDomain == engine.host.systemDomain || DSAEngine.from(srcDomain) != nil else {
-                throw .notSupported("a DSA domain transfers only from system memory or another DSA domain (both virtual addresses); pull other domains into system memory first")
+        return DSAEngine.domains.withOwner(of: dstDomain) { engine in
+            engine.respond("transfer") { () throws(DMAError) -> Int32 in
+                guard let srcDomain, srcDomain == engine.host.systemDomain || DSAEngine.domains.owns(srcDomain) else {
+                    throw .notSupported("a DSA domain transfers only from system memory or another DSA domain (both virtual addresses); pull other domains into system memory first")
+                }
+                return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
             }
-            return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
-        }
+        } ?? -ENODEV
     }
 
     /// Identity: a DSA domain's addresses are virtual addresses, usable by any CPU-addressed domain.
@@ -106,11 +94,14 @@ enum DSACallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard DSAEngine.from(srcDomain) != nil else { return -ENODEV }
+        guard DSAEngine.domains.owns(srcDomain) else { return -ENODEV }
         checked.result.pointee.iov_count = 1
         checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
         checked.result.pointee.iovs = nil
         checked.result.pointee.dst_domain = dstDomain
         return 0
     }
+
+    /// All callbacks of a DSA domain.
+    static let all = DomainCallbackSet(translate: translate, pull: pull, push: push, transfer: transfer, memzero: memzero)
 }

@@ -41,7 +41,6 @@ public final class DMAEngineDriver: DMADeviceDriver {
         self.host = host
         self.paths = paths
         self.cpu = cpu
-        CallbackHost.install(host)
     }
 
     /// Runs discovery and reports the devices that can be opened.
@@ -102,8 +101,7 @@ public final class DMAEngineDriver: DMADeviceDriver {
 
     private func tearDown(_ opened: OpenDevice) {
         opened.quiesce()
-        host.destroyDomain(opened.domain.pointer)
-        opened.release()
+        opened.destroy()
     }
 
     private func openDevice(_ device: DiscoveredDevice) throws(DMAError) -> OpenDevice {
@@ -123,31 +121,19 @@ public final class DMAEngineDriver: DMADeviceDriver {
 
     private func openDMABuf(_ device: DiscoveredDevice, source: DMABufSource) throws(DMAError) -> OpenDevice {
         let engine = DMABufEngine(domainID: device.domainID, source: source, host: host)
-        let retained = Unmanaged.passRetained(engine)
-        var context = engine.makeContext(retainedImpl: retained.toOpaque())
-        let domain: OpaquePointer
-        do throws(DMAError) {
-            domain = try withUnsafeBytes(of: &context) { (bytes) throws(DMAError) -> OpaquePointer in
-                try host.createDomain(deviceID: device.info.id, type: .dma, id: device.domainID, userContext: bytes)
-            }
-        } catch {
-            retained.release()
-            throw error
+        var context = engine.makeContext()
+        let domain = try withUnsafeBytes(of: &context) { bytes throws(DMAError) in
+            try createDomain(of: device, in: DMABufEngine.domains, owner: engine, publicContext: bytes, callbacks: DMABufCallbacks.all)
         }
-        host.setCallbacks(of: domain, translate: DMABufCallbacks.translate, invalidate: DMABufCallbacks.invalidate,
-                          pull: DMABufCallbacks.pull, push: DMABufCallbacks.push, transfer: DMABufCallbacks.transfer,
-                          memzero: DMABufCallbacks.memzero)
         host.log(.info, "opened \(device.info.id): domain \(device.domainID)")
-        let handle = UnmanagedEngine(retained)
-        return OpenDevice(domain: DomainHandle(pointer: domain), quiesce: { engine.shutdown() }, release: { handle.release() })
+        return OpenDevice(domain, quiesce: { engine.shutdown() })
     }
-}
 
-/// A +1 reference to an engine, released exactly once.
-struct UnmanagedEngine<Engine: AnyObject & Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: wraps an Unmanaged reference to a Sendable engine; `release` is called
-    // exactly once, by the driver's tear-down.
-    let reference: Unmanaged<Engine>
-    init(_ reference: Unmanaged<Engine>) { self.reference = reference }
-    func release() { reference.release() }
+    /// Creates the domain of an opened device (type DMA, id `device.domainID`), owned by `engine`.
+    func createDomain<Engine>(of device: DiscoveredDevice, in domains: borrowing DomainOwnership<Engine>, owner engine: Engine,
+                              publicContext: UnsafeRawBufferPointer? = nil,
+                              callbacks: DomainCallbackSet) throws(DMAError) -> OwnedDomain<Engine> {
+        try domains.createDomain(through: host, deviceID: device.info.id, type: .dma, id: device.domainID, owner: engine,
+                                 publicContext: publicContext, callbacks: callbacks)
+    }
 }

@@ -7,8 +7,15 @@ struct OpenDevice: Sendable {
     /// Waits for the domain's operations in flight and drops its resources; called before the
     /// domain is destroyed.
     let quiesce: @Sendable () -> Void
-    /// Releases what the domain's user context pointed to; called after the domain is destroyed.
-    let release: @Sendable () -> Void
+    /// Destroys the domain and releases its engine (``OwnedDomain/destroy()``).
+    let destroy: @Sendable () -> Void
+
+    /// A device whose domain is owned by `domain`'s engine, quiesced by `quiesce`.
+    init<Engine>(_ domain: OwnedDomain<Engine>, quiesce: @escaping @Sendable () -> Void) {
+        self.domain = DomainHandle(pointer: domain.pointer)
+        self.quiesce = quiesce
+        self.destroy = { domain.destroy() }
+    }
 }
 
 /// A domain pointer that can be kept in `Sendable` state.

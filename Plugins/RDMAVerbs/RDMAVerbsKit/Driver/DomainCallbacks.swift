@@ -14,7 +14,7 @@ import Musl
 /// protection domain: its iovecs are plain process addresses, and the backend reaches them
 /// through lkeys/rkeys from the registration cache. Each callback first checks its arguments
 /// against the contract of `dmahost/iovec.h` (``IOVecContract``: -EINVAL or -EFAULT), then
-/// finds its engine through ``DomainTable`` (-ENODEV when the domain is not open) and returns
+/// finds its engine through ``DomainBinding`` (-ENODEV when the domain is not open) and returns
 /// at once; data operations complete on the device's completion thread.
 enum DomainCallbacks {
     /// Pull: RDMA READ of `src_iov` (domain side) into the local `dst_iov`.
@@ -22,9 +22,10 @@ enum DomainCallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
                                                    destination: dstIOV, destinationCount: dstCount)
-            guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
-            return binding.engine.read(remote: copy.sourceEntries, into: copy.destinationEntries,
-                                       completion: .callback(copy.completion, argument))
+            return DomainBinding.with(domain) { binding in
+                binding.engine.read(remote: copy.sourceEntries, into: copy.destinationEntries,
+                                    completion: .callback(copy.completion, argument))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -35,9 +36,10 @@ enum DomainCallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
                                                    destination: dstIOV, destinationCount: dstCount)
-            guard let binding = DomainTable.lookup(domain) else { return -ENODEV }
-            return binding.engine.write(remote: copy.destinationEntries, from: copy.sourceEntries,
-                                        completion: .callback(copy.completion, argument))
+            return DomainBinding.with(domain) { binding in
+                binding.engine.write(remote: copy.destinationEntries, from: copy.sourceEntries,
+                                     completion: .callback(copy.completion, argument))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
@@ -62,17 +64,20 @@ enum DomainCallbacks {
         } catch {
             return error.negativeErrno
         }
-        guard let binding = DomainTable.lookup(source) else { return -ENODEV }
-        return Translation.translate(binding: binding, source: source, destination: destination,
-                                     destinationContext: destinationContext, checked)
+        return DomainBinding.with(source) { binding in
+            Translation.translate(binding: binding, source: source, destination: destination,
+                                  destinationContext: destinationContext, checked)
+        } ?? -ENODEV
     }
 
     /// Invalidate: drop the registrations overlapping each buffer.
     static let invalidate: spdk_memory_domain_invalidate_data_cb = { domain, _, iov, count in
-        guard let binding = DomainTable.lookup(domain), let buffers = buffer(iov, count) else { return }
-        for entry in buffers {
-            guard let base = entry.iov_base, entry.iov_len > 0 else { continue }
-            binding.engine.invalidate(address: base, length: entry.iov_len)
+        guard let buffers = buffer(iov, count) else { return }
+        DomainBinding.with(domain) { binding in
+            for entry in buffers {
+                guard let base = entry.iov_base, entry.iov_len > 0 else { continue }
+                binding.engine.invalidate(address: base, length: entry.iov_len)
+            }
         }
     }
 
@@ -82,14 +87,19 @@ enum DomainCallbacks {
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
                                                    destination: dstIOV, destinationCount: dstCount)
-            guard let binding = DomainTable.lookup(destination) else { return -ENODEV }
-            return Transfer.start(binding: binding, destination: destination, copy: copy, source: source,
-                                  sourceContext: sourceContext, translation: translation,
-                                  completion: .callback(copy.completion, argument))
+            return DomainBinding.with(destination) { binding in
+                Transfer.start(binding: binding, destination: destination, copy: copy, source: source,
+                               sourceContext: sourceContext, translation: translation,
+                               completion: .callback(copy.completion, argument))
+            } ?? -ENODEV
         } catch {
             return error.negativeErrno
         }
     }
+
+    /// All callbacks of an RDMA domain.
+    static let all = DomainCallbackSet(translate: translate, invalidate: invalidate, pull: pull, push: push,
+                                       transfer: transfer, memzero: memzero)
 
     /// An iovec array as a buffer; nil when the pointer is NULL with a non-zero count.
     static func buffer(_ iov: UnsafeMutablePointer<iovec>?, _ count: UInt32) -> UnsafeBufferPointer<iovec>? {

@@ -23,8 +23,8 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
     /// An open device.
     struct OpenDevice: Sendable {
         let engine: RDMAEngine
-        /// The `struct spdk_memory_domain *` of its domains, as addresses.
-        let domains: [UInt]
+        /// Its domains: first the one with the device id, then the `SPDK_RDMA_DMA_DEVICE` one.
+        let domains: [OwnedDomain<DomainBinding>]
     }
 
     private let host: HostAPI
@@ -58,35 +58,34 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
         } catch {
             throw error.dmaError
         }
-        var domains: [OpaquePointer] = []
+        let binding = DomainBinding(engine: engine, host: host)
+        var domains: [OwnedDomain<DomainBinding>] = []
         var context = spdk_memory_domain_rdma_ctx(size: MemoryLayout<spdk_memory_domain_rdma_ctx>.size,
                                                   ibv_pd: engine.protectionDomainHandle)
         do throws(DMAError) {
             try withUnsafeBytes(of: &context) { bytes throws(DMAError) in
                 for id in [deviceID, SPDK_RDMA_DMA_DEVICE] {
-                    domains.append(try host.createDomain(deviceID: deviceID, type: .rdma, id: id, userContext: bytes))
+                    domains.append(try DomainBinding.domains.createDomain(through: host, deviceID: deviceID, type: .rdma, id: id,
+                                                                          owner: binding, publicContext: bytes,
+                                                                          callbacks: DomainCallbacks.all))
                 }
             }
         } catch {
-            for domain in domains { host.destroyDomain(domain) }
+            for domain in domains { domain.revoke() }
             engine.close()
+            for domain in domains { domain.destroy() }
             throw error
         }
-        let addresses = domains.map { UInt(bitPattern: $0) }
-        DomainTable.add(DomainTable.Binding(engine: engine, host: host, domains: addresses))
-        for domain in domains {
-            host.setCallbacks(of: domain, translate: DomainCallbacks.translate, invalidate: DomainCallbacks.invalidate,
-                              pull: DomainCallbacks.pull, push: DomainCallbacks.push, transfer: DomainCallbacks.transfer,
-                              memzero: DomainCallbacks.memzero)
-        }
-        open.withLock { $0[deviceID] = OpenDevice(engine: engine, domains: addresses) }
+        open.withLock { $0[deviceID] = OpenDevice(engine: engine, domains: domains) }
     }
 
+    /// Revokes the device's domains (callbacks from now on return -ENODEV), closes its engine
+    /// (operations in flight complete), then destroys the domains.
     public func close(deviceID: String) {
         guard let device = open.withLock({ $0.removeValue(forKey: deviceID) }) else { return }
-        DomainTable.remove(device.domains)
+        for domain in device.domains { domain.revoke() }
         device.engine.close()
-        for domain in device.domains.compactMap({ OpaquePointer(bitPattern: $0) }) { host.destroyDomain(domain) }
+        for domain in device.domains { domain.destroy() }
     }
 
     public func diagnose() -> [DriverDiagnostic] {
@@ -106,6 +105,6 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
     /// The domains of an open device (`struct spdk_memory_domain *`): first the one with the
     /// device id, then the `SPDK_RDMA_DMA_DEVICE` one.
     public func domains(for deviceID: String) -> [OpaquePointer] {
-        open.withLock { $0[deviceID]?.domains.compactMap { OpaquePointer(bitPattern: $0) } ?? [] }
+        open.withLock { $0[deviceID]?.domains.map(\.pointer) ?? [] }
     }
 }

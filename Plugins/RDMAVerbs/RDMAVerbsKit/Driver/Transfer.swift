@@ -29,14 +29,14 @@ import Musl
 /// as many bytes as `dst_iov` (the planner refuses anything else with -EINVAL): nothing is
 /// truncated.
 enum Transfer {
-    static func start(binding: DomainTable.Binding, destination: OpaquePointer?, copy: CheckedCopy,
+    static func start(binding: DomainBinding, destination: OpaquePointer?, copy: CheckedCopy,
                       source: OpaquePointer?, sourceContext: UnsafeMutableRawPointer?,
                       translation: UnsafeMutablePointer<spdk_memory_domain_translation_result>?,
                       completion: OperationCompletion) -> Int32 {
         let engine = binding.engine
         let remote = copy.destinationEntries, local = copy.sourceEntries
         if let translation, translation.pointee.size >= Translation.minimumResultSize,
-           let target = translation.pointee.dst_domain, binding.domains.contains(UInt(bitPattern: target)) {
+           let target = translation.pointee.dst_domain, DomainBinding.with(target, { $0 === binding }) == true {
             let segments: [KeyedSegment]
             do throws(IOVecError) {
                 segments = try keyedSegments(of: translation)
@@ -47,7 +47,7 @@ enum Transfer {
         }
         guard let source else { return -EINVAL }
         let host = binding.host
-        if source == host.systemDomain || DomainTable.lookup(source) != nil {
+        if source == host.systemDomain || DomainBinding.domains.owns(source) {
             return engine.write(remote: remote, from: local, completion: completion)
         }
         let sourceID = host.id(of: source) ?? ""

@@ -28,7 +28,7 @@ enum Translation {
     /// Translates a buffer whose arguments passed ``IOVecContract/checkTranslate(address:length:result:)``.
     /// - Returns: 0, -EINVAL for a NULL destination, -ENOTSUP for a destination that is neither
     ///   RDMA nor the system domain, or the registration's error.
-    static func translate(binding: DomainTable.Binding, source: OpaquePointer?, destination: OpaquePointer?,
+    static func translate(binding: DomainBinding, source: OpaquePointer?, destination: OpaquePointer?,
                           destinationContext: UnsafeMutablePointer<spdk_memory_domain_translation_ctx>?,
                           _ checked: CheckedTranslation) -> Int32 {
         guard let destination else { return -EINVAL }

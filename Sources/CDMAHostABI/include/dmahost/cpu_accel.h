@@ -14,7 +14,9 @@
  * a user finds the function here and calls it from its submitting thread(s).
  *
  * The structure is written by the plugin when it opens the device; the host keeps a copy for
- * the life of the domain. Check \b size and \b magic before reading further.
+ * the life of the domain. Check \b size and \b magic before reading further. The user context
+ * may be longer than the structure (the plugin keeps private bytes after it): its size is at
+ * least \b size, not necessarily equal to it.
  */
 
 #ifndef DMAHOST_CPU_ACCEL_H

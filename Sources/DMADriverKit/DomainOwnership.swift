@@ -1,0 +1,141 @@
+import CDMAHostABI
+import Synchronization
+
+/// Domains owned by objects of a backend, and the lock-free lookup from a domain to its owner
+/// that the backend's C callbacks need (they receive only the domain pointer).
+///
+/// A backend keeps one instance per kind of domain it creates, usually a `static let`:
+/// ```swift
+/// static let domains = DomainOwnership<CopyEngine>()
+///
+/// let domain = try Self.domains.createDomain(through: host, deviceID: id, type: .accel, id: id,
+///                                            owner: engine, callbacks: DomainCallbackSet(pull: pull, ...))
+/// // in a callback:
+/// Self.domains.withOwner(of: domain) { engine in engine.submit(...) } ?? -ENODEV
+/// ```
+///
+/// **User context.** The host copies the user context it is given and keeps the copy for the
+/// domain's life. ``createDomain(through:deviceID:type:id:owner:publicContext:callbacks:)``
+/// gives it the backend's public layout (`publicContext`: `struct dmahost_cpu_domain_ctx`,
+/// `struct spdk_memory_domain_rdma_ctx`, `struct dmahost_dmabuf_domain_ctx`, or nothing)
+/// followed, at the next multiple of 8 bytes, by a trailer of this kit: a magic word, this
+/// instance's tag, and the owner's address. The public layout is unchanged (its own `size`
+/// field still gives its own size); only the user context's total size grows by the padding and
+/// 24 bytes.
+///
+/// **Lookup.** ``withOwner(of:_:)`` reads the host's copy through
+/// `spdk_memory_domain_get_user_context` of the first host table this instance created a
+/// domain through (every host table carries the same `spdk_memory_domain_*` functions and
+/// lives as long as the process), checks the magic and the tag, and calls its closure with the
+/// owner: no lock, no reference counting. A domain of another backend, of another instance
+/// (each draws its own random 64-bit tag), or without a user context gives nil. The host table
+/// is published after the tag, so a lookup that sees a table also sees the tag.
+///
+/// **Lifetime.** The domain holds a reference to its owner until ``OwnedDomain/destroy()``;
+/// ``OwnedDomain`` describes how to tear a domain down so that no callback reaches a released owner.
+///
+/// **Storage.** The type is a non-copyable struct of two atomic words, both 0 until the first
+/// domain is created (the tag is drawn then), so a global or `static let` of it needs no lazy
+/// initialisation: a callback reaches it without the `swift_once` call a class instance would
+/// cost. Keep it in a global or a `static let`; pass it `borrowing`.
+public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable {
+    /// Identifies the domains of this instance in their trailers (random, non-zero; 0 until
+    /// the first domain is created).
+    @usableFromInline let tagWord = Atomic<UInt64>(0)
+    /// Address of the first host table a domain was created through (0 before).
+    @usableFromInline let firstHostTable = Atomic<UInt>(0)
+
+    /// An instance with no domain yet; its tag is drawn when it creates its first domain.
+    @inlinable
+    public init() {}
+
+    /// The first host table a domain of this instance was created through; nil before the
+    /// first domain. Callbacks use it to reach other domains (the system domain, translations).
+    public var host: HostAPI? {
+        UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)).map(HostAPI.init(validated:))
+    }
+
+    /// Creates a domain owned by `owner`, registers its callbacks, and keeps `owner` alive
+    /// until the returned domain is destroyed.
+    /// - Parameters:
+    ///   - host: The host table to create the domain through.
+    ///   - deviceID: The device (as reported by probe) the domain belongs to.
+    ///   - type: Domain type.
+    ///   - id: Domain id.
+    ///   - owner: What the callbacks of the domain find through ``withOwner(of:_:)``.
+    ///   - publicContext: The public part of the user context, copied first (nil for none).
+    ///   - callbacks: The domain's callbacks, set before this returns.
+    /// - Returns: The domain; tear it down with ``OwnedDomain/revoke()`` and ``OwnedDomain/destroy()``.
+    /// - Throws: The host's refusal to create the domain (`owner` is then not retained).
+    public func createDomain(through host: HostAPI, deviceID: String, type: DMADeviceType, id: String?, owner: Owner,
+                             publicContext: UnsafeRawBufferPointer? = nil,
+                             callbacks: DomainCallbackSet) throws(DMAError) -> OwnedDomain<Owner> {
+        let tag = establishTag()
+        _ = firstHostTable.compareExchange(expected: 0, desired: UInt(bitPattern: host.table), ordering: .acquiringAndReleasing)
+        let publicSize = publicContext?.count ?? 0
+        let trailerOffset = OwnershipTrailer.offset(after: publicSize)
+        let context = UnsafeMutableRawBufferPointer.allocate(byteCount: trailerOffset + OwnershipTrailer.size,
+                                                             alignment: OwnershipTrailer.alignment)
+        defer { context.deallocate() }
+        context.initializeMemory(as: UInt8.self, repeating: 0)
+        if let publicContext, publicSize > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: context[0..<publicSize]).copyMemory(from: publicContext)
+        }
+        let reference = Unmanaged.passRetained(owner)
+        let domain: OpaquePointer
+        do throws(DMAError) {
+            guard let base = context.baseAddress else { throw .outOfMemory("cannot build the user context of domain \(id ?? deviceID)") }
+            OwnershipTrailer.write(at: base + trailerOffset, tag: tag, owner: reference.toOpaque())
+            domain = try host.createDomain(deviceID: deviceID, type: type, id: id, userContext: UnsafeRawBufferPointer(context))
+        } catch {
+            reference.release()
+            throw error
+        }
+        guard let word = ownerWord(of: domain, through: host.table, tag: tag) else {
+            // The host did not keep the user context it was given: no callback could find the owner.
+            host.destroyDomain(domain)
+            reference.release()
+            throw .notSupported("the host kept no copy of the user context of domain \(id ?? deviceID)")
+        }
+        host.setCallbacks(of: domain, callbacks)
+        return OwnedDomain(domain: domain, ownerWord: word, owner: reference, host: host)
+    }
+
+    /// Runs `body` with the owner of `domain`, without a lock or reference counting: the
+    /// domain's reference keeps the owner alive while the domain is not revoked.
+    /// - Returns: `body`'s result, or nil when `domain` is nil, revoked, or not a domain of
+    ///   this instance (callbacks then return -ENODEV).
+    @inlinable
+    public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
+        guard let domain, let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)),
+              let word = ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed)),
+              let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
+        return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Whether `domain` is a live (not revoked) domain of this instance.
+    public func owns(_ domain: OpaquePointer?) -> Bool {
+        withOwner(of: domain) { _ in true } ?? false
+    }
+
+    /// This instance's tag, drawn (random, non-zero) by the first call.
+    private func establishTag() -> UInt64 {
+        let current = tagWord.load(ordering: .acquiring)
+        guard current == 0 else { return current }
+        var generator = SystemRandomNumberGenerator()
+        let drawn = UInt64.random(in: 1...UInt64.max, using: &generator)
+        let (exchanged, original) = tagWord.compareExchange(expected: 0, desired: drawn, ordering: .acquiringAndReleasing)
+        return exchanged ? drawn : original
+    }
+
+    /// The owner word in the host's copy of `domain`'s user context, when the context carries
+    /// the trailer of `tag`.
+    @inlinable
+    func ownerWord(of domain: OpaquePointer, through table: UnsafePointer<dmahost_host_api>,
+                   tag: UInt64) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        guard let get = table.pointee.spdk_memory_domain_get_user_context else { return nil }
+        var size = 0
+        guard let context = get(domain, &size) else { return nil }
+        return OwnershipTrailer.ownerWord(in: context, size: size, tag: tag)
+    }
+}
