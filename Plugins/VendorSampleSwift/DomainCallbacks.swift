@@ -23,33 +23,24 @@ enum DomainCallbacks {
 
     /// pull: the source domain is ours, its buffers are host memory.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, completion, argument in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
-                                                   destination: destination, destinationCount: destinationCount)
-            return domains.withOwner(of: domain) { $0.submit(copy, argument: argument) } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        domains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+                          destinationCount: destinationCount, completion: completion) { engine, copy in
+            engine.submit(copy, argument: argument)
         }
     }
 
     /// push: the destination domain is ours.
     static let push: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, completion, argument in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
-                                                   destination: destination, destinationCount: destinationCount)
-            return domains.withOwner(of: domain) { $0.submit(copy, argument: argument) } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        domains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+                          destinationCount: destinationCount, completion: completion) { engine, copy in
+            engine.submit(copy, argument: argument)
         }
     }
 
     /// memzero on our buffers.
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, completion, argument in
-        do throws(IOVecError) {
-            let fill = try IOVecContract.checkMemzero(completion: completion, buffers: buffers, count: count)
-            return domains.withOwner(of: domain) { $0.submit(fill, argument: argument) } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        domains.startMemzero(on: domain, buffers: buffers, count: count, completion: completion) { engine, fill in
+            engine.submit(fill, argument: argument)
         }
     }
 
@@ -74,16 +65,10 @@ enum DomainCallbacks {
     /// into host memory (the system domain's and ours are host memory already).
     static let transfer: spdk_memory_domain_transfer_data_cb = { destinationDomain, _, destination, destinationCount,
                                                                  sourceDomain, sourceContext, source, sourceCount, _, completion, argument in
-        let copy: CheckedCopy
-        do throws(IOVecError) {
-            copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
-                                               destination: destination, destinationCount: destinationCount)
-        } catch {
-            return error.negativeErrno
-        }
-        return domains.withOwner(of: destinationDomain) { engine in
+        domains.startCopy(on: destinationDomain, source: source, sourceCount: sourceCount, destination: destination,
+                          destinationCount: destinationCount, completion: completion) { engine, copy in
             transfer(copy, from: sourceDomain, context: sourceContext, to: engine, argument: argument)
-        } ?? -ENODEV
+        }
     }
 
     /// transfer into `engine`: a source in host memory is copied directly, any other is

@@ -63,7 +63,9 @@ struct MemoryMonitorTests {
         let lease = try cache.cache.acquire(address: mapping.address, length: UInt(mapping.length))
         cache.cache.release(lease)
         let range = PageRange(covering: mapping.address, length: UInt(mapping.length), pageSize: UInt(Mapping.pageSize))
-        #expect(cache.cache.liveRanges.contains { $0 == range }, "an idle watched region stays cached")
+        // An idle region next to another idle one merges with it: the mapping need only be covered.
+        let covered = try #require(range)
+        #expect(cache.cache.liveRanges.contains { $0.contains(covered) }, "an idle watched region stays cached")
     }
 
     /// After `change`, the next synchronisation drops the region and a new acquisition registers anew.

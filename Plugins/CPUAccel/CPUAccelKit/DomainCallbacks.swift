@@ -18,12 +18,6 @@ import Musl
 /// The CPU domains of this plugin; each is owned by its engine, which callbacks find without a lock.
 let cpuDomains = DomainOwnership<CopyEngine>()
 
-/// Runs `body` with the engine of `domain`: -ENODEV when it is not an open CPU domain of this plugin.
-@inline(__always)
-private func withEngine(of domain: OpaquePointer?, _ body: (CopyEngine) -> Int32) -> Int32 {
-    cpuDomains.withOwner(of: domain, body) ?? -ENODEV
-}
-
 /// True when addresses of `domain` are this process's virtual addresses: the system domain or
 /// a CPU accel domain (any domain whose user context is a `struct dmahost_cpu_domain_ctx`).
 private func sharesVirtualAddresses(_ domain: OpaquePointer?) -> Bool {
@@ -36,51 +30,37 @@ private func sharesVirtualAddresses(_ domain: OpaquePointer?) -> Bool {
     return context.magic == DMAHOST_CPU_DOMAIN_MAGIC && context.size >= MemoryLayout<dmahost_cpu_domain_ctx>.size
 }
 
-/// Starts a checked copy on the engine of the CPU domain `domain` (pull, push and transfer are
-/// all copies in one address space): 0 when accepted, else the submission error as a negated errno.
+/// Starts a checked copy on `engine` (pull, push and transfer are all copies in one address
+/// space): 0 when accepted, else the submission error as a negated errno.
 @inline(__always)
-private func startCopy(on domain: OpaquePointer?, _ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) -> Int32 {
-    withEngine(of: domain) { engine in
-        do throws(SubmitError) {
-            try engine.submit(copy, argument: argument)
-            return 0
-        } catch {
-            return error.negativeErrno
-        }
+private func start(_ copy: CheckedCopy, on engine: CopyEngine, argument: UnsafeMutableRawPointer?) -> Int32 {
+    do throws(SubmitError) {
+        try engine.submit(copy, argument: argument)
+        return 0
+    } catch {
+        return error.negativeErrno
     }
 }
 
 /// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
 let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
-    do throws(IOVecError) {
-        let copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
-                                               destination: destination, destinationCount: destinationCount)
-        return startCopy(on: domain, copy, argument: argument)
-    } catch {
-        return error.negativeErrno
+    cpuDomains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+                         destinationCount: destinationCount, completion: callback) { engine, copy in
+        start(copy, on: engine, argument: argument)
     }
 }
 
 /// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
 let cpuDomainPush: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, callback, argument in
-    do throws(IOVecError) {
-        let copy = try IOVecContract.checkCopy(completion: callback, source: source, sourceCount: sourceCount,
-                                               destination: destination, destinationCount: destinationCount)
-        return startCopy(on: domain, copy, argument: argument)
-    } catch {
-        return error.negativeErrno
+    cpuDomains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+                         destinationCount: destinationCount, completion: callback) { engine, copy in
+        start(copy, on: engine, argument: argument)
     }
 }
 
 /// `spdk_memory_domain_memzero_cb`: zero buffers of the CPU domain.
 let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, callback, argument in
-    let fill: CheckedFill
-    do throws(IOVecError) {
-        fill = try IOVecContract.checkMemzero(completion: callback, buffers: buffers, count: count)
-    } catch {
-        return error.negativeErrno
-    }
-    return withEngine(of: domain) { engine in
+    cpuDomains.startMemzero(on: domain, buffers: buffers, count: count, completion: callback) { engine, fill in
         do throws(SubmitError) {
             try engine.submit(fill, pattern: 0, argument: argument)
             return 0
@@ -119,7 +99,7 @@ let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
         } else if !sharesVirtualAddresses(sourceDomain) {
             return -ENOTSUP
         }
-        return startCopy(on: domain, copy, argument: argument)
+        return cpuDomains.withOwner(of: domain) { start(copy, on: $0, argument: argument) } ?? -ENODEV
     } catch {
         return error.negativeErrno
     }

@@ -56,64 +56,44 @@ enum DMABufCallbacks {
                                        transfer: transfer, memzero: memzero)
 
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIov, srcCount, dstIov, dstCount, cpl, arg in
-        let copy: CheckedCopy
-        do throws(IOVecError) {
-            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                               destination: dstIov, destinationCount: dstCount)
-        } catch {
-            return error.refused("pull", in: domain)
-        }
-        return DMABufEngine.domains.withOwner(of: domain) { engine in
+        DMABufEngine.domains.startCopy(on: domain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                       destinationCount: dstCount, completion: cpl,
+                                       refused: { $0.refused("pull", in: domain) }) { engine, copy in
             engine.respond("pull") { () throws(DMAError) -> Int32 in
                 try engine.pull(copy, completion: Completion(callback: copy.completion, argument: arg))
             }
-        } ?? -ENODEV
+        }
     }
 
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIov, dstCount, srcIov, srcCount, cpl, arg in
-        let copy: CheckedCopy
-        do throws(IOVecError) {
-            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                               destination: dstIov, destinationCount: dstCount)
-        } catch {
-            return error.refused("push", in: domain)
-        }
-        return DMABufEngine.domains.withOwner(of: domain) { engine in
+        DMABufEngine.domains.startCopy(on: domain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                       destinationCount: dstCount, completion: cpl,
+                                       refused: { $0.refused("push", in: domain) }) { engine, copy in
             engine.respond("push") { () throws(DMAError) -> Int32 in
                 try engine.push(copy, completion: Completion(callback: copy.completion, argument: arg))
             }
-        } ?? -ENODEV
+        }
     }
 
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
-        let fill: CheckedFill
-        do throws(IOVecError) {
-            fill = try IOVecContract.checkMemzero(completion: cpl, buffers: iov, count: count)
-        } catch {
-            return error.refused("memzero", in: domain)
-        }
-        return DMABufEngine.domains.withOwner(of: domain) { engine in
+        DMABufEngine.domains.startMemzero(on: domain, buffers: iov, count: count, completion: cpl,
+                                          refused: { $0.refused("memzero", in: domain) }) { engine, fill in
             engine.respond("memzero") { () throws(DMAError) -> Int32 in
                 try engine.memzero(fill, completion: Completion(callback: fill.completion, argument: arg))
             }
-        } ?? -ENODEV
+        }
     }
 
     static let transfer: spdk_memory_domain_transfer_data_cb = { dstDomain, _, dstIov, dstCount, srcDomain, srcContext, srcIov, srcCount, _, cpl, arg in
-        let copy: CheckedCopy
-        do throws(IOVecError) {
-            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                               destination: dstIov, destinationCount: dstCount)
-        } catch {
-            return error.refused("transfer", in: dstDomain)
-        }
-        return DMABufEngine.domains.withOwner(of: dstDomain) { engine in
+        DMABufEngine.domains.startCopy(on: dstDomain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                       destinationCount: dstCount, completion: cpl,
+                                       refused: { $0.refused("transfer", in: dstDomain) }) { engine, copy in
             guard let srcDomain else { return -EINVAL }
             return engine.respond("transfer") { () throws(DMAError) -> Int32 in
                 try engine.transfer(copy, sourceDomain: srcDomain, sourceContext: srcContext,
                                     completion: Completion(callback: copy.completion, argument: arg))
             }
-        } ?? -ENODEV
+        }
     }
 
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in

@@ -33,57 +33,36 @@ extension DSAEngine {
 /// (``IOVecContract``: -EINVAL or -EFAULT), then finds its engine (-ENODEV).
 enum DSACallbacks {
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIov, srcCount, dstIov, dstCount, cpl, arg in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                                   destination: dstIov, destinationCount: dstCount)
-            return DSAEngine.domains.withOwner(of: domain) { engine in
-                engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DSAEngine.domains.startCopy(on: domain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                    destinationCount: dstCount, completion: cpl) { engine, copy in
+            engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIov, dstCount, srcIov, srcCount, cpl, arg in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                                   destination: dstIov, destinationCount: dstCount)
-            return DSAEngine.domains.withOwner(of: domain) { engine in
-                engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DSAEngine.domains.startCopy(on: domain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                    destinationCount: dstCount, completion: cpl) { engine, copy in
+            engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
         }
     }
 
     static let memzero: spdk_memory_domain_memzero_cb = { domain, _, iov, count, cpl, arg in
-        do throws(IOVecError) {
-            let fill = try IOVecContract.checkMemzero(completion: cpl, buffers: iov, count: count)
-            return DSAEngine.domains.withOwner(of: domain) { engine in
-                engine.start(DSAOperation.fills(Piece.list(fill.entries), pattern: 0, maxRun: engine.queue.maxTransferSize),
-                             completion: Completion(callback: fill.completion, argument: arg))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DSAEngine.domains.startMemzero(on: domain, buffers: iov, count: count, completion: cpl) { engine, fill in
+            engine.start(DSAOperation.fills(Piece.list(fill.entries), pattern: 0, maxRun: engine.queue.maxTransferSize),
+                         completion: Completion(callback: fill.completion, argument: arg))
         }
     }
 
     static let transfer: spdk_memory_domain_transfer_data_cb = { dstDomain, _, dstIov, dstCount, srcDomain, _, srcIov, srcCount, _, cpl, arg in
-        let copy: CheckedCopy
-        do throws(IOVecError) {
-            copy = try IOVecContract.checkCopy(completion: cpl, source: srcIov, sourceCount: srcCount,
-                                               destination: dstIov, destinationCount: dstCount)
-        } catch {
-            return error.negativeErrno
-        }
-        return DSAEngine.domains.withOwner(of: dstDomain) { engine in
+        DSAEngine.domains.startCopy(on: dstDomain, source: srcIov, sourceCount: srcCount, destination: dstIov,
+                                    destinationCount: dstCount, completion: cpl) { engine, copy in
             engine.respond("transfer") { () throws(DMAError) -> Int32 in
                 guard let srcDomain, srcDomain == engine.host.systemDomain || DSAEngine.domains.owns(srcDomain) else {
                     throw .notSupported("a DSA domain transfers only from system memory or another DSA domain (both virtual addresses); pull other domains into system memory first")
                 }
                 return engine.copy(copy, completion: Completion(callback: copy.completion, argument: arg))
             }
-        } ?? -ENODEV
+        }
     }
 
     /// Identity: a DSA domain's addresses are virtual addresses, usable by any CPU-addressed domain.

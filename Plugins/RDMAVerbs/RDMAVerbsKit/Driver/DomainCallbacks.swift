@@ -19,29 +19,19 @@ import Musl
 enum DomainCallbacks {
     /// Pull: RDMA READ of `src_iov` (domain side) into the local `dst_iov`.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, srcIOV, srcCount, dstIOV, dstCount, callback, argument in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
-                                                   destination: dstIOV, destinationCount: dstCount)
-            return DomainBinding.with(domain) { binding in
-                binding.engine.read(remote: copy.sourceEntries, into: copy.destinationEntries,
-                                    completion: .callback(copy.completion, argument))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DomainBinding.domains.startCopy(on: domain, source: srcIOV, sourceCount: srcCount, destination: dstIOV,
+                                        destinationCount: dstCount, completion: callback) { binding, copy in
+            binding.engine.read(remote: copy.sourceEntries, into: copy.destinationEntries,
+                                completion: .callback(copy.completion, argument))
         }
     }
 
     /// Push: RDMA WRITE of the local `src_iov` to `dst_iov` (domain side).
     static let push: spdk_memory_domain_push_data_cb = { domain, _, dstIOV, dstCount, srcIOV, srcCount, callback, argument in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
-                                                   destination: dstIOV, destinationCount: dstCount)
-            return DomainBinding.with(domain) { binding in
-                binding.engine.write(remote: copy.destinationEntries, from: copy.sourceEntries,
-                                     completion: .callback(copy.completion, argument))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DomainBinding.domains.startCopy(on: domain, source: srcIOV, sourceCount: srcCount, destination: dstIOV,
+                                        destinationCount: dstCount, completion: callback) { binding, copy in
+            binding.engine.write(remote: copy.destinationEntries, from: copy.sourceEntries,
+                                 completion: .callback(copy.completion, argument))
         }
     }
 
@@ -84,16 +74,11 @@ enum DomainCallbacks {
     /// Transfer: RDMA WRITE from a source domain's buffers into `dst_iov` (see ``Transfer``).
     static let transfer: spdk_memory_domain_transfer_data_cb = { destination, _, dstIOV, dstCount, source, sourceContext,
         srcIOV, srcCount, translation, callback, argument in
-        do throws(IOVecError) {
-            let copy = try IOVecContract.checkCopy(completion: callback, source: srcIOV, sourceCount: srcCount,
-                                                   destination: dstIOV, destinationCount: dstCount)
-            return DomainBinding.with(destination) { binding in
-                Transfer.start(binding: binding, destination: destination, copy: copy, source: source,
-                               sourceContext: sourceContext, translation: translation,
-                               completion: .callback(copy.completion, argument))
-            } ?? -ENODEV
-        } catch {
-            return error.negativeErrno
+        DomainBinding.domains.startCopy(on: destination, source: srcIOV, sourceCount: srcCount, destination: dstIOV,
+                                        destinationCount: dstCount, completion: callback) { binding, copy in
+            Transfer.start(binding: binding, destination: destination, copy: copy, source: source,
+                           sourceContext: sourceContext, translation: translation,
+                           completion: .callback(copy.completion, argument))
         }
     }
 
