@@ -46,19 +46,11 @@ enum DomainCallbacks {
 
     /// translate: into the system domain (or this domain) our buffers are themselves.
     static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, _, address, length, result in
-        let checked: CheckedTranslation
-        do throws(IOVecError) {
-            checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
-        } catch {
-            return error.negativeErrno
+        domains.startTranslate(on: source, address: address, length: length, result: result) { _, checked in
+            guard let host = domains.host, destination == host.systemDomain || destination == source else { return -ENOTSUP }
+            checked.answer(for: destination)
+            return 0
         }
-        guard let host = domains.host else { return -ENODEV }
-        guard destination == host.systemDomain || destination == source else { return -ENOTSUP }
-        checked.result.pointee.iov_count = 1
-        checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
-        checked.result.pointee.iovs = nil
-        checked.result.pointee.dst_domain = destination
-        return 0
     }
 
     /// transfer: the destination is ours; the source may be any domain whose buffers translate

@@ -81,4 +81,32 @@ extension DomainOwnership {
         }
         return withOwner(of: domain) { start($0, fill) } ?? -ENODEV
     }
+
+    /// The body of a translate callback: checks the arguments with
+    /// ``IOVecContract/checkTranslate(address:length:result:)``, finds the owner of the source
+    /// domain, and returns what `translate` returns (see ``CheckedTranslation/answer(for:lkey:rkey:)``).
+    /// - Parameters:
+    ///   - domain: The source domain the callback was called for.
+    ///   - address: The buffer's start, as the callback received it.
+    ///   - length: Its length.
+    ///   - result: The caller's result structure.
+    ///   - refused: What to return for arguments the check refuses (default: its negated errno).
+    ///   - translate: Fills the result: 0, or a negated errno.
+    /// - Returns: What `refused` returns for refused arguments, -ENODEV when `domain` is not a
+    ///   live domain of this instance, or what `translate` returned.
+    @inlinable @inline(__always)
+    public func startTranslate(
+        on domain: OpaquePointer?,
+        address: UnsafeMutableRawPointer?, length: Int,
+        result: UnsafeMutablePointer<spdk_memory_domain_translation_result>?,
+        refused: (IOVecError) -> Int32 = { $0.negativeErrno },
+        _ translate: (Owner, CheckedTranslation) -> Int32
+    ) -> Int32 {
+        do throws(IOVecError) {
+            let checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
+            return withOwner(of: domain) { translate($0, checked) } ?? -ENODEV
+        } catch {
+            return refused(error)
+        }
+    }
 }

@@ -110,23 +110,13 @@ let cpuDomainTransfer: spdk_memory_domain_transfer_data_cb = {
 /// `{addr, len}`, no array, no RDMA keys. Arguments are checked first (dmahost/iovec.h: a NULL
 /// or too-small result, or a length of 0, is -EINVAL; a NULL or wrapping address -EFAULT); a
 /// NULL destination is -EINVAL; other destinations give -ENOTSUP.
-let cpuDomainTranslate: spdk_memory_domain_translate_memory_cb = { _, _, destinationDomain, _, address, length, result in
-    let checked: CheckedTranslation
-    do throws(IOVecError) {
-        checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
-    } catch {
-        return error.negativeErrno
+let cpuDomainTranslate: spdk_memory_domain_translate_memory_cb = { source, _, destinationDomain, _, address, length, result in
+    cpuDomains.startTranslate(on: source, address: address, length: length, result: result) { _, checked in
+        guard let destinationDomain else { return -EINVAL }
+        guard sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
+        checked.answer(for: destinationDomain)
+        return 0
     }
-    guard let destinationDomain else { return -EINVAL }
-    guard sharesVirtualAddresses(destinationDomain) else { return -ENOTSUP }
-    let result = checked.result
-    result.pointee.iov_count = 1
-    result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
-    result.pointee.iovs = nil
-    result.pointee.dst_domain = destinationDomain
-    result.pointee.rdma.lkey = 0
-    result.pointee.rdma.rkey = 0
-    return 0
 }
 
 /// `dmahost_cpu_domain_ctx.poll`: delivers finished completions on the calling thread.

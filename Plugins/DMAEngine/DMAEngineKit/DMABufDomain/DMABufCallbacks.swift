@@ -97,17 +97,12 @@ enum DMABufCallbacks {
     }
 
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in
-        let checked: CheckedTranslation
-        do throws(IOVecError) {
-            checked = try IOVecContract.checkTranslate(address: addr, length: length, result: result)
-        } catch {
-            return error.refused("translate", in: srcDomain)
-        }
-        return DMABufEngine.domains.withOwner(of: srcDomain) { engine in
+        DMABufEngine.domains.startTranslate(on: srcDomain, address: addr, length: length, result: result,
+                                            refused: { $0.refused("translate", in: srcDomain) }) { engine, checked in
             engine.respond("translate") { () throws(DMAError) -> Int32 in
                 try engine.translate(destination: dstDomain, checked)
             }
-        } ?? -ENODEV
+        }
     }
 
     static let invalidate: spdk_memory_domain_invalidate_data_cb = { domain, _, iov, count in

@@ -88,12 +88,7 @@ extension DMABufEngine {
     func translate(destination: OpaquePointer?, _ checked: CheckedTranslation) throws(DMAError) -> Int32 {
         let (address, length, result) = (checked.address, checked.length, checked.result)
         let view = try lookup(address: UInt(bitPattern: address), length: length)
-        result.pointee.iov_count = 1
-        result.pointee.iov = iovec(iov_base: address, iov_len: length)
-        result.pointee.iovs = nil
-        result.pointee.dst_domain = destination
-        result.pointee.rdma.lkey = 0
-        result.pointee.rdma.rkey = 0
+        checked.answer(for: destination)
         if result.pointee.size >= MemoryLayout<dmahost_dmabuf_translation_result>.size {
             UnsafeMutableRawPointer(result).assumingMemoryBound(to: dmahost_dmabuf_translation_result.self).pointee.dmabuf = view
         }

@@ -67,18 +67,10 @@ enum DSACallbacks {
 
     /// Identity: a DSA domain's addresses are virtual addresses, usable by any CPU-addressed domain.
     static let translate: spdk_memory_domain_translate_memory_cb = { srcDomain, _, dstDomain, _, addr, length, result in
-        let checked: CheckedTranslation
-        do throws(IOVecError) {
-            checked = try IOVecContract.checkTranslate(address: addr, length: length, result: result)
-        } catch {
-            return error.negativeErrno
+        DSAEngine.domains.startTranslate(on: srcDomain, address: addr, length: length, result: result) { _, checked in
+            checked.answer(for: dstDomain)
+            return 0
         }
-        guard DSAEngine.domains.owns(srcDomain) else { return -ENODEV }
-        checked.result.pointee.iov_count = 1
-        checked.result.pointee.iov = iovec(iov_base: checked.address, iov_len: checked.length)
-        checked.result.pointee.iovs = nil
-        checked.result.pointee.dst_domain = dstDomain
-        return 0
     }
 
     /// All callbacks of a DSA domain.

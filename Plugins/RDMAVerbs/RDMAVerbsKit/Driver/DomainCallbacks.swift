@@ -48,16 +48,10 @@ enum DomainCallbacks {
 
     /// Translate: keys for a host buffer (see ``Translation``).
     static let translate: spdk_memory_domain_translate_memory_cb = { source, _, destination, destinationContext, address, length, result in
-        let checked: CheckedTranslation
-        do throws(IOVecError) {
-            checked = try IOVecContract.checkTranslate(address: address, length: length, result: result)
-        } catch {
-            return error.negativeErrno
-        }
-        return DomainBinding.with(source) { binding in
+        DomainBinding.domains.startTranslate(on: source, address: address, length: length, result: result) { binding, checked in
             Translation.translate(binding: binding, source: source, destination: destination,
                                   destinationContext: destinationContext, checked)
-        } ?? -ENODEV
+        }
     }
 
     /// Invalidate: drop the registrations overlapping each buffer.

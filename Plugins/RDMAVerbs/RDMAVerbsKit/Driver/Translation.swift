@@ -32,10 +32,10 @@ enum Translation {
                           destinationContext: UnsafeMutablePointer<spdk_memory_domain_translation_ctx>?,
                           _ checked: CheckedTranslation) -> Int32 {
         guard let destination else { return -EINVAL }
-        let (address, length, result) = (checked.address, checked.length, checked.result)
+        let (address, length) = (checked.address, checked.length)
         let host = binding.host
         if destination == host.systemDomain {
-            fill(result, address: address, length: length, destination: destination, keys: (0, 0))
+            checked.answer(for: destination)
             return 0
         }
         guard host.type(of: destination) == .rdma else {
@@ -45,7 +45,7 @@ enum Translation {
         do throws(RegistrationCacheError) {
             let keys = try binding.engine.translate(address: address, length: length,
                                                     foreignPD: protectionDomain(for: destination, context: destinationContext, host: host))
-            fill(result, address: address, length: length, destination: destination, keys: keys)
+            checked.answer(for: destination, lkey: keys.lkey, rkey: keys.rkey)
             return 0
         } catch {
             EngineLog.emit("translate \(length) bytes at \(address): \(error)")
@@ -67,15 +67,5 @@ enum Translation {
             if rdma.size >= MemoryLayout<spdk_memory_domain_rdma_ctx>.size { return rdma.ibv_pd }
         }
         return nil
-    }
-
-    static func fill(_ result: UnsafeMutablePointer<spdk_memory_domain_translation_result>, address: UnsafeMutableRawPointer,
-                     length: Int, destination: OpaquePointer, keys: (lkey: UInt32, rkey: UInt32)) {
-        result.pointee.iov_count = 1
-        result.pointee.iov = iovec(iov_base: address, iov_len: length)
-        result.pointee.iovs = nil
-        result.pointee.dst_domain = destination
-        result.pointee.rdma.lkey = keys.lkey
-        result.pointee.rdma.rkey = keys.rkey
     }
 }
