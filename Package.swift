@@ -86,7 +86,8 @@ let package = Package(
         /// the export adapter, the argument checks of dmahost/iovec.h, the page size, SystemFiles:
         /// reading the sysfs/procfs files that describe devices). No state.
         .target(name: "DMADriverKit", dependencies: ["CDMAHostABI"]),
-        /// futex(2) and clock wrappers in C (Swift cannot call the variadic syscall()).
+        /// C helpers of DMASync where Swift cannot reach: futex(2) through the variadic syscall(), a
+        /// CPU pause hint, thread naming, the monotonic clock, and a thread-local nesting counter.
         .target(name: "CDMASync"),
         /// Waiting primitives over CDMASync (Futex, EventCount, SpinPolicy), Locked, a
         /// pthread-mutex-guarded value that ThreadSanitizer understands, and POSIXThread, the
