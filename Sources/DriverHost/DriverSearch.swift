@@ -8,9 +8,11 @@ import Musl
 /// Where the host looks for plugins, in order:
 /// 1. explicit paths (files or directories, e.g. from `dmactl --driver-dir`),
 /// 2. `DMAHOST_DRIVER_PATH`, a colon-separated list of files or directories,
-/// 3. the installed-plugins directory: the directory of the image that holds the host
-///    (`libDMAHost.so`, or the executable that links the host statically), and its
-///    `dmahost/` subdirectory when present.
+/// 3. the installed-plugins directories: the directory of the image that holds the host
+///    (`libDMAHost.so`, or the executable that links the host statically, such as `dmactl`),
+///    its `dmahost/` subdirectory, and `../lib/dmahost` relative to it, those that exist. In an
+///    installed tree (`PREFIX/bin/dmactl`, `PREFIX/lib/libDMAHost.so.1`) both find
+///    `PREFIX/lib/dmahost`; in a SwiftPM build directory, the directory itself.
 ///
 /// In a directory, plugins are the files named `libdmahost-*.so`; a file given by path may
 /// have any name. The same path met twice is one candidate (the first); another path to the
@@ -62,9 +64,9 @@ public struct DriverSearch: Sendable, Hashable {
                      ignoredEnvironmentPath: execution.isSecure ? execution.environment[environmentVariable] : nil)
     }
 
-    /// The directory of the image that contains this code (found with `dladdr1(3)` on
-    /// `#dsohandle`; `/proc/self/exe` when that is the main program, never `argv[0]`), and its
-    /// `dmahost/` subdirectory when it exists.
+    /// The installed-plugins directories of the image that contains this code (found with
+    /// `dladdr1(3)` on `#dsohandle`; `/proc/self/exe` when that is the main program, never
+    /// `argv[0]`): see ``installedPluginDirectories(forImage:)``.
     public static func installedPluginDirectories() -> [String] {
         var image: String?
         if let name = dmahost_image_path_containing(#dsohandle) {
@@ -73,10 +75,29 @@ public struct DriverSearch: Sendable, Hashable {
         }
         if image == nil { image = FileSystem.canonical("/proc/self/exe") }
         guard let image else { return [] }
+        return installedPluginDirectories(forImage: image)
+    }
+
+    /// The subdirectory of an image's directory that holds plugins (`PREFIX/lib/dmahost` beside
+    /// `PREFIX/lib/libDMAHost.so.1`).
+    public static let pluginSubdirectory = "dmahost"
+    /// The plugins directory relative to a program's directory (`PREFIX/bin` → `PREFIX/lib/dmahost`).
+    public static let pluginDirectoryFromPrograms = "../lib/dmahost"
+
+    /// The installed-plugins directories of the image at `image`, in search order: the image's
+    /// directory, its ``pluginSubdirectory``, and ``pluginDirectoryFromPrograms`` relative to it.
+    /// The first is always listed; the others only when they are directories, as canonical
+    /// paths, each directory once.
+    /// - Parameter image: Absolute path of the library or program that holds the host.
+    public static func installedPluginDirectories(forImage image: String) -> [String] {
         let directory = FileSystem.directoryName(of: image)
         var result = [directory]
-        let nested = FileSystem.join(directory, "dmahost")
-        if FileSystem.kind(of: nested) == .directory { result.append(nested) }
+        for relative in [pluginSubdirectory, pluginDirectoryFromPrograms] {
+            let candidate = FileSystem.join(directory, relative)
+            guard FileSystem.kind(of: candidate) == .directory, let canonical = FileSystem.canonical(candidate),
+                  !result.contains(canonical) else { continue }
+            result.append(canonical)
+        }
         return result
     }
 
@@ -93,7 +114,8 @@ public struct DriverSearch: Sendable, Hashable {
         var result: [PluginCandidate] = []
         var problems: [PluginRejection] = []
         var seen = Set<String>()
-        let installHint = installedDirectories.first.map { "install plugins in \($0)" } ?? "install plugins in the installed-plugins directory"
+        // The last installed directory is the most specific one (PREFIX/lib/dmahost when installed).
+        let installHint = installedDirectories.last.map { "install plugins in \($0)" } ?? "install plugins in the installed-plugins directory"
 
         func add(_ path: String, _ source: PluginSource) {
             guard seen.insert(FileSystem.absolute(path)).inserted else { return }
