@@ -31,6 +31,23 @@
  * invoked by the plugin on a thread of its choosing, exactly once, and only when the
  * operation returned 0.
  *
+ * Completions inside the submitting call: a pull, push, transfer or memzero callback may call
+ * `cpl_cb` before it returns (inline, on the caller's thread, e.g. a device that copies
+ * synchronously) and must then return 0; calling it and then returning an error breaks the
+ * contract. What the caller sees:
+ * - A program calling `spdk_memory_domain_pull_data()` and the others with its own `cpl_cb`
+ *   (C programs, `dmahost/host.h` users): the call reaches the callback untouched, so its
+ *   `cpl_cb` runs nested inside that call, on its thread, before the call returns 0. Such a
+ *   caller must not hold a lock its completion takes, and a completion that submits the next
+ *   operation recurses into the plugin.
+ * - Operations the host waits for itself (the Swift API, `dmactl copy`, `bench`, `stress`):
+ *   the host's completion token notes the status during the call and the host acts on it
+ *   after the call returned 0, on the same thread; its own code never runs nested inside the
+ *   plugin's call, and nothing is counted as a fault. `dmactl bench` resubmits at most a
+ *   bounded number of inline completions in a row.
+ * Either way, never hold a lock of the plugin's own while calling `cpl_cb`: the caller may
+ * submit again from inside the completion, into the same callback.
+ *
  * Arguments of domain callbacks: every pull, push, transfer, memzero and translate callback
  * a plugin registers must first check its arguments with `dmahost/iovec.h`
  * (`dmahost_iov_check_copy`, `dmahost_iov_check_memzero`, `dmahost_iov_check_translate`; Swift
