@@ -40,6 +40,17 @@ let package = Package(
         /// Command-line tool: list, doctor, copy, bench, stress.
         .executable(name: "dmactl", targets: ["dmactl"]),
 
+        // The plugin kit, for backends built in other packages (Templates/SwiftPlugin). Static:
+        // each plugin carries its own copy, bound to itself by -Bsymbolic, so it needs no kit
+        // library beside it at run time and never binds to the copy inside libDMAHost.so.
+
+        /// Swift backends: the driver protocol, the export adapter, the argument checks, domain
+        /// ownership, and the public C headers (module CDMAHostABI) their callbacks are typed by.
+        .library(name: "DMADriverKit", type: .static, targets: ["DMADriverKit", "CDMAHostABI"]),
+        /// Threads and waiting for backends that run threads of their own: POSIXThread, Locked,
+        /// Futex, EventCount (not needed by the kit's API).
+        .library(name: "DMASync", type: .static, targets: ["DMASync"]),
+
         // The plugins: one dynamic library per backend, `libdmahost-<driver name>.so`.
 
         /// CPU accel backend: devices cpu:0…, ACCEL domains backed by the CPU copy engine.
