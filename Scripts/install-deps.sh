@@ -2,11 +2,13 @@
 # Installs the Debian packages DMAHost needs to build and test, only those missing.
 # Build: pkg-config and the -dev packages of the system libraries the backends link
 # (libibverbs, libdrm, libpci) and the kernel uapi headers. Tests: binutils (nm), gcc (the C
-# conformance programs), valgrind (the C ABI instruction-count benchmark).
+# conformance programs), valgrind (the C ABI instruction-count benchmark). Install
+# (Scripts/install.sh and its test): patchelf (SONAME and RUNPATHs of the installed files) and
+# make (the C plugin template).
 # The qemu guest's own packages are installed by Tests/VM/run-in-vm.sh when it runs.
 set -euo pipefail
 
-packages=(pkg-config gcc libc6-dev binutils linux-libc-dev libibverbs-dev libdrm-dev libpci-dev valgrind)
+packages=(pkg-config gcc libc6-dev binutils linux-libc-dev libibverbs-dev libdrm-dev libpci-dev valgrind patchelf make)
 
 missing=()
 for pkg in "${packages[@]}"; do
