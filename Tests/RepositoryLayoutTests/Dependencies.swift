@@ -57,8 +57,8 @@ enum Imports {
 /// Paths that the Markdown documents name, checked against the tree.
 enum DocumentPaths {
     /// The top-level folders and files a path in a document may start from.
-    static let rootEntries = ["Sources", "Plugins", "Tests", "Benchmarks", "Fuzz", "Scripts", "Package.swift",
-                              "README.md", "CONTRIBUTING.md"]
+    static let rootEntries = ["Sources", "Plugins", "Tests", "Benchmarks", "Fuzz", "Scripts", "Templates", "Package.swift",
+                              "README.md", "CONTRIBUTING.md", "INSTALL.md"]
 
     /// The paths a Markdown text names: spans in backticks that contain a `/` and no spaces,
     /// link targets, and in fenced code blocks the words that start with a top-level folder.

@@ -14,7 +14,8 @@
  *
  * Plugin search (\ref dmahost_load_default): the value of `DMAHOST_DRIVER_PATH` (a colon-separated
  * list of absolute paths of plugin files or directories), then the directory that holds
- * `libDMAHost.so` (and its `dmahost/` subdirectory). In a directory, plugins are the files named
+ * `libDMAHost.so`, its `dmahost/` subdirectory and `../lib/dmahost` relative to it (installed:
+ * `PREFIX/lib/dmahost` beside `PREFIX/lib/libDMAHost.so.1`). In a directory, plugins are the files named
  * `libdmahost-*.so`. Every candidate file is either loaded or rejected; a rejection keeps its
  * reason (\ref dmahost_rejection_get). A rejected plugin never prevents the others from loading.
  *
