@@ -67,7 +67,7 @@ patchelf --set-soname libDMAHost.so.1 "$lib/libDMAHost.so.1"
 ln -sfn libDMAHost.so.1 "$lib/libDMAHost.so"
 install -m 0755 "$bin/dmactl" "$destination/bin/dmactl"
 for plugin in "${plugins[@]}"; do install -m 0755 "$plugin" "$plugin_dir/"; done
-# The public headers, without the module map SwiftPM would read (there is none today).
+# The public headers (the .h files of the C ABI target).
 (cd Sources/CDMAHostABI/include && find . -name '*.h' -print0) | while IFS= read -r -d '' header; do
     install -D -m 0644 "Sources/CDMAHostABI/include/$header" "$destination/include/${header#./}"
 done

@@ -45,63 +45,68 @@ struct example_driver {
  * checks its arguments (dmahost/iovec.h), moves the bytes and completes.
  */
 
-/** Copies the bytes of `src` into `dst`; both lists hold the same number of bytes (checked). */
+/**
+ * Copies the bytes of `src` into `dst`; both lists hold the same number of bytes (checked).
+ * Each destination entry is filled from a cursor over the source entries, whose cut may differ.
+ */
 static void copy_between_lists(const struct iovec *dst, uint32_t dst_count, const struct iovec *src, uint32_t src_count)
 {
-	uint32_t to = 0, from = 0;
-	size_t to_offset = 0, from_offset = 0;
+	uint32_t from = 0;
+	size_t consumed = 0;
 
-	while (to < dst_count && from < src_count) {
-		size_t room = dst[to].iov_len - to_offset;
-		size_t available = src[from].iov_len - from_offset;
-		size_t length = room < available ? room : available;
+	for (uint32_t to = 0; to < dst_count; to++) {
+		size_t filled = 0;
 
-		if (length > 0) {
-			memmove((char *)dst[to].iov_base + to_offset, (const char *)src[from].iov_base + from_offset, length);
-		}
-		to_offset += length;
-		from_offset += length;
-		if (to_offset == dst[to].iov_len) {
-			to++;
-			to_offset = 0;
-		}
-		if (from_offset == src[from].iov_len) {
-			from++;
-			from_offset = 0;
+		while (filled < dst[to].iov_len && from < src_count) {
+			size_t wanted = dst[to].iov_len - filled, left = src[from].iov_len - consumed;
+			size_t length = wanted < left ? wanted : left;
+
+			if (length > 0) {
+				memmove((char *)dst[to].iov_base + filled, (const char *)src[from].iov_base + consumed, length);
+			}
+			filled += length;
+			consumed += length;
+			if (consumed == src[from].iov_len) {
+				from++;
+				consumed = 0;
+			}
 		}
 	}
+}
+
+/**
+ * The body of pull and push: check the arguments, copy, complete. Called with the roles of the
+ * callback's lists resolved: `src` is read, `dst` written.
+ */
+static int copy_and_complete(struct iovec *src, uint32_t src_count, struct iovec *dst, uint32_t dst_count,
+			     spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	int rc = dmahost_iov_check_copy(cpl_cb, src, src_count, dst, dst_count, NULL);
+
+	if (rc != 0) {
+		return rc;
+	}
+	copy_between_lists(dst, dst_count, src, src_count);
+	cpl_cb(cpl_cb_arg, 0);
+	return 0;
 }
 
 /** pull: `src_iov` is in this domain, `dst_iov` in system memory. */
 static int example_pull(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *src_iov, uint32_t src_iovcnt,
 			struct iovec *dst_iov, uint32_t dst_iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
-	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
-
 	(void)domain;
 	(void)domain_ctx;
-	if (rc != 0) {
-		return rc;
-	}
-	copy_between_lists(dst_iov, dst_iovcnt, src_iov, src_iovcnt);
-	cpl_cb(cpl_cb_arg, 0);
-	return 0;
+	return copy_and_complete(src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg);
 }
 
-/** push: `src_iov` is in system memory, `dst_iov` in this domain. */
+/** push: `src_iov` (the fourth and fifth arguments) is in system memory, `dst_iov` in this domain. */
 static int example_push(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *dst_iov, uint32_t dst_iovcnt,
 			struct iovec *src_iov, uint32_t src_iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
 {
-	int rc = dmahost_iov_check_copy(cpl_cb, src_iov, src_iovcnt, dst_iov, dst_iovcnt, NULL);
-
 	(void)domain;
 	(void)domain_ctx;
-	if (rc != 0) {
-		return rc;
-	}
-	copy_between_lists(dst_iov, dst_iovcnt, src_iov, src_iovcnt);
-	cpl_cb(cpl_cb_arg, 0);
-	return 0;
+	return copy_and_complete(src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg);
 }
 
 /** memzero: zero `iov`, in this domain. */

@@ -5,9 +5,9 @@
  * and moves a pattern into the domain and back, checking every byte.
  * Prints "FAIL: ..." and exits 1 on the first problem; prints "PASS ..." and exits 0 otherwise.
  */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, sem_timedwait */
 #include <errno.h>
-#include <stdatomic.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,27 +21,33 @@
 
 enum { LENGTH = 1 << 20 };
 
-struct completion {
-	atomic_int done;
-	atomic_int rc;
+/* One operation's outcome: the completion (on the CPU backend's worker) posts `finished`. */
+struct outcome {
+	sem_t finished;
+	int rc;
 };
 
 static void on_complete(void *arg, int rc)
 {
-	struct completion *c = arg;
+	struct outcome *outcome = arg;
 
-	atomic_store(&c->rc, rc);
-	atomic_store(&c->done, 1);
+	outcome->rc = rc;
+	sem_post(&outcome->finished);
 }
 
-/* Waits up to 30 s for a completion; returns its rc, or -ETIMEDOUT. */
-static int wait_for(struct completion *c)
+/* Waits up to 30 s for the completion of an operation that started (returned 0). */
+static int completion_of(struct outcome *outcome)
 {
-	for (int i = 0; i < 30000 && !atomic_load(&c->done); i++) {
-		struct timespec pause = { 0, 1000000 };
-		nanosleep(&pause, NULL);
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 30;
+	while (sem_timedwait(&outcome->finished, &deadline) != 0) {
+		if (errno != EINTR) {
+			return -ETIMEDOUT;
+		}
 	}
-	return atomic_load(&c->done) ? atomic_load(&c->rc) : -ETIMEDOUT;
+	return outcome->rc;
 }
 
 int main(void)
@@ -76,15 +82,14 @@ int main(void)
 	struct iovec in_domain[1] = { { inside, LENGTH } };
 	struct iovec to[1] = { { back, LENGTH } };
 
-	struct completion pushed = { 0 };
+	struct outcome pushed, pulled;
+	CHECK(sem_init(&pushed.finished, 0, 0) == 0 && sem_init(&pulled.finished, 0, 0) == 0, "sem_init");
 	int rc = spdk_memory_domain_push_data(domain, NULL, in_domain, 1, from, 2, on_complete, &pushed);
 	CHECK(rc == 0, "spdk_memory_domain_push_data returned %d", rc);
-	CHECK((rc = wait_for(&pushed)) == 0, "push completed with %d", rc);
-
-	struct completion pulled = { 0 };
+	CHECK((rc = completion_of(&pushed)) == 0, "push completed with %d", rc);
 	rc = spdk_memory_domain_pull_data(domain, NULL, in_domain, 1, to, 1, on_complete, &pulled);
 	CHECK(rc == 0, "spdk_memory_domain_pull_data returned %d", rc);
-	CHECK((rc = wait_for(&pulled)) == 0, "pull completed with %d", rc);
+	CHECK((rc = completion_of(&pulled)) == 0, "pull completed with %d", rc);
 
 	for (size_t i = 0; i < LENGTH; i++) {
 		CHECK(back[i] == source[i], "byte %zu differs after push and pull: %u, expected %u", i, back[i], source[i]);

@@ -1,5 +1,10 @@
 import CDMAHostABI
 import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The C callbacks of the device's domain. Each checks its arguments (`dmahost/iovec.h`) and
 /// finds the domain's owner in one call of the kit (``DomainOwnership``), moves the bytes, and
@@ -15,16 +20,20 @@ enum DomainCallbacks {
 
     /// pull: the source entries are in our domain (host memory), the destination in system memory.
     static let pull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, completion, argument in
-        domains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
-                          destinationCount: destinationCount, completion: completion) { unit, copy in
-            unit.move(copy)
-            copy.completion(argument, 0)
-            return 0
-        }
+        copy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+             destinationCount: destinationCount, completion: completion, argument: argument)
     }
 
     /// push: the source entries are in system memory, the destination in our domain.
     static let push: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, completion, argument in
+        copy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
+             destinationCount: destinationCount, completion: completion, argument: argument)
+    }
+
+    /// The body of pull and push, with the roles of the lists resolved: checks, copies, completes.
+    private static func copy(on domain: OpaquePointer?, source: UnsafePointer<iovec>?, sourceCount: UInt32,
+                             destination: UnsafePointer<iovec>?, destinationCount: UInt32,
+                             completion: spdk_memory_domain_data_cpl_cb?, argument: UnsafeMutableRawPointer?) -> Int32 {
         domains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
                           destinationCount: destinationCount, completion: completion) { unit, copy in
             unit.move(copy)
