@@ -52,7 +52,7 @@ run() {
         printf '%s\n' "$output" >&2
         fail "$(printf '%q ' "$@")exited non-zero"
     fi
-    printf '%s\n' "$output"
+    if [ -n "$output" ]; then printf '%s\n' "$output"; fi
 }
 expect_contains() { grep -qF -- "$2" <<< "$1" || fail "expected '$2' in: $1"; }
 
