@@ -13,9 +13,11 @@
 #      built against this checkout (DMAHOST_PACKAGE_PATH);
 #   6. the installed dmactl loads both (`list`: their device ids) and copies through them
 #      (system → each, and one into the other), verified;
-#   7. a Swift program in a package of its own (Tests/Install/SwiftApp), depending on this
+#   7. `make install` of the C template puts it into the installed plugins directory, where the
+#      installed dmactl finds it with no option;
+#   8. a Swift program in a package of its own (Tests/Install/SwiftApp), depending on this
 #      checkout, builds a plugin product of the dependency and loads it with loadDefault();
-#   8. a second install with --system-swift-runtime: no runtime, no RUNPATH; dmactl runs when
+#   9. a second install with --system-swift-runtime: no runtime, no RUNPATH; dmactl runs when
 #      the dynamic linker is given the toolchain's runtime.
 #
 # Usage: Tests/Install/run.sh [--release|--debug] [--keep]
@@ -138,6 +140,13 @@ for route in "system example-c:0" "system example-swift:0" "example-c:0 example-
     expect_contains "$copy" '"verified": true'
     echo "copy $from -> $to: verified"
 done
+
+begin "make install of the C plugin template puts it where the installed dmactl looks"
+run make -C "$work/c-plugin" install > /dev/null || fail "see above"
+[ -f "$prefix/lib/dmahost/libdmahost-example-c.so" ] || fail "make install did not write $prefix/lib/dmahost/libdmahost-example-c.so"
+list=$(run "$dmactl" list --format json) || fail "see above"
+expect_contains "$list" "$prefix/lib/dmahost/libdmahost-example-c.so"
+expect_contains "$list" '"example-c:0"'
 
 begin "a Swift program depending on DMAHost finds the plugin products it built (README, Using DMAHost from Swift)"
 mkdir "$work/swift-app"
