@@ -41,6 +41,17 @@ struct InstalledLayoutTests {
         #expect(DriverSearch.installedPluginDirectories(forImage: root + "/lib/libDMAHost.so.1") == [root + "/lib"])
     }
 
+    @Test("a refusal in secure-execution mode points at PREFIX/lib/dmahost, not at the program's own directory")
+    func installHint() throws {
+        let root = try Self.prefix(withPluginDirectory: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let installed = DriverSearch.installedPluginDirectories(forImage: root + "/bin/dmactl")
+        let search = DriverSearch(explicit: [], installedDirectories: installed, ignoredEnvironmentPath: "/elsewhere")
+        let (_, problems) = search.candidates(in: Fixtures.secureExecution(environment: ["DMAHOST_DRIVER_PATH": "/elsewhere"]))
+        let reason = try #require(problems.first?.reason)
+        #expect(reason.contains("install plugins in \(root)/lib/dmahost "), "\(reason)")
+    }
+
     @Test("dmactl copied into PREFIX/bin loads the plugins of PREFIX/lib/dmahost and copies through them")
     func copiedProgram() throws {
         let root = try Self.prefix(withPluginDirectory: true)
