@@ -61,7 +61,7 @@ extension DMACtl {
         @Option(help: "copy or write (push into the device), read (pull from the device) or fill (memzero).")
         var op: BenchOperation = .copy
 
-        @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB: \(ByteSize.grammarHelp).", valueName: "size"),
+        @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB (default: 64KiB): \(ByteSize.grammarHelp).", valueName: "size"),
                 transform: ByteSize.argument)
         var size: ByteSize = ByteSize(bytes: 64 << 10)
 

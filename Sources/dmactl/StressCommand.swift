@@ -62,7 +62,7 @@ extension DMACtl {
                 completion: DeviceCompletion.ids(includingSystem: false))
         var device: [String] = []
 
-        @Option(name: .customLong("max-size"), help: ArgumentHelp("Largest operation, at most 1GiB: \(ByteSize.grammarHelp).",
+        @Option(name: .customLong("max-size"), help: ArgumentHelp("Largest operation (default: 1MiB, at most 1GiB): \(ByteSize.grammarHelp).",
                                                                   valueName: "size"), transform: ByteSize.argument)
         var maxSize = ByteSize(bytes: 1 << 20)
 

@@ -108,7 +108,7 @@ struct StressCommandTests {
         #expect(try HostilePlugin.dmactl(directory: directory.path, ["stress", "--seconds", "1", "--device", "nosuch:0"]).status == 3)
         #expect(try HostilePlugin.dmactl(directory: directory.path, ["stress", "--jobs", "0"]).status == 2)
         let help = try Fixtures.run(DMACtlTests.dmactl, ["stress", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(help.contains("--seconds <seconds>") && help.contains("--max-size <bytes>") && help.contains("(default: 1M)"))
+        #expect(help.contains("--seconds <seconds>") && help.contains("--max-size <size>") && help.contains("(default: 1MiB, at most 1GiB)"))
         #expect(help.contains("Exit status: 0 every operation verified"))
         #expect(help.contains("6 an operation did not complete within --timeout"))
     }

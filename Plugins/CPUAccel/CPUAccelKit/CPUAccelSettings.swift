@@ -35,7 +35,7 @@ struct CPUAccelSettings: Equatable, Sendable {
         DMAConfigVariable(name: completionVariable, defaultValue: "worker",
                           doc: "Where completions run: worker (on the copying worker thread) or poll (in the domain's poll function, dmahost/cpu_accel.h)."),
         DMAConfigVariable(name: queueDepthVariable, defaultValue: "1024",
-                          doc: "Descriptors per device, a power of two (4...\(CopyEngineConfiguration.maximumQueueDepth)); a full ring refuses with -EAGAIN."),
+                          doc: "Descriptors per device, a power of two, at least 2 x workers (4...\(CopyEngineConfiguration.maximumQueueDepth)); a full ring refuses with -EAGAIN."),
     ]
 
     /// Reads the settings from `environment` (a lookup function, `getenv` by default).
