@@ -138,17 +138,13 @@ extension DMACtl {
                 failure = Failure(.failed, "\(endpoint.name) broke the completion contract (\(faults)); the numbers are not trustworthy "
                                   + "and its driver is faulty: report it to the driver's vendor")
             }
-            if options.format == .json {
-                let body = BenchReportJSON(report: report, domain: endpoint.domain.id, driverDiagnostics: driverLines.map(DiagnosticJSON.init),
-                                           completionFaults: FaultCountsJSON(faults))
-                JSONOutput.emit(body, command: "bench", failure: failure)
-                if let failure { throw failure.alreadyReported }
-                return
+            let body = BenchReportJSON(report: report, domain: endpoint.domain.id, driverDiagnostics: driverLines.map(DiagnosticJSON.init),
+                                       completionFaults: FaultCountsJSON(faults))
+            try finish(body, command: "bench", format: options.format, failure: failure) {
+                print(report.text)
+                for line in driverLines { print("  driver:    \(line.subject): \(line.detail)") }
+                print("  host:      completion faults: \(faults)")
             }
-            print(report.text)
-            for line in driverLines { print("  driver:    \(line.subject): \(line.detail)") }
-            print("  host:      completion faults: \(faults)")
-            if let failure { throw failure }
         }
 
         /// Runs the benchmark; after a timeout, ends the process at once (status 6), leaving the

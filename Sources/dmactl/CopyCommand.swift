@@ -82,17 +82,19 @@ extension DMACtl {
                 failure = Failure(.failed, faults.map { "\($0.0.name) broke the completion contract (\($0.1))" }.joined(separator: "; ")
                                   + "; its driver is faulty: report it to the driver's vendor")
             }
-            if options.format == .json {
-                let body = CopyReportJSON(
-                    from: EndpointJSON(source), to: EndpointJSON(destination), sizeBytes: size.bytes, segments: segments,
-                    seed: String(seed), method: report.method, fallbackReason: report.fallbackReason,
-                    sourceWrittenBy: report.sourceAccess, verifiedBy: report.destinationAccess, verified: report.mismatch == nil,
-                    mismatchOffset: report.mismatch?.offset, elapsedMicroseconds: Formatting.microseconds(report.elapsed),
-                    completionFaults: faults.map { CopyReportJSON.Faults(device: $0.0.name, counts: FaultCountsJSON($0.1)) })
-                JSONOutput.emit(body, command: "copy", failure: failure)
-                if let failure { throw failure.alreadyReported }
-                return
+            let body = CopyReportJSON(
+                from: EndpointJSON(source), to: EndpointJSON(destination), sizeBytes: size.bytes, segments: segments,
+                seed: String(seed), method: report.method, fallbackReason: report.fallbackReason,
+                sourceWrittenBy: report.sourceAccess, verifiedBy: report.destinationAccess, verified: report.mismatch == nil,
+                mismatchOffset: report.mismatch?.offset, elapsedMicroseconds: Formatting.microseconds(report.elapsed),
+                completionFaults: faults.map { CopyReportJSON.Faults(device: $0.0.name, counts: FaultCountsJSON($0.1)) })
+            try finish(body, command: "copy", format: options.format, failure: failure) {
+                printText(report, source: source, destination: destination, seed: seed, faults: faults)
             }
+        }
+
+        private func printText(_ report: CopyReport, source: Endpoint, destination: Endpoint, seed: UInt64,
+                               faults: [(Endpoint, CompletionFaultCounts)]) {
             print("copy \(size.bytes) bytes \(source.name) -> \(destination.name): \(report.method), "
                   + "\(Formatting.milliseconds(report.elapsed)) (seed \(seed), \(segments) segments per side)")
             if let reason = report.fallbackReason { print("  transfer not possible (\(reason)); used a bounce buffer") }
@@ -106,7 +108,6 @@ extension DMACtl {
             for (endpoint, counts) in faults {
                 print("  COMPLETION FAULTS of \(endpoint.name): \(counts) (see the warnings on stderr)")
             }
-            if let failure { throw failure }
         }
 
         /// Runs the copy; after a timeout, ends the process at once (status 6), leaving the

@@ -55,15 +55,12 @@ extension DMACtl {
             } else if rejected + failedLines + failedDevices > 0 {
                 failure = Failure(.problems, "\(rejected) rejected plugins, \(failedLines) failed checks, \(failedDevices) devices that do not open")
             }
-            if options.format == .json {
-                JSONOutput.emit(DoctorReport(session, diagnostics: diagnostics, checks: checks), command: "doctor", failure: failure)
-                if let failure { throw failure.alreadyReported }
-                return
+            try finish(DoctorReport(session, diagnostics: diagnostics, checks: checks), command: "doctor", format: options.format,
+                       failure: failure) {
+                printText(session, diagnostics: diagnostics, checks: checks)
+                print("Summary: \(host.drivers.count) drivers, \(host.devices.count) devices, \(rejected) rejected, "
+                      + "\(failedLines) failed checks, \(failedDevices) devices that do not open")
             }
-            printText(session, diagnostics: diagnostics, checks: checks)
-            print("Summary: \(host.drivers.count) drivers, \(host.devices.count) devices, \(rejected) rejected, "
-                  + "\(failedLines) failed checks, \(failedDevices) devices that do not open")
-            if let failure { throw failure }
         }
 
         private func printText(_ session: Session, diagnostics: [DriverDiagnostics], checks: [DeviceCheck]) {

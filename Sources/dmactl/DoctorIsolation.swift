@@ -76,15 +76,12 @@ struct DoctorIsolation {
             failure = Failure(.problems, "\(rejected) rejected, \(crashed) crashed, \(hung) hung plugins, \(failedChecks) failed checks, "
                               + "\(failedDevices) devices that do not open")
         }
-        if options.format == .json {
-            JSONOutput.emit(report(search, results, problems: problems, duplicates: duplicates), command: "doctor", failure: failure)
-            if let failure { throw failure.alreadyReported }
-            return
+        try finish(report(search, results, problems: problems, duplicates: duplicates), command: "doctor", format: options.format,
+                   failure: failure) {
+            printText(search, results, problems: problems, duplicates: duplicates)
+            print("Summary: \(loaded) drivers, \(devices) devices, \(rejected) rejected, \(crashed) crashed, \(hung) hung, "
+                  + "\(failedChecks) failed checks, \(failedDevices) devices that do not open")
         }
-        printText(search, results, problems: problems, duplicates: duplicates)
-        print("Summary: \(loaded) drivers, \(devices) devices, \(rejected) rejected, \(crashed) crashed, \(hung) hung, "
-              + "\(failedChecks) failed checks, \(failedDevices) devices that do not open")
-        if let failure { throw failure }
     }
 
     /// Classifies how a child ended.

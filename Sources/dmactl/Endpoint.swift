@@ -32,18 +32,13 @@ struct Endpoint: Sendable {
     /// - Parameter command: The subcommand that needs the endpoint ("copy", "bench"), named in errors.
     static func resolve(_ selection: String, host: DriverHost, for command: String) throws(Failure) -> Endpoint {
         if selection == "system" { return Endpoint(name: "system", domain: .system, alignment: 1) }
-        let devices: [HostedDevice]
         do throws(DMAError) {
-            devices = try host.select(selection)
+            _ = try host.select(selection)
         } catch {
-            if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-            if case .noDevice = error, let endpoint = try openDomain(selection, host: host) { return endpoint }
-            throw Failure(error, context: "selection '\(selection)' (neither a device nor a domain id)")
+            if case .noDevice = error, !host.drivers.isEmpty, let endpoint = try openDomain(selection, host: host) { return endpoint }
+            throw .selection(error, selection, host: host, note: " (neither a device nor a domain id)")
         }
-        guard devices.count == 1, let device = devices.first else {
-            throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); \(command) needs exactly one")
-        }
-        return try open(device, host: host)
+        return try open(host.oneDevice(selection, for: command), host: host)
     }
 
     /// Opens `device` and takes its first memory domain.

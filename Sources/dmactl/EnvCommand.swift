@@ -35,15 +35,10 @@ extension DMACtl {
             for driver in host.drivers {
                 variables += driver.configVariables.map { EnvReport.Variable($0, driver: driver.name, ignoredBecause: nil) }
             }
-            let failure = host.drivers.isEmpty ? Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") : nil
             let report = EnvReport(variables: variables, drivers: host.drivers.map(\.name))
-            if options.format == .json {
-                JSONOutput.emit(report, command: "env", failure: failure)
-                if let failure { throw failure.alreadyReported }
-                return
+            try finish(report, command: "env", format: options.format, failure: host.drivers.isEmpty ? .noDrivers : nil) {
+                for line in report.text { print(line) }
             }
-            for line in report.text { print(line) }
-            if let failure { throw failure }
         }
     }
 }

@@ -28,7 +28,7 @@ extension DMACtl {
             let session = try Session(options)
             let host = session.host
             defer { host.closeAll() }
-            let device = try chosenDevice(host)
+            let device = try host.oneDevice(self.device, for: "info")
             guard let driver = host.driver(named: device.driverName) else {
                 throw Failure(.failed, "device \(device.id) has no loaded driver")
             }
@@ -44,27 +44,9 @@ extension DMACtl {
                                           domains: domains, openError: openError, counters: counters,
                                           faults: host.completionFaults(of: device.id))
             let failure = openError.map { Failure(.failed, "open \(device.id): \($0)") }
-            if options.format == .json {
-                JSONOutput.emit(report, command: "info", failure: failure)
-                if let failure { throw failure.alreadyReported }
-                return
+            try finish(report, command: "info", format: options.format, failure: failure) {
+                for line in report.text { print(line) }
             }
-            for line in report.text { print(line) }
-            if let failure { throw failure }
-        }
-
-        private func chosenDevice(_ host: DriverHost) throws(Failure) -> HostedDevice {
-            let devices: [HostedDevice]
-            do throws(DMAError) {
-                devices = try host.select(device)
-            } catch {
-                if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-                throw Failure(error, context: "selection '\(device)'")
-            }
-            guard devices.count == 1, let first = devices.first else {
-                throw Failure(.usage, "selection '\(device)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); info needs exactly one")
-            }
-            return first
         }
     }
 }

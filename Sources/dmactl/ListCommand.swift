@@ -66,22 +66,15 @@ extension DMACtl {
             let opened = Set(deviceDomains.map { $0.domain })
             let others = MemoryDomain.all().filter { !opened.contains($0) && (selection == nil && caps == nil || $0.isSystem && showSystem) }
             let domains: [(domain: MemoryDomain, device: String?)] = others.map { ($0, nil) } + deviceDomains.map { ($0.domain, $0.device) }
-            let failure: Failure? = drivers.isEmpty ? Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") : nil
-
-            if options.format == .json {
-                let body = Body(
-                    selection: selection, caps: caps,
-                    drivers: drivers.map { driver in DriverJSON(driver, deviceCount: host.devices.count { $0.driverName == driver.name }) },
-                    devices: devices.map { Body.Device(device: DeviceJSON($0), openError: openErrors[$0.id]) },
-                    domains: domains.map { DomainJSON($0.domain, device: $0.device) },
-                    rejected: host.rejections.count, timing: timing ? Body.Timing(session) : nil)
-                JSONOutput.emit(body, command: "list", failure: failure)
-                host.closeAll()
-                if let failure { throw failure.alreadyReported }
-            } else {
+            defer { host.closeAll() }
+            let body = Body(
+                selection: selection, caps: caps,
+                drivers: drivers.map { driver in DriverJSON(driver, deviceCount: host.devices.count { $0.driverName == driver.name }) },
+                devices: devices.map { Body.Device(device: DeviceJSON($0), openError: openErrors[$0.id]) },
+                domains: domains.map { DomainJSON($0.domain, device: $0.device) },
+                rejected: host.rejections.count, timing: timing ? Body.Timing(session) : nil)
+            try finish(body, command: "list", format: options.format, failure: drivers.isEmpty ? .noDrivers : nil) {
                 printText(session, devices: devices, domains: domains, openErrors: openErrors)
-                host.closeAll()
-                if let failure { throw failure }
             }
         }
 
@@ -100,8 +93,7 @@ extension DMACtl {
                     do throws(DMAError) {
                         devices = try host.select(rest.joined(separator: ","))
                     } catch {
-                        if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-                        throw Failure(error, context: "selection '\(selection)'")
+                        throw .selection(error, selection, host: host)
                     }
                 }
             }

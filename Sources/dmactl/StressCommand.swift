@@ -142,8 +142,7 @@ extension DMACtl {
                 do throws(DMAError) {
                     for found in try host.select(selection) where !chosen.contains(found) { chosen.append(found) }
                 } catch {
-                    if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-                    throw Failure(error, context: "selection '\(selection)'")
+                    throw .selection(error, selection, host: host)
                 }
             }
             return chosen
