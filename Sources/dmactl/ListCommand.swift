@@ -48,6 +48,7 @@ extension DMACtl {
             let options = self.options.merged(with: root.global)
             let session = try Session(options)
             let host = session.host
+            defer { host.closeAll() }
             let drivers = host.drivers
             let (devices, showSystem) = try chosenDevices(host)
 
@@ -66,7 +67,6 @@ extension DMACtl {
             let opened = Set(deviceDomains.map { $0.domain })
             let others = MemoryDomain.all().filter { !opened.contains($0) && (selection == nil && caps == nil || $0.isSystem && showSystem) }
             let domains: [(domain: MemoryDomain, device: String?)] = others.map { ($0, nil) } + deviceDomains.map { ($0.domain, $0.device) }
-            defer { host.closeAll() }
             let body = Body(
                 selection: selection, caps: caps,
                 drivers: drivers.map { driver in DriverJSON(driver, deviceCount: host.devices.count { $0.driverName == driver.name }) },
