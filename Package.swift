@@ -37,7 +37,7 @@ let package = Package(
         /// The library C programs and Swift programs link: core registry, spdk/dma.h ABI, Swift API.
         /// DriverHost (the plugin loader and its C API, dmahost/host.h) is part of it.
         .library(name: "DMAHost", type: .dynamic, targets: ["DMAHost", "DriverHost"]),
-        /// Command-line tool: list, doctor, copy, bench, stress.
+        /// Command-line tool: list, info, env, doctor, copy, bench, stress (and --version).
         .executable(name: "dmactl", targets: ["dmactl"]),
 
         // The plugin kit, for backends built in other packages (Templates/SwiftPlugin). Static:
@@ -132,8 +132,8 @@ let package = Package(
         /// reports) for any device: RDMA, DMA engine, CPU (whose poll mode it reads through
         /// dmahost/cpu_accel.h) and vendor devices.
         .target(name: "DMABench", dependencies: ["DMAHost", "DMADriverKit", "DMASync", "CDMAHostABI"]),
-        /// The command-line tool: list, doctor (optionally each plugin in a child process), copy,
-        /// bench (DMABench) and stress.
+        /// The command-line tool: list, info, env, doctor (optionally each plugin in a child
+        /// process), copy, bench (DMABench) and stress; its JSON documents (docs/dmactl-json.md).
         .executableTarget(
             name: "dmactl",
             dependencies: [

@@ -21,7 +21,8 @@ def seed(target, name, data):
 for name, text in [("plain", "64"), ("bytes", "64B"), ("kib", "4KiB"), ("k", "4k"), ("mib", "64MiB"),
                    ("g", "1G"), ("gib-upper", "1GIB"), ("plus", "+8K"), ("zero", "0"), ("negative", "-4K"),
                    ("largest", "9223372036854775807"), ("overflow", "8589934592G"), ("unit-only", "KiB"),
-                   ("space", " 4K"), ("kelvin-sign", "4\u212a")]:
+                   ("space", " 4K"), ("kelvin-sign", "4\u212a"), ("fraction", "1.5M"), ("fraction-not-whole", "1.1K"),
+                   ("ambiguous-kb", "4KB"), ("no-whole", ".5K"), ("no-decimals", "1.")]:
     seed("byte_size", name, b"\x00" + text.encode())
 seed("byte_size", "number-1500", b"\xff" + struct.pack("<Q", 1500) + b"\x00")
 seed("byte_size", "number-64mib", b"\xff" + struct.pack("<Q", 64 << 20) + b"\x00")

@@ -42,8 +42,8 @@ declare -A target_files=(
     [dmabuf_segments]="Plugins/DMAEngine/DMAEngineKit/DataPath/Segments.swift"
     [byte_size]="Sources/DMABench/ByteSize.swift"
     [device_selector]="Sources/DriverHost/DeviceSelector.swift Sources/DriverHost/EditDistance.swift"
-    [driver_table]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
-    [device_info]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
+    [driver_table]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/ConfigVariableReader.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
+    [device_info]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/ConfigVariableReader.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
     [elf_check]="Sources/DriverHost/ELFCheck.swift Sources/DriverHost/PluginFile.swift Sources/DriverHost/PluginTrust.swift Sources/DriverHost/FileIdentity.swift Sources/DriverHost/ExecutionContext.swift"
 )
 targets=(iovec_contract cpu_scatter_gather rdma_work_planner dmabuf_segments byte_size device_selector driver_table device_info elf_check)

@@ -99,9 +99,9 @@ print(f"{'config':11} {'op':4} {'size':>9} {'qd':>3} {'wk':>2} {'GB/s':>7} {'Mop
       f"{'ratio':>6} {'ratios (min..max)':>18} {'ceil GB/s':>9} {'p50 ns':>8} {'p99 ns':>8} {'ovh ns/op':>9}")
 for name in runs:
     r, ratios = median_run(name)
-    ceiling = r.get("ceiling_gbps")
-    print(f"{name:11} {r['op']:4} {r['size']:>9} {r['qd']:>3} {r['workers']:>2} {r['gbps']:7.2f} {r['mops']:8.3f} "
-          f"{r['baseline_gbps']:9.2f} {r['ratio']:6.3f} {min(ratios):8.3f}..{max(ratios):<8.3f} "
+    ceiling = r.get("ceiling_gb_per_s")
+    print(f"{name:11} {r['operation']:4} {r['size_bytes']:>9} {r['queue_depth']:>3} {r['workers']:>2} {r['gb_per_s']:7.2f} {r['million_ops_per_s']:8.3f} "
+          f"{r['baseline_gb_per_s']:9.2f} {r['ratio']:6.3f} {min(ratios):8.3f}..{max(ratios):<8.3f} "
           f"{(ceiling if ceiling is not None else float('nan')):9.2f} {r['p50_ns'] or 0:8d} {r['p99_ns'] or 0:8d} "
           f"{r['overhead_ns_per_op']:9.0f}")
 
@@ -114,7 +114,7 @@ def check(label, value, target):
 
 r, _ = median_run("t64k-w1"); check("copy 64KiB qd32, 1 worker, ratio to memcpy", r["ratio"], 0.95)
 r, _ = median_run("t64k-w2")
-allowed = r["ceiling_gbps"] / r["baseline_gbps"]
+allowed = r["ceiling_gb_per_s"] / r["baseline_gb_per_s"]
 print(f"      two raw memcpy threads reach {allowed:.2f}x one thread on this machine (the ceiling)")
 check("copy 64KiB qd32, 2 workers, ratio to one memcpy thread", r["ratio"], min(1.8, 0.95 * allowed))
 r, _ = median_run("t4k-w1"); check("copy 4KiB qd32, 1 worker, ops/s ratio to a memcpy loop", r["ratio"], 0.80)

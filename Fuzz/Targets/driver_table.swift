@@ -13,12 +13,14 @@ import Musl
 // the header's, any value), the ABI version, name and version strings (NULL, unterminated,
 // invalid UTF-8, too long, words that reach deeper rules, random bytes), device types, function
 // pointers (NULL, or functions that stop the fuzzer if validation ever calls them) and the
-// NULL-terminated prefix list (or one without a terminator). The table is a heap block of just
+// NULL-terminated prefix list (or one without a terminator), and the configuration variables
+// of ABI 1.2 (counts up to and past 64, a NULL array, record sizes too small, misaligned, huge
+// or differing between records, names valid, invalid and repeated, NULL defaults). The table is a heap block of just
 // the bytes the host may read — the 16-byte header, or min(size, sizeof) — and every string
 // and array a block of its own, so AddressSanitizer reports an over-read.
 //
 // Checked: the verdict's kind is the one the documented order of checks gives; an accepted
-// table holds the strings, types and (deduplicated, without the name) prefixes given, follows
+// table holds the strings, types, (deduplicated, without the name) prefixes and variables given, follows
 // the naming and device-type rules, and its copy of ops is the declared prefix, zero after it.
 
 private typealias Ops = dmahost_driver_ops
@@ -35,7 +37,8 @@ private let uncalledFini: @convention(c) (UnsafeMutableRawPointer?) -> Void = { 
 /// The first rule, in the documented order, that the table breaks; nil when it passes.
 private func expectedRejection(size: Int, major: UInt32, name: CStringExpectation, version: CStringExpectation,
                                hasProbe: Bool, hasOpen: Bool, types: [Int32]?, typeCount: UInt32,
-                               prefixes: [CStringExpectation]?, prefixesTerminated: Bool) -> PluginRejection.Kind? {
+                               prefixes: [CStringExpectation]?, prefixesTerminated: Bool,
+                               variables: VariablesInput) -> PluginRejection.Kind? {
     if size < 16 { return .tableTooSmall }
     if major != UInt32(DMAHOST_DRIVER_ABI_MAJOR) { return .abiMismatch }
     if size < DriverTable.minimumSize { return .tableTooSmall }
@@ -45,13 +48,103 @@ private func expectedRejection(size: Int, major: UInt32, name: CStringExpectatio
     if !types.allSatisfy({ typeAllowed($0, driver: driver) }) { return .invalidDeviceType }
     // A table declaring fewer bytes than reach the prefix list (ABI 1.0) has none.
     let prefixEnd = MemoryLayout<Ops>.offset(of: \Ops.domain_id_prefixes)! + MemoryLayout<UnsafeRawPointer>.size
-    guard let prefixes, UInt(bitPattern: size) >= UInt(prefixEnd) else { return nil }
-    for prefix in prefixes.prefix(16) {
-        guard case .text(let text) = prefix else { return .invalidTable }
-        let reserved = text == "system" || text.hasPrefix("SPDK_") || (builtInNames.contains(text) && text != driver)
-        if !isValidName(text) || reserved { return .invalidTable }
+    if let prefixes, UInt(bitPattern: size) >= UInt(prefixEnd) {
+        for prefix in prefixes.prefix(16) {
+            guard case .text(let text) = prefix else { return .invalidTable }
+            let reserved = text == "system" || text.hasPrefix("SPDK_") || (builtInNames.contains(text) && text != driver)
+            if !isValidName(text) || reserved { return .invalidTable }
+        }
+        if !prefixesTerminated || prefixes.count > 16 { return .invalidTable }
     }
-    return prefixesTerminated && prefixes.count <= 16 ? nil : .invalidTable
+    return variables.expectedVariables(tableSize: size) == nil ? .invalidTable : nil
+}
+
+/// The configuration variables (ABI 1.2) the input wrote into the table.
+private struct VariablesInput {
+    /// One record as written: its declared size and its three strings.
+    struct Record {
+        var size: Int
+        var name: CStringExpectation
+        var defaultValue: CStringExpectation
+        var doc: CStringExpectation
+    }
+    var count: UInt32 = 0
+    var arrayIsNull = false
+    var records: [Record] = []
+
+    /// Where the count ends: a table declaring fewer bytes has no variables.
+    static let end = MemoryLayout<Ops>.offset(of: \Ops.config_variable_count)! + MemoryLayout<UInt32>.size
+
+    /// What the documented rules make of the records: nil for a refusal, else the variables.
+    func expectedVariables(tableSize: Int) -> [DMAConfigVariable]? {
+        guard UInt(bitPattern: tableSize) >= UInt(Self.end), count > 0 else { return [] }
+        guard count <= 64, !arrayIsNull, let first = records.first else { return nil }
+        let minimum = MemoryLayout<dmahost_config_variable>.size
+        guard first.size >= minimum, first.size <= 1 << 16, first.size % 8 == 0 else { return nil }
+        var result: [DMAConfigVariable] = []
+        for record in records {
+            guard record.size == first.size, case .text(let name) = record.name, case .text(let doc) = record.doc else { return nil }
+            let bytes = Array(name.utf8)
+            let upper = UInt8(ascii: "A")...UInt8(ascii: "Z"), digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+            guard (1...128).contains(bytes.count), upper.contains(bytes[0]),
+                  bytes.allSatisfy({ upper.contains($0) || digits.contains($0) || $0 == UInt8(ascii: "_") }),
+                  !result.contains(where: { $0.name == name }) else { return nil }
+            let defaultValue: String?
+            switch record.defaultValue {
+            case .null: defaultValue = nil
+            case .text(let text): defaultValue = text
+            default: return nil
+            }
+            result.append(DMAConfigVariable(name: name, defaultValue: defaultValue, doc: doc))
+        }
+        return result
+    }
+}
+
+/// Writes configuration variables chosen by the input into `ops`: the records in one heap block
+/// of exactly count × stride bytes (one record when the count is above 64: the host must refuse
+/// before reading). The caller frees the returned block.
+private func makeVariables(_ input: inout FuzzInput, strings: CStringArena, into ops: inout Ops) -> (VariablesInput, UnsafeMutableRawPointer?) {
+    var variables = VariablesInput()
+    guard input.bool() else { return (variables, nil) }
+    variables.count = switch input.byte() % 8 {
+    case 0: UInt32(truncatingIfNeeded: input.unsigned(bytes: 4))
+    case 1: 65
+    default: UInt32(input.int(in: 0...3))
+    }
+    ops.config_variable_count = variables.count
+    if input.byte() % 16 == 0 {
+        variables.arrayIsNull = true
+        return (variables, nil)
+    }
+    let minimum = MemoryLayout<dmahost_config_variable>.size
+    let stride = switch input.byte() % 8 {
+    case 0: minimum - 8
+    case 1: minimum + 1
+    case 2: minimum + 8
+    default: minimum
+    }
+    let written = variables.count <= 64 ? max(Int(variables.count), 1) : 1
+    let block = UnsafeMutableRawPointer.allocate(byteCount: written * max(stride, minimum), alignment: 8)
+    var previousName: (pointer: UnsafePointer<CChar>?, expected: CStringExpectation)?
+    for index in 0..<written {
+        let name: (pointer: UnsafePointer<CChar>?, expected: CStringExpectation)
+        if let previous = previousName, input.byte() % 4 == 0 {
+            name = previous
+        } else {
+            name = strings.make(&input, prefix: input.bool() ? "DMAHOST_" : "")
+        }
+        previousName = name
+        let defaultValue = strings.make(&input), doc = strings.make(&input)
+        let size = index > 0 && input.byte() % 8 == 0 ? stride + 8 : stride
+        let record = dmahost_config_variable(size: size, name: name.pointer, default_value: defaultValue.pointer, doc: doc.pointer)
+        withUnsafeBytes(of: record) { bytes in
+            block.advanced(by: index * stride).copyMemory(from: bytes.baseAddress!, byteCount: min(minimum, max(stride, minimum)))
+        }
+        variables.records.append(.init(size: size, name: name.expected, defaultValue: defaultValue.expected, doc: doc.expected))
+    }
+    ops.config_variables = UnsafePointer(block.assumingMemoryBound(to: dmahost_config_variable.self))
+    return (variables, block)
 }
 
 /// libFuzzer's entry point.
@@ -115,6 +208,9 @@ public func fuzzDriverTable(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         ops.domain_id_prefixes = UnsafePointer(prefixBlock)
     }
 
+    let (variables, variableBlock) = makeVariables(&input, strings: strings, into: &ops)
+    defer { variableBlock?.deallocate() }
+
     // The bytes the host may read: the header, or the declared prefix of the table.
     let readable = max(16, Int(min(UInt(bitPattern: tableSize), UInt(full))))
     let block = UnsafeMutableRawPointer.allocate(byteCount: readable, alignment: 8)
@@ -123,7 +219,7 @@ public func fuzzDriverTable(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
 
     let expected = expectedRejection(size: tableSize, major: ops.abi_major, name: name.expected, version: version.expected,
                                      hasProbe: ops.probe != nil, hasOpen: ops.open != nil, types: types, typeCount: typeCount,
-                                     prefixes: prefixes, prefixesTerminated: prefixesTerminated)
+                                     prefixes: prefixes, prefixesTerminated: prefixesTerminated, variables: variables)
     switch DriverTable.validate(block.assumingMemoryBound(to: Ops.self)) {
     case .failure(let error):
         require(error.kind == expected, "table of size \(tableSize) refused as \(error.kind) (\(error.message)), expected \(String(describing: expected))")
@@ -137,6 +233,8 @@ public func fuzzDriverTable(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         let declaredPrefixes = UInt(bitPattern: tableSize) >= UInt(prefixEnd) ? prefixes ?? [] : []
         for case .text(let prefix) in declaredPrefixes where prefix != table.name && !wanted.contains(prefix) { wanted.append(prefix) }
         require(table.domainIDPrefixes == wanted, "prefixes \(table.domainIDPrefixes), expected \(wanted)")
+        require(table.configVariables == variables.expectedVariables(tableSize: tableSize),
+                "variables \(table.configVariables), expected \(String(describing: variables.expectedVariables(tableSize: tableSize)))")
         require(table.address == UnsafeRawPointer(block), "the table's address is not the entry's")
         var copy = table.ops
         withUnsafeBytes(of: &copy) { copied in

@@ -22,6 +22,21 @@
 /** Vendor type: SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START + 1. */
 #define VS_DEVICE_TYPE ((int32_t)SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START + 1)
 #define VS_DEVICE_COUNT 2
+/** The configuration variable the sample reads: how many of its devices probe reports. */
+#define VS_DEVICES_VARIABLE "DMAHOST_VENDOR_C_DEVICES"
+
+/**
+ * The variables the driver reads, declared in its ops table (ABI 1.2) so that `dmactl env`
+ * lists them: a static array, valid for the life of the process.
+ */
+static const struct dmahost_config_variable vs_config_variables[] = {
+	{
+		.size = sizeof(struct dmahost_config_variable),
+		.name = VS_DEVICES_VARIABLE,
+		.default_value = "2",
+		.doc = "How many simulated devices probe reports (0...2); other values are ignored.",
+	},
+};
 
 struct vs_driver;
 
@@ -276,8 +291,12 @@ static int vs_probe(void *driver_ctx, const struct dmahost_device_info **devices
 		set_error(err, err_len, "probe: NULL argument");
 		return -EINVAL;
 	}
+	uint32_t reported = VS_DEVICE_COUNT;
+	const char *value = getenv(VS_DEVICES_VARIABLE);
+	if (value != NULL && value[0] >= '0' && value[0] <= '0' + VS_DEVICE_COUNT && value[1] == '\0')
+		reported = (uint32_t)(value[0] - '0');
 	*devices = driver->infos;
-	*count = VS_DEVICE_COUNT;
+	*count = reported;
 	return 0;
 }
 
@@ -418,6 +437,8 @@ const struct dmahost_driver_ops *dmahost_driver_entry(const struct dmahost_host_
 		.close = vs_close,
 		.diagnose = vs_diagnose,
 		.fini = vs_fini,
+		.config_variables = vs_config_variables,
+		.config_variable_count = sizeof(vs_config_variables) / sizeof(vs_config_variables[0]),
 	};
 	return &driver->ops;
 }

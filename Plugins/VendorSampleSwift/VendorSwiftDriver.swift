@@ -1,5 +1,10 @@
 import CDMAHostABI
 import DMADriverKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The Swift vendor sample: simulated devices `vendor-swift:0` and `vendor-swift:1` of vendor
 /// type 1000, each a ``CopyEngine`` on host memory with one memory domain while open.
@@ -14,6 +19,11 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
     static let deviceType = DMADeviceType(rawValue: DMADeviceType.vendorRange.lowerBound)
     /// Number of simulated devices.
     static let deviceCount = 2
+    /// The configuration variable the sample reads, declared through ``configVariables`` so that
+    /// `dmactl env` lists it.
+    static let devicesVariable = DMAConfigVariable(
+        name: "DMAHOST_VENDOR_SWIFT_DEVICES", defaultValue: "\(deviceCount)",
+        doc: "How many simulated devices probe reports (0...\(deviceCount)); other values are ignored.")
 
     /// One simulated device.
     final class Device {
@@ -26,6 +36,7 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
     let name = "vendor-swift"
     let version = "1.0.0"
     let deviceTypes = [VendorSwiftDriver.deviceType]
+    let configVariables = [VendorSwiftDriver.devicesVariable]
     private let host: HostAPI
     private let devices: [Device]
 
@@ -35,7 +46,9 @@ final class VendorSwiftDriver: DMADeviceDriver, @unchecked Sendable {
     }
 
     func probe() throws(DMAError) -> [DMADeviceInfo] {
-        devices.enumerated().map { index, device in
+        let value = getenv(Self.devicesVariable.name).flatMap { Int(String(cString: $0)) }
+        let reported = value.map { (0...Self.deviceCount).contains($0) ? $0 : Self.deviceCount } ?? Self.deviceCount
+        return devices.prefix(reported).enumerated().map { index, device in
             DMADeviceInfo(id: device.id, type: Self.deviceType,
                           description: "sample copy engine \(index) (Swift, host memory, worker thread)",
                           capabilities: [.copy, .fill, .scatterGather, .translateIdentity, .transfer])

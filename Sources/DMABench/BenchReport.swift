@@ -59,7 +59,8 @@ public struct BenchReport: Sendable {
         Percentiles(measurement.latencies).value(at: fraction).map { $0 > timerCostNanoseconds ? $0 - timerCostNanoseconds : 0 }
     }
 
-    /// The report as ordered key/value pairs (the JSON object of `dmactl bench --format json`).
+    /// The report as ordered key/value pairs (the members of `dmactl bench --format json`; snake_case, units in
+    /// the names: gb_per_s is 10^9 bytes per second, million_ops_per_s 10^6 operations per second).
     public var fields: [(String, Value)] {
         let device = measurement.throughput
         let percentiles = Percentiles(measurement.latencies)
@@ -67,22 +68,22 @@ public struct BenchReport: Sendable {
             percentiles.value(at: fraction).map { .integer(Int($0 > timerCostNanoseconds ? $0 - timerCostNanoseconds : 0)) } ?? .null
         }
         return [
-            ("backend", .string(backend)), ("device", .string(self.device)), ("op", .string(parameters.operation.rawValue)),
-            ("size", .integer(parameters.size)), ("qd", .integer(parameters.queueDepth)),
+            ("backend", .string(backend)), ("device", .string(self.device)), ("operation", .string(parameters.operation.rawValue)),
+            ("size_bytes", .integer(parameters.size)), ("queue_depth", .integer(parameters.queueDepth)),
             ("workers", workers.map(Value.integer) ?? .null), ("completion", completionMode.map(Value.string) ?? .null),
             ("resubmit", .string(parameters.resubmit.rawValue)),
-            ("seconds", .number(device.seconds)), ("ops", .integer(device.operations)),
-            ("gbps", .number(device.gigabytesPerSecond)), ("mops", .number(device.megaOperationsPerSecond)),
+            ("seconds", .number(device.seconds)), ("operations", .integer(device.operations)),
+            ("gb_per_s", .number(device.gigabytesPerSecond)), ("million_ops_per_s", .number(device.megaOperationsPerSecond)),
             ("ns_per_op", .number(device.nanosecondsPerOperation)),
             ("p50_ns", corrected(0.50)), ("p99_ns", corrected(0.99)),
             ("latency_samples", .integer(measurement.latencies.count)), ("latency_sample_interval", .integer(measurement.sampleInterval)),
             ("timer_overhead_ns", .integer(Int(timerCostNanoseconds))),
             ("baseline", .string(parameters.operation.copiesData ? "memcpy" : "memset")),
-            ("baseline_gbps", .number(baseline.gigabytesPerSecond)), ("baseline_mops", .number(baseline.megaOperationsPerSecond)),
+            ("baseline_gb_per_s", .number(baseline.gigabytesPerSecond)), ("baseline_million_ops_per_s", .number(baseline.megaOperationsPerSecond)),
             ("baseline_ns_per_op", .number(baseline.nanosecondsPerOperation)),
             ("ratio", .number(ratio)), ("overhead_ns_per_op", .number(overheadNanosecondsPerOperation)),
             ("ceiling_threads", ceiling == nil ? .null : .integer(ceilingThreads)),
-            ("ceiling_gbps", ceiling.map { .number($0.gigabytesPerSecond) } ?? .null),
+            ("ceiling_gb_per_s", ceiling.map { .number($0.gigabytesPerSecond) } ?? .null),
             ("ceiling_ratio", ceilingRatio.map(Value.number) ?? .null),
             ("working_set_bytes", .integer(workingSetBytes)), ("hot", .bool(parameters.hot)),
             ("llc_bytes", .integer(cacheBytes)), ("llc_from_sysfs", .bool(cacheFromSysfs)),

@@ -14,6 +14,9 @@ public protocol DMADeviceDriver: AnyObject, Sendable {
     /// Id prefixes its domains may use besides ``name`` (`dmahost_driver_ops.domain_id_prefixes`):
     /// a domain id must be `<name or prefix>:<rest>`. Default: none.
     var domainIDPrefixes: [String] { get }
+    /// The configuration variables the driver reads from the environment
+    /// (`dmahost_driver_ops.config_variables`), listed by `dmactl env`. Default: none.
+    var configVariables: [DMAConfigVariable] { get }
     /// Finds devices. Zero devices is not an error: explain the reason in ``diagnose()``.
     func probe() throws(DMAError) -> [DMADeviceInfo]
     /// Opens a device found by ``probe()``: creates its memory domains and registers their callbacks.
@@ -29,6 +32,8 @@ public protocol DMADeviceDriver: AnyObject, Sendable {
 extension DMADeviceDriver {
     /// Default: the driver's domains use only its name as id prefix.
     public var domainIDPrefixes: [String] { [] }
+    /// Default: the driver reads no variables.
+    public var configVariables: [DMAConfigVariable] { [] }
     /// Default: nothing to close.
     public func close(deviceID: String) {}
     /// Default: no checks to report.

@@ -84,6 +84,18 @@ final class ExportedDriver: @unchecked Sendable {
             list[prefixes.count] = nil
             ops.pointee.domain_id_prefixes = UnsafePointer(list)
         }
+        let variables = driver.configVariables
+        if !variables.isEmpty {
+            // Never freed (like the table); strings duplicated, NULL for a computed default.
+            let records = UnsafeMutablePointer<dmahost_config_variable>.allocate(capacity: variables.count)
+            for (index, variable) in variables.enumerated() {
+                records[index] = dmahost_config_variable(
+                    size: MemoryLayout<dmahost_config_variable>.size, name: UnsafePointer(strdup(variable.name)),
+                    default_value: variable.defaultValue.flatMap { UnsafePointer(strdup($0)) }, doc: UnsafePointer(strdup(variable.doc)))
+            }
+            ops.pointee.config_variables = UnsafePointer(records)
+            ops.pointee.config_variable_count = UInt32(variables.count)
+        }
         ops.pointee.driver_ctx = Unmanaged.passRetained(self).toOpaque()
         ops.pointee.probe = exportedProbe
         ops.pointee.open = exportedOpen

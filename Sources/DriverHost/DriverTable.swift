@@ -34,6 +34,9 @@ struct DriverTable: @unchecked Sendable {
     /// Domain id prefixes declared besides the name (ABI 1.1 `domain_id_prefixes`; empty for
     /// a 1.0 table), checked (see ``DomainIDPolicy/prefixProblem(_:driver:)``).
     let domainIDPrefixes: [String]
+    /// Configuration variables the driver reads (ABI 1.2; empty for an older table), checked
+    /// (see ``ConfigVariableReader``).
+    let configVariables: [DMAConfigVariable]
     /// ABI version the plugin was built for.
     let abiMajor: UInt32, abiMinor: UInt32
 
@@ -76,10 +79,10 @@ struct DriverTable: @unchecked Sendable {
         withUnsafeMutableBytes(of: &ops) { destination in
             destination.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, destination.count)))
         }
-        return build(ops, address: raw, major: major, minor: minor)
+        return build(ops, size: size, address: raw, major: major, minor: minor)
     }
 
-    private static func build(_ ops: dmahost_driver_ops, address: UnsafeRawPointer, major: UInt32,
+    private static func build(_ ops: dmahost_driver_ops, size: Int, address: UnsafeRawPointer, major: UInt32,
                               minor: UInt32) -> Result<DriverTable, PluginTableError> {
         let name: String, version: String
         switch PluginStrings.field(ops.name, "ops.name") {
@@ -117,8 +120,13 @@ struct DriverTable: @unchecked Sendable {
         case .success(let value): prefixes = value
         case .failure(let error): return .failure(error)
         }
+        let variables: [DMAConfigVariable]
+        switch ConfigVariableReader.read(ops, tableSize: size, driver: name) {
+        case .success(let value): variables = value
+        case .failure(let error): return .failure(error)
+        }
         return .success(DriverTable(ops: ops, address: address, name: name, version: version, deviceTypes: types, domainIDPrefixes: prefixes,
-                                    abiMajor: major, abiMinor: minor))
+                                    configVariables: variables, abiMajor: major, abiMinor: minor))
     }
 
     /// Reads the NULL-terminated `domain_id_prefixes` array (at most

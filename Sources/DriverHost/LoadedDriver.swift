@@ -24,6 +24,8 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
     public let deviceTypes: [DMADeviceType]
     /// Id prefixes its domains may use besides ``name`` (ABI 1.1 `domain_id_prefixes`).
     public let domainIDPrefixes: [String]
+    /// Configuration variables the driver reads from the environment (ABI 1.2 `config_variables`).
+    public let configVariables: [DMAConfigVariable]
     /// The file it was loaded from, and where that file was found.
     public let candidate: PluginCandidate
     /// ABI version the plugin was built for, "major.minor".
@@ -51,6 +53,7 @@ public final class LoadedDriver: DMADeviceDriver, @unchecked Sendable {
         self.version = table.version
         self.deviceTypes = table.deviceTypes
         self.domainIDPrefixes = table.domainIDPrefixes
+        self.configVariables = table.configVariables
         self.candidate = context.candidate
         self.abiVersion = "\(table.abiMajor).\(table.abiMinor)"
         self.loadDuration = loadDuration

@@ -8,10 +8,6 @@ import Glibc
 import Musl
 #endif
 
-extension ByteSize: ExpressibleByArgument {
-    public init?(argument: String) { self.init(parsing: argument) }
-}
-
 extension BenchOperation: ExpressibleByArgument {}
 
 extension ResubmitMode: ExpressibleByArgument {}
@@ -58,13 +54,15 @@ extension DMACtl {
         @OptionGroup var options: GlobalOptions
         @ParentCommand var root: DMACtl
 
-        @Option(help: ArgumentHelp("The device: a selection of exactly one device.", valueName: "selection"))
+        @Option(help: ArgumentHelp("The device: a selection of exactly one device, or a domain id as `list` prints it.",
+                                   valueName: "selection"), completion: DeviceCompletion.ids(includingSystem: false))
         var device: String = "cpu:0"
 
         @Option(help: "copy or write (push into the device), read (pull from the device) or fill (memzero).")
         var op: BenchOperation = .copy
 
-        @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB (units B, K/KiB, M/MiB).", valueName: "size"))
+        @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB (default: 64KiB): \(ByteSize.grammarHelp).", valueName: "size"),
+                transform: ByteSize.argument)
         var size: ByteSize = ByteSize(bytes: 64 << 10)
 
         @Option(help: "Operations in flight (1...4096).")
@@ -118,7 +116,7 @@ extension DMACtl {
             guard !endpoint.isSystem else {
                 throw Failure(.usage, "the system domain has no data operations; choose a device (e.g. cpu:0)")
             }
-            let backend = session.host.device(id: endpoint.name)?.driverName ?? "unknown"
+            let backend = endpoint.deviceID.flatMap { session.host.device(id: $0)?.driverName } ?? "unknown"
             if (workers != nil || completion != nil) && backend != "cpu" {
                 throw Failure(.usage, "--workers and --completion configure the CPU backend; \(endpoint.name) is served by '\(backend)'")
             }
@@ -132,22 +130,20 @@ extension DMACtl {
             // request, completion and registration-cache counters: registrations, hits, misses).
             // Only the serving driver is asked (diagnosing every loaded driver can probe hardware).
             let driverLines = (session.host.drivers.first { $0.name == backend }?.diagnose() ?? [])
-                .filter { $0.subject.hasPrefix(endpoint.name + " ") }
-            if options.format == .json {
-                let driverJSON = JSON.array(driverLines.map { .string("\($0.subject): \($0.detail)") })
-                print(JSON.object(report.fields.map { ($0.0, Self.json($0.1)) }
-                                  + [("driver_diagnostics", driverJSON), ("completion_faults", Formatting.faultsJSON(faults))]).rendered())
-            } else {
+                .filter { $0.subject.hasPrefix((endpoint.deviceID ?? endpoint.name) + " ") }
+            var failure: Failure?
+            if !report.measurement.verified {
+                failure = Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op.copiesData ? "copy" : "zero") correctly")
+            } else if faults.total > 0 {
+                failure = Failure(.failed, "\(endpoint.name) broke the completion contract (\(faults)); the numbers are not trustworthy "
+                                  + "and its driver is faulty: report it to the driver's vendor")
+            }
+            let body = BenchReportJSON(report: report, domain: endpoint.domain.id, driverDiagnostics: driverLines.map(DiagnosticJSON.init),
+                                       completionFaults: FaultCountsJSON(faults))
+            try finish(body, command: "bench", format: options.format, failure: failure) {
                 print(report.text)
                 for line in driverLines { print("  driver:    \(line.subject): \(line.detail)") }
                 print("  host:      completion faults: \(faults)")
-            }
-            guard report.measurement.verified else {
-                throw Failure(.failed, "the last operation's data do not match: \(endpoint.name) did not \(op.copiesData ? "copy" : "zero") correctly")
-            }
-            guard faults.total == 0 else {
-                throw Failure(.failed, "\(endpoint.name) broke the completion contract (\(faults)); the numbers are not trustworthy "
-                              + "and its driver is faulty: report it to the driver's vendor")
             }
         }
 
@@ -155,7 +151,7 @@ extension DMACtl {
         /// device open: closing waits for, or races with, the operations its driver still holds.
         private func measure(_ endpoint: Endpoint, backend: String, showProgress: Bool) throws(Failure) -> BenchReport {
             do throws(DMAError) {
-                return try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.name, parameters: parameters,
+                return try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.deviceID ?? endpoint.name, parameters: parameters,
                                          progress: showProgress ? { progress in
                                              writeStandardError("\r\u{1B}[K[\(endpoint.name) \(op.rawValue) \(size) qd \(qd)] \(progress.line)")
                                          } : nil)
@@ -163,18 +159,7 @@ extension DMACtl {
                 if showProgress { writeStandardError("\r\u{1B}[K") }
                 let failure = Failure(error, context: "bench \(endpoint.name)")
                 guard failure.status == .timedOut else { throw failure }
-                printError("dmactl: \(failure.message)")
-                terminate(failure.status.rawValue)
-            }
-        }
-
-        static func json(_ value: BenchReport.Value) -> JSON {
-            switch value {
-            case .string(let text): .string(text)
-            case .integer(let number): .integer(number)
-            case .number(let number): .double(number)
-            case .bool(let flag): .bool(flag)
-            case .null: .null
+                end(with: failure, command: "bench")
             }
         }
     }

@@ -104,33 +104,3 @@ final class SegmentedBuffer {
         return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
     }
 }
-
-/// A byte count given on the command line: a number with an optional K, M or G suffix (powers of 1024).
-struct ByteCount: Sendable, CustomStringConvertible {
-    let value: Int
-
-    /// Exactly `value` bytes.
-    init(value: Int) { self.value = value }
-
-    /// "1M" for a whole number of MiB (likewise K and G), else the number of bytes.
-    var description: String {
-        for (suffix, shift) in [("G", 30), ("M", 20), ("K", 10)] where value >= 1 << shift && value % (1 << shift) == 0 {
-            return "\(value >> shift)\(suffix)"
-        }
-        return String(value)
-    }
-
-    init?(_ text: String) {
-        let multipliers: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
-        var digits = Substring(text)
-        var multiplier = 1
-        if let last = digits.last, let factor = multipliers[last] {
-            multiplier = factor
-            digits = digits.dropLast()
-        }
-        guard let number = Int(digits), number > 0 else { return nil }
-        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
-        guard !overflow else { return nil }
-        value = product
-    }
-}

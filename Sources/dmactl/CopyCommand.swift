@@ -1,13 +1,9 @@
 import ArgumentParser
 import CDMAHostABI
+import DMABench
 import DMAHost
 import DriverHost
 import SeededRandom
-
-extension ByteCount: ExpressibleByArgument {
-    init?(argument: String) { self.init(argument) }
-    var defaultValueDescription: String { description }
-}
 
 extension DMACtl {
     /// `dmactl copy`: move a random pattern from one domain to another and verify it.
@@ -34,14 +30,16 @@ extension DMACtl {
         @OptionGroup var options: GlobalOptions
         @ParentCommand var root: DMACtl
 
-        @Option(help: ArgumentHelp("Source: 'system' or a selection of exactly one device.", valueName: "selection"))
+        @Option(help: ArgumentHelp("Source: 'system', a selection of exactly one device, or a domain id as `list` prints it.",
+                                   valueName: "selection"), completion: DeviceCompletion.ids(includingSystem: true))
         var from: String
 
-        @Option(help: ArgumentHelp("Destination: 'system' or a selection of exactly one device.", valueName: "selection"))
+        @Option(help: ArgumentHelp("Destination: 'system', a selection of exactly one device, or a domain id as `list` prints it.",
+                                   valueName: "selection"), completion: DeviceCompletion.ids(includingSystem: true))
         var to: String
 
-        @Option(help: ArgumentHelp("Bytes to copy (suffix K, M or G for KiB, MiB, GiB).", valueName: "bytes"))
-        var size: ByteCount
+        @Option(help: ArgumentHelp("Bytes to copy: \(ByteSize.grammarHelp).", valueName: "size"), transform: ByteSize.argument)
+        var size: ByteSize
 
         @Option(help: "Scatter-gather segments per side (the two sides are cut differently).")
         var segments: Int = 4
@@ -69,7 +67,7 @@ extension DMACtl {
             let destination = try Endpoint.resolve(to, host: session.host, for: "copy")
             let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
             var generator = SeededGenerator(seed: seed)
-            let copier = DomainCopier(source: source, destination: destination, size: size.value, segments: segments,
+            let copier = DomainCopier(source: source, destination: destination, size: size.bytes, segments: segments,
                                       timeout: .nanoseconds(Int64(timeout * 1e9)))
             let faultsBefore = (CompletionFaults.counts(domain: source.domain), CompletionFaults.counts(domain: destination.domain))
             let report = try await runOrEnd(copier, using: &generator)
@@ -77,37 +75,38 @@ extension DMACtl {
                           (destination, CompletionFaults.counts(domain: destination.domain).since(faultsBefore.1))]
                 .filter { !$0.0.isSystem && $0.1.total > 0 }
 
-            if options.format == .json {
-                print(JSON.object([
-                    ("from", .string(source.name)), ("to", .string(destination.name)), ("size", .integer(size.value)),
-                    ("segments", .integer(segments)), ("seed", .string(String(seed))), ("method", .string(report.method)),
-                    ("fallbackReason", .optional(report.fallbackReason)), ("sourceWrittenBy", .string(report.sourceAccess)),
-                    ("verifiedBy", .string(report.destinationAccess)), ("verified", .bool(report.mismatch == nil)),
-                    ("mismatchOffset", .optional(report.mismatch?.offset)),
-                    ("elapsedMicroseconds", .int(Formatting.microseconds(report.elapsed))),
-                    ("completionFaults", .object(faults.map { ($0.0.name, Formatting.faultsJSON($0.1)) })),
-                ]).rendered())
-            } else {
-                print("copy \(size.value) bytes \(source.name) -> \(destination.name): \(report.method), "
-                      + "\(Formatting.milliseconds(report.elapsed)) (seed \(seed), \(segments) segments per side)")
-                if let reason = report.fallbackReason { print("  transfer not possible (\(reason)); used a bounce buffer") }
-                print("  source written by \(report.sourceAccess); destination read by \(report.destinationAccess)")
-                if let mismatch = report.mismatch {
-                    print("  MISMATCH at byte \(mismatch.offset): expected 0x\(String(mismatch.expected, radix: 16)), "
-                          + "found 0x\(String(mismatch.found, radix: 16))")
-                } else {
-                    print("  verified: all \(size.value) bytes match")
-                }
-                for (endpoint, counts) in faults {
-                    print("  COMPLETION FAULTS of \(endpoint.name): \(counts) (see the warnings on stderr)")
-                }
-            }
+            var failure: Failure?
             if let mismatch = report.mismatch {
-                throw Failure(.failed, "data mismatch at byte \(mismatch.offset) (repeat with --seed \(seed))")
+                failure = Failure(.failed, "data mismatch at byte \(mismatch.offset) (repeat with --seed \(seed))")
+            } else if !faults.isEmpty {
+                failure = Failure(.failed, faults.map { "\($0.0.name) broke the completion contract (\($0.1))" }.joined(separator: "; ")
+                                  + "; its driver is faulty: report it to the driver's vendor")
             }
-            if !faults.isEmpty {
-                throw Failure(.failed, faults.map { "\($0.0.name) broke the completion contract (\($0.1))" }.joined(separator: "; ")
-                              + "; its driver is faulty: report it to the driver's vendor")
+            let body = CopyReportJSON(
+                from: EndpointJSON(source), to: EndpointJSON(destination), sizeBytes: size.bytes, segments: segments,
+                seed: String(seed), method: report.method, fallbackReason: report.fallbackReason,
+                sourceWrittenBy: report.sourceAccess, verifiedBy: report.destinationAccess, verified: report.mismatch == nil,
+                mismatchOffset: report.mismatch?.offset, elapsedMicroseconds: Formatting.microseconds(report.elapsed),
+                completionFaults: faults.map { CopyReportJSON.Faults(device: $0.0.name, counts: FaultCountsJSON($0.1)) })
+            try finish(body, command: "copy", format: options.format, failure: failure) {
+                printText(report, source: source, destination: destination, seed: seed, faults: faults)
+            }
+        }
+
+        private func printText(_ report: CopyReport, source: Endpoint, destination: Endpoint, seed: UInt64,
+                               faults: [(Endpoint, CompletionFaultCounts)]) {
+            print("copy \(size.bytes) bytes \(source.name) -> \(destination.name): \(report.method), "
+                  + "\(Formatting.milliseconds(report.elapsed)) (seed \(seed), \(segments) segments per side)")
+            if let reason = report.fallbackReason { print("  transfer not possible (\(reason)); used a bounce buffer") }
+            print("  source written by \(report.sourceAccess); destination read by \(report.destinationAccess)")
+            if let mismatch = report.mismatch {
+                print("  MISMATCH at byte \(mismatch.offset): expected 0x\(String(mismatch.expected, radix: 16)), "
+                      + "found 0x\(String(mismatch.found, radix: 16))")
+            } else {
+                print("  verified: all \(size.bytes) bytes match")
+            }
+            for (endpoint, counts) in faults {
+                print("  COMPLETION FAULTS of \(endpoint.name): \(counts) (see the warnings on stderr)")
             }
         }
 
@@ -118,53 +117,8 @@ extension DMACtl {
                 return try await copier.run(using: &generator)
             } catch {
                 guard error.status == .timedOut else { throw error }
-                printError("dmactl: \(error.message)")
-                terminate(error.status.rawValue)
+                end(with: error, command: "copy")
             }
         }
-    }
-}
-
-/// One side of a copy: the system domain or an opened device's domain.
-struct Endpoint: Sendable {
-    let name: String
-    let domain: MemoryDomain
-    let alignment: Int
-
-    var isSystem: Bool { domain.isSystem }
-
-    /// The allocation interface of a dma-buf domain (`dmahost/dmabuf.h`); nil for other domains.
-    var dmabufContext: UnsafePointer<dmahost_dmabuf_domain_ctx>? {
-        guard let user = domain.userContext, let base = user.baseAddress else { return nil }
-        return dmahost_dmabuf_domain_ctx_get(base, user.count)
-    }
-
-    /// Resolves 'system' or a selection of exactly one device, opening the device.
-    /// - Parameter command: The subcommand that needs the endpoint ("copy", "bench"), named in errors.
-    static func resolve(_ selection: String, host: DriverHost, for command: String) throws(Failure) -> Endpoint {
-        if selection == "system" { return Endpoint(name: "system", domain: .system, alignment: 1) }
-        let devices: [HostedDevice]
-        do throws(DMAError) {
-            devices = try host.select(selection)
-        } catch {
-            if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-            throw Failure(error, context: "selection '\(selection)'")
-        }
-        guard devices.count == 1, let device = devices.first else {
-            throw Failure(.usage, "selection '\(selection)' selects \(devices.count) devices (\(devices.map(\.id).joined(separator: ", "))); \(command) needs exactly one")
-        }
-        return try open(device, host: host)
-    }
-
-    /// Opens `device` and takes its first memory domain.
-    static func open(_ device: HostedDevice, host: DriverHost) throws(Failure) -> Endpoint {
-        let domains: [MemoryDomain]
-        do throws(DMAError) {
-            domains = try host.open(deviceID: device.id)
-        } catch {
-            throw Failure(error, context: "open \(device.id)")
-        }
-        guard let domain = domains.first else { throw Failure(.failed, "device \(device.id) opened without a memory domain") }
-        return Endpoint(name: device.id, domain: domain, alignment: Int(device.info.alignment))
     }
 }

@@ -49,16 +49,17 @@ extension DMACtl {
             let failedDevices = checks.filter { $0.error != nil }.count
             let rejected = host.rejections.count
 
-            if options.format == .json {
-                print(json(session, diagnostics: diagnostics, checks: checks).rendered())
-            } else {
+            var failure: Failure?
+            if host.drivers.isEmpty {
+                failure = Failure(.noDrivers, "no driver could be loaded (see the candidates above)")
+            } else if rejected + failedLines + failedDevices > 0 {
+                failure = Failure(.problems, "\(rejected) rejected plugins, \(failedLines) failed checks, \(failedDevices) devices that do not open")
+            }
+            try finish(DoctorReport(session, diagnostics: diagnostics, checks: checks), command: "doctor", format: options.format,
+                       failure: failure) {
                 printText(session, diagnostics: diagnostics, checks: checks)
                 print("Summary: \(host.drivers.count) drivers, \(host.devices.count) devices, \(rejected) rejected, "
                       + "\(failedLines) failed checks, \(failedDevices) devices that do not open")
-            }
-            if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded (see the candidates above)") }
-            if rejected + failedLines + failedDevices > 0 {
-                throw Failure(.problems, "\(rejected) rejected plugins, \(failedLines) failed checks, \(failedDevices) devices that do not open")
             }
         }
 
@@ -107,38 +108,6 @@ extension DMACtl {
 
         private func lineText(_ line: DriverDiagnostic) -> String {
             "[\(line.ok ? "ok" : "fail")] \(line.subject): \(line.detail)"
-        }
-
-        private func json(_ session: Session, diagnostics: [DriverDiagnostics], checks: [DeviceCheck]) -> JSON {
-            let search = session.search
-            return .object([
-                ("search", .object([
-                    ("explicit", .array(search.explicit.map(JSON.string))),
-                    ("environment", .optional(search.environmentPath)),
-                    ("environmentIgnored", .optional(search.ignoredEnvironmentPath)),
-                    ("installed", .array(search.installedDirectories.map(JSON.string))),
-                ])),
-                ("candidates", .array(session.outcomes.map { outcome in
-                    switch outcome {
-                    case .loaded(let driver):
-                        return .object([("path", .string(driver.path)), ("source", .string(driver.candidate.source.rawValue)),
-                                        ("loaded", .bool(true)), ("driver", .string(driver.name)),
-                                        ("waivedTrustProblems", .array(driver.waivedTrustProblems.map(JSON.string)))])
-                    case .rejected(let rejection):
-                        guard case .object(let members) = Formatting.rejectionJSON(rejection) else { return .null }
-                        return .object([("path", .string(rejection.candidate.path)), ("source", .string(rejection.candidate.source.rawValue)),
-                                         ("loaded", .bool(false))] + members.filter { $0.0 != "path" && $0.0 != "source" })
-                    }
-                })),
-                ("drivers", .array(diagnostics.map { report in
-                    .object([("name", .string(report.driverName)), ("checks", .array(report.lines.map(Formatting.diagnosticJSON)))])
-                })),
-                ("devices", .array(checks.map { check in
-                    .object([("id", .string(check.id)), ("opens", .bool(check.error == nil)),
-                             ("domains", .array(check.domains.map(JSON.string))), ("error", .optional(check.error)),
-                             ("completionFaults", Formatting.faultsJSON(check.faults))])
-                })),
-            ])
         }
     }
 }

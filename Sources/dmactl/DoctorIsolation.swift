@@ -69,17 +69,18 @@ struct DoctorIsolation {
             }
         }
 
-        if options.format == .json {
-            print(json(search, results, problems: problems, duplicates: duplicates).rendered())
-        } else {
+        var failure: Failure?
+        if loaded == 0 {
+            failure = Failure(.noDrivers, "no driver could be loaded (see the candidates above)")
+        } else if rejected + crashed + hung + failedChecks + failedDevices > 0 {
+            failure = Failure(.problems, "\(rejected) rejected, \(crashed) crashed, \(hung) hung plugins, \(failedChecks) failed checks, "
+                              + "\(failedDevices) devices that do not open")
+        }
+        try finish(report(search, results, problems: problems, duplicates: duplicates), command: "doctor", format: options.format,
+                   failure: failure) {
             printText(search, results, problems: problems, duplicates: duplicates)
             print("Summary: \(loaded) drivers, \(devices) devices, \(rejected) rejected, \(crashed) crashed, \(hung) hung, "
                   + "\(failedChecks) failed checks, \(failedDevices) devices that do not open")
-        }
-        if loaded == 0 { throw Failure(.noDrivers, "no driver could be loaded (see the candidates above)") }
-        if rejected + crashed + hung + failedChecks + failedDevices > 0 {
-            throw Failure(.problems, "\(rejected) rejected, \(crashed) crashed, \(hung) hung plugins, \(failedChecks) failed checks, "
-                          + "\(failedDevices) devices that do not open")
         }
     }
 
@@ -209,44 +210,37 @@ struct DoctorIsolation {
         "[\(line.ok ? "ok" : "fail")] \(line.subject): \(line.detail)"
     }
 
-    private func json(_ search: DriverSearch, _ results: [(candidate: PluginCandidate, verdict: Verdict)],
-                      problems: [PluginRejection], duplicates: [Int: String]) -> JSON {
-        let candidates: [JSON] = results.enumerated().map { index, result in
+    private func report(_ search: DriverSearch, _ results: [(candidate: PluginCandidate, verdict: Verdict)],
+                        problems: [PluginRejection], duplicates: [Int: String]) -> DoctorReport {
+        let candidates: [DoctorReport.Candidate] = results.enumerated().map { index, result in
             let (tag, text) = summary(result.verdict, duplicateOf: duplicates[index])
-            var members: [(String, JSON)] = [("path", .string(result.candidate.path)), ("source", .string(result.candidate.source.rawValue)),
-                                             ("outcome", .string(tag)), ("detail", .string(text))]
+            var candidate = DoctorReport.Candidate(path: result.candidate.path, source: result.candidate.source.rawValue, outcome: tag,
+                                                   loaded: tag == "loaded", detail: text, driver: nil, kind: nil)
             switch result.verdict {
             case .reported(let report):
-                members.append(("driver", .optional(report.loaded?.name)))
-                members.append(("kind", .optional(duplicates[index] != nil ? "duplicateName" : report.rejected?.kind)))
-                members.append(("checks", .array(report.checks.map(Formatting.diagnosticJSON))))
-                members.append(("devices", .array(report.devices.map { device in
-                    .object([("id", .string(device.id)), ("opens", .bool(device.error == nil)),
-                             ("domains", .array(device.domains.map(JSON.string))), ("error", .optional(device.error))])
-                })))
+                candidate.driver = report.loaded?.name
+                candidate.kind = duplicates[index] != nil ? "duplicateName" : report.rejected?.kind
+                if report.loaded == nil { candidate.diagnostics = report.checks.map(DiagnosticJSON.init) }
             case .crashed(let signal, let stage, let stderr):
-                members += [("signal", .integer(signal)), ("signalName", .string(Self.signalName(signal))), ("stage", .string(stage)),
-                            ("stderr", .array(stderr.map(JSON.string)))]
+                candidate.signal = signal
+                candidate.signalName = Self.signalName(signal)
+                candidate.stage = stage
+                candidate.stderr = stderr
             case .hung(let stage, let stderr):
-                members += [("stage", .string(stage)), ("limitSeconds", .double(limit)), ("stderr", .array(stderr.map(JSON.string)))]
+                candidate.stage = stage
+                candidate.stderr = stderr
             case .failed(_, let stderr):
-                members.append(("stderr", .array(stderr.map(JSON.string))))
+                candidate.stderr = stderr
             }
-            return .object(members)
+            return candidate
         }
-        let searchProblems: [JSON] = problems.map { problem in
-            .object([("path", .string(problem.candidate.path)), ("source", .string(problem.candidate.source.rawValue)),
-                     ("outcome", .string("rejected")), ("kind", .string(problem.kind.rawValue)), ("detail", .string(problem.reason))])
+        let searchProblems = problems.map { problem in
+            DoctorReport.Candidate(path: problem.candidate.path, source: problem.candidate.source.rawValue, outcome: "rejected",
+                                   loaded: false, detail: problem.reason, driver: nil, kind: problem.kind.rawValue)
         }
-        return .object([
-            ("search", .object([
-                ("explicit", .array(search.explicit.map(JSON.string))),
-                ("environment", .optional(search.environmentPath)),
-                ("installed", .array(search.installedDirectories.map(JSON.string))),
-            ])),
-            ("isolated", .bool(true)),
-            ("limitSeconds", .double(limit)),
-            ("candidates", .array(candidates + searchProblems)),
-        ])
+        let reports = results.enumerated().compactMap { index, result -> IsolationReport? in
+            if case .reported(let report) = result.verdict, report.loaded != nil, duplicates[index] == nil { report } else { nil }
+        }
+        return DoctorReport(isolatedSearch: search, limit: limit, candidates: candidates + searchProblems, reports: reports)
     }
 }

@@ -24,6 +24,19 @@ enum ExitStatus: Int32 {
     /// driver hung, or never called the completion.
     case timedOut = 6
 
+    /// The status's name in JSON documents (`error.status`).
+    var name: String {
+        switch self {
+        case .ok: "ok"
+        case .failed: "failed"
+        case .usage: "usage"
+        case .noDevice: "noDevice"
+        case .noDrivers: "noDrivers"
+        case .problems: "problems"
+        case .timedOut: "timedOut"
+        }
+    }
+
     /// The help text that documents the statuses.
     static let help = """
         Exit status: 0 success; 1 operation failed, data mismatch, or a device broke the completion contract; 2 usage error; \
@@ -32,14 +45,25 @@ enum ExitStatus: Int32 {
         """
 }
 
-/// A failure that ends dmactl with a given status after printing its message on stderr.
+/// A failure that ends dmactl with a given status after printing its message on stderr (and,
+/// with `--format json`, as the `error` of the command's document on stdout).
 struct Failure: Error, CustomStringConvertible {
     var status: ExitStatus
     var message: String
+    /// True when the command already printed its JSON document with this failure as its
+    /// `error`: only the stderr line is left to print.
+    var reported = false
 
     init(_ status: ExitStatus, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    /// The same failure, marked as part of a document already printed.
+    var alreadyReported: Failure {
+        var copy = self
+        copy.reported = true
+        return copy
     }
 
     /// Maps a DMAError: no such device → 3, invalid argument → 2, timed out (ETIMEDOUT) → 6,

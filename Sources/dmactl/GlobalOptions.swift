@@ -12,7 +12,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("driver-dir"),
             help: ArgumentHelp("Load plugins from this file or directory first (repeatable; refused in a set-user-ID "
-                               + "or set-group-ID dmactl unless run by root).", valueName: "path"))
+                               + "or set-group-ID dmactl unless run by root).", valueName: "path"),
+            completion: .file(extensions: ["so"]))
     var driverDirectories: [String] = []
 
     @Flag(name: .customLong("no-default-drivers"),

@@ -12,12 +12,25 @@ extension DMACtl {
                 (--no-open lists only the system domain and devices without opening them). \
                 Rejected plugins are counted; `dmactl doctor` explains them.
 
-                Exit status: 0, or 4 when no driver could be loaded (the listing is still printed).
+                A selection (the same grammar as --device: cpu, cpu:0, rdma:*, cpu:*,^cpu:1; \
+                'system' for the system domain) and --caps restrict the devices listed and \
+                the domains shown to theirs.
+
+                Exit status: 0; 2 for an unknown capability; 3 when the selection matches no \
+                device; 4 when no driver could be loaded (the listing is still printed).
                 """
         )
 
         @OptionGroup var options: GlobalOptions
         @ParentCommand var root: DMACtl
+
+        @Argument(help: ArgumentHelp("Devices to list (default: all).", valueName: "selection"),
+                  completion: DeviceCompletion.ids(includingSystem: true))
+        var selection: String?
+
+        @Option(help: ArgumentHelp("Only devices with every one of these capabilities (comma-separated: "
+                                   + "\(CapabilityFilter.vocabulary)).", valueName: "caps"))
+        var caps: String?
 
         @Flag(help: "Also print how long loading and probing each plugin took.")
         var timing = false
@@ -25,11 +38,19 @@ extension DMACtl {
         @Flag(name: .customLong("no-open"), help: "Do not open devices to list their domains.")
         var noOpen = false
 
+        func validate() throws {
+            if let caps {
+                do throws(Failure) { _ = try CapabilityFilter(caps) } catch { throw ValidationError(error.message) }
+            }
+        }
+
         func run() async throws {
             let options = self.options.merged(with: root.global)
             let session = try Session(options)
             let host = session.host
-            let drivers = host.drivers, devices = host.devices
+            defer { host.closeAll() }
+            let drivers = host.drivers
+            let (devices, showSystem) = try chosenDevices(host)
 
             // Open each device to list its domains; failures are reported, not fatal.
             var openErrors: [String: String] = [:]
@@ -44,37 +65,50 @@ extension DMACtl {
                 }
             }
             let opened = Set(deviceDomains.map { $0.domain })
-            let domains: [(domain: MemoryDomain, device: String?)] =
-                MemoryDomain.all().filter { !opened.contains($0) }.map { ($0, nil) } + deviceDomains.map { ($0.domain, $0.device) }
-
-            if options.format == .json {
-                var members: [(String, JSON)] = [
-                    ("drivers", .array(drivers.map { driver in
-                        Formatting.driverJSON(driver, deviceCount: devices.count { $0.driverName == driver.name })
-                    })),
-                    ("devices", .array(devices.map { device in
-                        guard case .object(var members) = Formatting.deviceJSON(device) else { return .null }
-                        members.append(("openError", .optional(openErrors[device.id])))
-                        return .object(members)
-                    })),
-                    ("domains", .array(domains.map { entry in
-                        .object([("id", .optional(entry.domain.id))] + Formatting.typeJSON(entry.domain.type)
-                                + [("device", .optional(entry.device)), ("system", .bool(entry.domain.isSystem))])
-                    })),
-                    ("rejected", .integer(host.rejections.count)),
-                ]
-                if timing { members.append(("timing", timingJSON(session))) }
-                print(JSON.object(members).rendered())
-            } else {
-                printText(session, domains: domains, openErrors: openErrors)
+            let others = MemoryDomain.all().filter { !opened.contains($0) && (selection == nil && caps == nil || $0.isSystem && showSystem) }
+            let domains: [(domain: MemoryDomain, device: String?)] = others.map { ($0, nil) } + deviceDomains.map { ($0.domain, $0.device) }
+            let body = Body(
+                selection: selection, caps: caps,
+                drivers: drivers.map { driver in DriverJSON(driver, deviceCount: host.devices.count { $0.driverName == driver.name }) },
+                devices: devices.map { Body.Device(device: DeviceJSON($0), openError: openErrors[$0.id]) },
+                domains: domains.map { DomainJSON($0.domain, device: $0.device) },
+                rejected: host.rejections.count, timing: timing ? Body.Timing(session) : nil)
+            try finish(body, command: "list", format: options.format, failure: drivers.isEmpty ? .noDrivers : nil) {
+                printText(session, devices: devices, domains: domains, openErrors: openErrors)
             }
-            host.closeAll()
-            if drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
         }
 
-        private func printText(_ session: Session, domains: [(domain: MemoryDomain, device: String?)], openErrors: [String: String]) {
+        /// The devices of the selection that have the capabilities asked for, and whether the
+        /// system domain is to be shown.
+        private func chosenDevices(_ host: DriverHost) throws(Failure) -> ([HostedDevice], Bool) {
+            var devices = host.devices
+            var showSystem = true
+            if let selection {
+                let items = selection.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                showSystem = items.contains("system")
+                let rest = items.filter { $0 != "system" }
+                if rest.isEmpty {
+                    devices = []
+                } else {
+                    do throws(DMAError) {
+                        devices = try host.select(rest.joined(separator: ","))
+                    } catch {
+                        throw .selection(error, selection, host: host)
+                    }
+                }
+            }
+            if let caps {
+                let filter = try CapabilityFilter(caps)
+                devices = devices.filter { filter.matches($0.info.capabilities) }
+                showSystem = showSystem && selection != nil
+            }
+            return (devices, showSystem)
+        }
+
+        private func printText(_ session: Session, devices: [HostedDevice], domains: [(domain: MemoryDomain, device: String?)],
+                               openErrors: [String: String]) {
             let host = session.host
-            let drivers = host.drivers, devices = host.devices, rejected = host.rejections.count
+            let drivers = host.drivers, rejected = host.rejections.count
             let note = rejected > 0 ? "; `dmactl doctor` explains the rejected ones" : ""
             print("Drivers (\(drivers.count) loaded, \(rejected) rejected\(note))")
             print(Formatting.table(drivers.map { driver in
@@ -90,7 +124,7 @@ extension DMACtl {
             print(Formatting.table(domains.map { entry in
                 [entry.domain.id ?? "(no id)", entry.domain.type.description,
                  entry.domain.isSystem ? "system memory" : entry.device.map { "device \($0)" } ?? "created outside a driver"]
-            }).joined(separator: "\n"))
+            }).joined(separator: "\n"), terminator: domains.isEmpty ? "" : "\n")
             if timing {
                 print("Timing (load: ELF check, dlopen, entry, table checks; probe: probe call and record checks)")
                 var rows = drivers.map { driver in
@@ -104,15 +138,48 @@ extension DMACtl {
             }
         }
 
-        private func timingJSON(_ session: Session) -> JSON {
-            .object([
-                ("drivers", .array(session.host.drivers.map { driver in
-                    .object([("name", .string(driver.name)),
-                             ("loadMicroseconds", .int(Formatting.microseconds(driver.loadDuration))),
-                             ("probeMicroseconds", .int(Formatting.microseconds(driver.probeDuration)))])
-                })),
-                ("totalMicroseconds", .int(Formatting.microseconds(session.loadWallTime))),
-            ])
+        /// The `list` document.
+        struct Body: Encodable {
+            /// A listed device and why it did not open (null when it did, or was not opened).
+            struct Device: Encodable {
+                let device: DeviceJSON
+                @Nullable var openError: String?
+
+                private enum Keys: String, CodingKey { case openError }
+
+                func encode(to encoder: any Encoder) throws {
+                    try device.encode(to: encoder)
+                    var container = encoder.container(keyedBy: Keys.self)
+                    try container.encode(_openError, forKey: .openError)
+                }
+            }
+
+            /// Per-plugin load and probe times.
+            struct Timing: Encodable {
+                struct Driver: Encodable {
+                    let name: String
+                    let loadMicroseconds: Int64
+                    let probeMicroseconds: Int64
+                }
+                let drivers: [Driver]
+                let totalMicroseconds: Int64
+
+                init(_ session: Session) {
+                    drivers = session.host.drivers.map { driver in
+                        Driver(name: driver.name, loadMicroseconds: Formatting.microseconds(driver.loadDuration),
+                               probeMicroseconds: Formatting.microseconds(driver.probeDuration))
+                    }
+                    totalMicroseconds = Formatting.microseconds(session.loadWallTime)
+                }
+            }
+
+            @Nullable var selection: String?
+            @Nullable var caps: String?
+            let drivers: [DriverJSON]
+            let devices: [Device]
+            let domains: [DomainJSON]
+            let rejected: Int
+            @Nullable var timing: Timing?
         }
     }
 }

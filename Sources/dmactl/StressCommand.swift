@@ -1,4 +1,5 @@
 import ArgumentParser
+import DMABench
 import DMAHost
 import DriverHost
 #if canImport(Glibc)
@@ -57,11 +58,13 @@ extension DMACtl {
         @Option(help: ArgumentHelp("How long the jobs submit.", valueName: "seconds"))
         var seconds: Double = 10
 
-        @Option(help: ArgumentHelp("Devices to drive (a selection; repeatable). Default: every device.", valueName: "selection"))
+        @Option(help: ArgumentHelp("Devices to drive (a selection; repeatable). Default: every device.", valueName: "selection"),
+                completion: DeviceCompletion.ids(includingSystem: false))
         var device: [String] = []
 
-        @Option(name: .customLong("max-size"), help: ArgumentHelp("Largest operation (suffix K, M or G).", valueName: "bytes"))
-        var maxSize = ByteCount(value: 1 << 20)
+        @Option(name: .customLong("max-size"), help: ArgumentHelp("Largest operation (default: 1MiB, at most 1GiB): \(ByteSize.grammarHelp).",
+                                                                  valueName: "size"), transform: ByteSize.argument)
+        var maxSize = ByteSize(bytes: 1 << 20)
 
         @Option(help: "Most scatter-gather segments per side of an operation (1...256).")
         var segments: Int = 8
@@ -89,7 +92,7 @@ extension DMACtl {
             guard (0...16).contains(churnThreads), (0...16).contains(walkThreads) else {
                 throw ValidationError("--churn-threads and --walk-threads must be 0...16")
             }
-            guard maxSize.value <= 1 << 30 else { throw ValidationError("--max-size must be at most 1G") }
+            guard maxSize.bytes <= 1 << 30 else { throw ValidationError("--max-size must be at most 1G") }
             guard timeout > 0, timeout <= 86_400 else { throw ValidationError("--timeout must be in (0, 86400] seconds, got \(timeout)") }
         }
 
@@ -106,27 +109,29 @@ extension DMACtl {
                     openFailures.append((device.id, error.message))
                 }
             }
-            let settings = StressSettings(duration: .nanoseconds(Int64(seconds * 1e9)), maxSize: maxSize.value, maxSegments: segments,
+            let settings = StressSettings(duration: .nanoseconds(Int64(seconds * 1e9)), maxSize: maxSize.bytes, maxSegments: segments,
                                           jobs: jobs, timeout: .nanoseconds(Int64(timeout * 1e9)),
                                           seed: seed ?? UInt64.random(in: 0...UInt64.max),
                                           churnThreads: churnThreads, walkThreads: walkThreads)
             if targets.isEmpty { printError("dmactl: no device opened: only the registry is stressed") }
             let result = await StressRun(targets: targets, settings: settings).run(openFailures: openFailures, progress: true)
 
+            let timeouts = result.timeouts.isEmpty ? nil
+                : Failure(.timedOut, result.timeouts.joined(separator: "; ") + " (repeat with --seed \(settings.seed))")
+            let failure = timeouts ?? (result.failures.isEmpty ? nil
+                : Failure(.failed, result.failures.joined(separator: "; ") + " (repeat with --seed \(settings.seed))"))
             if options.format == .json {
-                print(StressReport.json(result).rendered())
+                JSONOutput.emit(StressReportJSON(result), command: "stress", failure: failure)
             } else {
                 for line in StressReport.text(result) { print(line) }
             }
-            if !result.timeouts.isEmpty {
+            if let timeouts {
                 // The devices stay open: their drivers may still access the abandoned buffers.
-                printError("dmactl: " + result.timeouts.joined(separator: "; ") + " (repeat with --seed \(settings.seed))")
-                terminate(ExitStatus.timedOut.rawValue)
+                printError("dmactl: " + timeouts.message)
+                terminate(timeouts.status.rawValue)
             }
             session.host.closeAll()
-            if !result.failures.isEmpty {
-                throw Failure(.failed, result.failures.joined(separator: "; ") + " (repeat with --seed \(settings.seed))")
-            }
+            if let failure { throw options.format == .json ? failure.alreadyReported : failure }
         }
 
         /// Every device, or those `--device` selects (each selection must match one at least).
@@ -137,8 +142,7 @@ extension DMACtl {
                 do throws(DMAError) {
                     for found in try host.select(selection) where !chosen.contains(found) { chosen.append(found) }
                 } catch {
-                    if host.drivers.isEmpty { throw Failure(.noDrivers, "no driver could be loaded; `dmactl doctor` says why") }
-                    throw Failure(error, context: "selection '\(selection)'")
+                    throw .selection(error, selection, host: host)
                 }
             }
             return chosen

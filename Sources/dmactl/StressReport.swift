@@ -50,49 +50,4 @@ enum StressReport {
         lines.append(verdict.isEmpty ? "result: passed" : "result: FAILED: " + verdict.joined(separator: "; "))
         return lines
     }
-
-    /// One JSON object.
-    static func json(_ result: StressResult) -> JSON {
-        let settings = result.settings
-        let devices = result.targets.enumerated().map { index, target -> JSON in
-            let tally = result.devices[index]
-            return .object([
-                ("id", .string(target.endpoint.name)),
-                ("domain", .optional(target.endpoint.domain.id)),
-                ("operations", .object(StressKind.allCases.map { ($0.rawValue, target.kinds.contains($0) ? .integer(tally.completed[$0] ?? 0) : .null) })),
-                ("submitted", .integer(tally.submitted)),
-                ("verified", .integer(tally.verified)),
-                ("bytes", .integer(tally.bytes)),
-                ("operationsPerSecond", .double((rate(tally.verified, result.elapsed) * 10).rounded() / 10)),
-                ("errors", .integer(tally.errors)),
-                ("verifyFailures", .integer(tally.verifyFailures)),
-                ("timedOut", .integer(tally.timedOut)),
-                ("unsupportedTransfers", .object(tally.unsupported.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
-                ("completionFaults", Formatting.faultsJSON(result.faults[index])),
-                ("latencyMicroseconds", .object([("p50", .optional(tally.latencyPercentile(0.5))),
-                                                 ("p99", .optional(tally.latencyPercentile(0.99))),
-                                                 ("max", .optional(tally.latencies.max()))])),
-                ("problems", .array(tally.problems.map(JSON.string))),
-            ])
-        }
-        let registry = result.registry
-        return .object([
-            ("seconds", .double(Double(settings.duration.components.seconds) + Double(settings.duration.components.attoseconds) / 1e18)),
-            ("elapsedMicroseconds", .int(Formatting.microseconds(result.elapsed))),
-            ("seed", .string(String(settings.seed))),
-            ("jobs", .integer(settings.jobs)),
-            ("maxSize", .integer(settings.maxSize)),
-            ("maxSegments", .integer(settings.maxSegments)),
-            ("devices", .array(devices)),
-            ("notOpened", .array(result.openFailures.map { .object([("id", .string($0.id)), ("reason", .string($0.reason))]) })),
-            ("registry", .object([
-                ("created", .integer(registry.created)), ("destroyed", .integer(registry.destroyed)),
-                ("walks", .integer(registry.walks)), ("domainsMet", .integer(registry.visited)),
-                ("problemCount", .integer(registry.problemCount)), ("problems", .array(registry.problems.map(JSON.string))),
-            ])),
-            ("unattributedCompletionFaults", Formatting.faultsJSON(result.unattributedFaults)),
-            ("failures", .array((result.timeouts + result.failures).map(JSON.string))),
-            ("passed", .bool(result.timeouts.isEmpty && result.failures.isEmpty)),
-        ])
-    }
 }

@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 /// Keys `dmactl bench --format json` must always print.
-let requiredBenchKeys = ["backend", "device", "op", "size", "qd", "workers", "gbps", "mops", "p50_ns", "p99_ns",
-                         "baseline_gbps", "ratio", "working_set_bytes", "hot"]
+let requiredBenchKeys = ["backend", "device", "operation", "size_bytes", "queue_depth", "workers", "gb_per_s", "million_ops_per_s",
+                         "p50_ns", "p99_ns", "baseline_gb_per_s", "ratio", "working_set_bytes", "hot"]
 
 @Suite("dmactl bench: the CPU device through the memory-domain API")
 struct CPUBenchTests {
@@ -43,7 +43,8 @@ struct CPUBenchTests {
         #expect(object["backend"] as? String == "cpu")
         #expect(object["device"] as? String == "cpu:0")
         #expect(object["workers"] as? Int == 1)
-        #expect(object["size"] as? Int == 4096)
+        #expect(object["size_bytes"] as? Int == 4096)
+        #expect(object["schema_version"] as? Int == 1 && object["command"] as? String == "bench")
         #expect(object["hot"] as? Bool == false)
         #expect((object["working_set_bytes"] as? Int ?? 0) >= 4 * (object["llc_bytes"] as? Int ?? .max))
         #expect(object["verified"] as? Bool == true)
@@ -54,8 +55,9 @@ struct CPUBenchTests {
         let result = try dmactl(["bench", "--op", "fill", "--size", "64B", "--qd", "16", "--seconds", "0.2", "--hot",
                                  "--workers", "2", "--completion", "poll", "--resubmit", resubmit.rawValue, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("\"completion\": \"poll\""))
-        #expect(result.stdout.contains("\"verified\": true"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["completion"] as? String == "poll")
+        #expect(object["verified"] as? Bool == true)
     }
 
     @Test("out-of-range sizes and queue depths are usage errors", arguments: [

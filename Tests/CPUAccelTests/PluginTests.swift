@@ -17,6 +17,16 @@ struct CPUPluginLoadingTests {
         #expect(host.devices.map(\.id) == ["cpu:0"] || ProcessInfo.processInfo.environment["DMAHOST_CPU_CHANNELS"] != nil)
     }
 
+    @Test("the plugin declares the variables it reads (DMAHOST_CPU_*), through the Swift kit's export")
+    func variables() throws {
+        let driver = try #require(try cpuHost().driver(named: "cpu"))
+        #expect(driver.configVariables.map(\.name) == ["DMAHOST_CPU_CHANNELS", "DMAHOST_CPU_WORKERS", "DMAHOST_CPU_COMPLETION",
+                                                         "DMAHOST_CPU_QUEUE_DEPTH"])
+        #expect(driver.configVariables.first { $0.name == "DMAHOST_CPU_WORKERS" }?.defaultValue == nil)
+        #expect(driver.configVariables.first { $0.name == "DMAHOST_CPU_COMPLETION" }?.defaultValue == "worker")
+        #expect(driver.configVariables.allSatisfy { !$0.doc.isEmpty })
+    }
+
     @Test("opening cpu:0 creates one ACCEL domain with id cpu:0 whose user context describes the engine")
     func domainAndContext() throws {
         let host = try cpuHost()

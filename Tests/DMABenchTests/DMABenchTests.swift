@@ -7,14 +7,28 @@ import Testing
 struct DMABenchUnitTests {
     @Test("sizes parse with binary units and print in their shortest exact form", arguments: [
         ("64B", 64), ("64", 64), ("4K", 4096), ("4KiB", 4096), ("4kib", 4096), ("64MiB", 64 << 20), ("1G", 1 << 30), ("1500b", 1500),
+        ("1.5K", 1536), ("1.5M", 3 << 19), ("0.5KiB", 512), ("2.25G", 9 << 28), ("1.000", 1),
     ])
     func parse(text: String, bytes: Int) {
         #expect(ByteSize(parsing: text)?.bytes == bytes)
     }
 
-    @Test("bad sizes are refused", arguments: ["", "0", "-4K", "4X", "KiB", "99999999999999999999G"])
-    func refuse(text: String) {
+    @Test("bad sizes are refused, each with a reason", arguments: [
+        ("", "is empty"), ("0", "is zero"), ("-4K", "does not start with a number"), ("4X", "unknown unit"),
+        ("KiB", "does not start with a number"), ("99999999999999999999G", "too large"), ("8589934592G", "too large"),
+        ("1.1K", "not a whole number of bytes"), ("0.5", "not a whole number of bytes"), ("4KB", "ambiguous"), ("1mb", "ambiguous"),
+        ("1.", "no digit after the decimal point"), (".5K", "does not start with a number"), ("+8K", "does not start with a number"),
+        (" 4K", "does not start with a number"), ("4 K", "unknown unit"), ("1.0000000001K", "more than 9 decimals"),
+    ])
+    func refuse(text: String, reason: String) {
         #expect(ByteSize(parsing: text) == nil)
+        do throws(ByteSizeError) {
+            let size = try ByteSize(validating: text)
+            Issue.record("'\(text)' parsed as \(size.bytes) bytes")
+        } catch {
+            #expect(error.description.contains(reason), "\(error)")
+            #expect(error.text == text)
+        }
     }
 
     @Test("descriptions")

@@ -6,8 +6,8 @@ import Testing
 @Suite(.enabled(if: Hardware.inVM && BuiltPlugin.path("dmaengine") != nil,
                 "runs in the test guest only (Tests/VM/dmabuf-tests.sh), where udmabuf, the system heap and vgem exist"))
 struct DMABufHardwareDMACtlTests {
-    @Test("dmactl copy moves and verifies data between system memory and each dma-buf device, both ways",
-          arguments: ["dmaengine:udmabuf", "dmaengine:heap-system"])
+    @Test("dmactl copy moves and verifies data between system memory and each dma-buf device (by device or domain id), both ways",
+          arguments: ["dmaengine:udmabuf", "dmaengine:heap-system", "dmabuf:udmabuf"])
     func copy(device: String) throws {
         let plugin = try #require(BuiltPlugin.path("dmaengine"))
         let dmactl = String(plugin[..<(plugin.lastIndex(of: "/") ?? plugin.startIndex)]) + "/dmactl"
@@ -16,7 +16,7 @@ struct DMABufHardwareDMACtlTests {
                                                           "--to", to, "--size", "1M", "--format", "json"])
             print("dmactl copy \(from) -> \(to): \(text)")
             #expect(status == 0, "\(from) -> \(to): \(text)")
-            #expect(text.contains("\"verified\": true"), "\(from) -> \(to): \(text)")
+            #expect(text.contains("\"verified\" : true"), "\(from) -> \(to): \(text)")
         }
     }
 
@@ -31,8 +31,8 @@ struct DMABufHardwareDMACtlTests {
                                                           "--from", from, "--to", to, "--size", "64K", "--format", "json"])
             print("dmactl copy \(from) -> \(to): \(text)")
             #expect(status == 0, "\(from) -> \(to): \(text)")
-            #expect(text.contains("\"verified\": true"), "\(from) -> \(to): \(text)")
-            #expect(text.contains("\"method\": \"transfer\"") || text.contains("pull+push (bounce buffer)"), "\(text)")
+            #expect(text.contains("\"verified\" : true"), "\(from) -> \(to): \(text)")
+            #expect(text.contains("\"method\" : \"transfer\"") || text.contains("pull+push (bounce buffer)"), "\(text)")
         }
     }
 }

@@ -14,7 +14,7 @@ struct DoctorIsolationTests {
         #expect(result.output.contains("[fail] fixture:0: opened, but its driver created no memory domain"))
         #expect(result.output.contains("1 devices that do not open"))
         let json = try plugin.dmactl(["doctor", "--format", "json"])
-        #expect(json.stdout.contains("\"opens\": false"))
+        #expect(json.stdout.contains("\"opens\" : false"))
     }
 
     @Test("doctor --isolate reports the crashing and the hanging probe with signal and step; the samples still pass")

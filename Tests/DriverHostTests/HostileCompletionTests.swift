@@ -62,8 +62,8 @@ struct HostileCompletionTests {
         let plugin = try HostilePlugin(["-DCOMPLETE_TWICE"])
         let result = try plugin.dmactl(["copy", "--from", "system", "--to", "fixture:0", "--size", "4K", "--format", "json"])
         #expect(result.status == 1, "\(result.output)")
-        #expect(result.stdout.contains("\"verified\": true"))
-        #expect(result.stdout.contains("\"repeated\": 2"))
+        #expect(result.stdout.contains("\"verified\" : true"))
+        #expect(result.stdout.contains("\"repeated\" : 2"))
         #expect(result.output.contains("fixture:0 broke the completion contract (2 repeated)"))
     }
 

@@ -33,14 +33,14 @@ struct StressCommandTests {
             for kind in ["push", "pull", "memzero"] {
                 #expect((operations[kind] as? Int ?? 0) > 0, "\(device["id"] ?? "?") verified no \(kind)")
             }
-            let unsupported = (device["unsupportedTransfers"] as? [String: Int] ?? [:]).values.reduce(0, +)
+            let unsupported = (device["unsupported_transfers"] as? [[String: Any]] ?? []).compactMap { $0["count"] as? Int }.reduce(0, +)
             #expect(device["submitted"] as? Int == (device["verified"] as? Int ?? -1) + unsupported, "every operation ended once")
-            #expect(device["verifyFailures"] as? Int == 0 && device["errors"] as? Int == 0)
-            #expect((device["completionFaults"] as? [String: Any])?["total"] as? Int == 0)
+            #expect(device["verify_failures"] as? Int == 0 && device["errors"] as? Int == 0)
+            #expect((device["completion_faults"] as? [String: Any])?["total"] as? Int == 0)
         }
         let registry = try #require(report["registry"] as? [String: Any])
         #expect((registry["created"] as? Int ?? 0) > 0 && registry["created"] as? Int == registry["destroyed"] as? Int)
-        #expect((registry["walks"] as? Int ?? 0) > 0 && registry["problemCount"] as? Int == 0)
+        #expect((registry["walks"] as? Int ?? 0) > 0 && registry["problem_count"] as? Int == 0)
     }
 
     @Test("the text report has a row per device, the registry line and the verdict; progress goes to stderr")
@@ -79,7 +79,7 @@ struct StressCommandTests {
         let report = try json(result.stdout)
         #expect(report["passed"] as? Bool == false)
         let device = try #require((report["devices"] as? [[String: Any]])?.first)
-        let faults = try #require(device["completionFaults"] as? [String: Any])
+        let faults = try #require(device["completion_faults"] as? [String: Any])
         #expect((faults["repeated"] as? Int ?? 0) > 0)
         #expect(result.output.contains("fixture:0 broke the completion contract"))
     }
@@ -108,7 +108,7 @@ struct StressCommandTests {
         #expect(try HostilePlugin.dmactl(directory: directory.path, ["stress", "--seconds", "1", "--device", "nosuch:0"]).status == 3)
         #expect(try HostilePlugin.dmactl(directory: directory.path, ["stress", "--jobs", "0"]).status == 2)
         let help = try Fixtures.run(DMACtlTests.dmactl, ["stress", "--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(help.contains("--seconds <seconds>") && help.contains("--max-size <bytes>") && help.contains("(default: 1M)"))
+        #expect(help.contains("--seconds <seconds>") && help.contains("--max-size <size>") && help.contains("(default: 1MiB, at most 1GiB)"))
         #expect(help.contains("Exit status: 0 every operation verified"))
         #expect(help.contains("6 an operation did not complete within --timeout"))
     }

@@ -77,7 +77,7 @@ dmactl_bench() { # OP SIZE -> MB/s (10^6)
     --op "$op" --size "$size" --qd "$qd" --seconds "$seconds" --hot --format json 2>/dev/null) || { echo 0; return; }
   python3 -c 'import json, sys
 r = json.loads(sys.argv[1])
-print("%.2f" % (r["gbps"] * 1000) if r["verified"] else "0")' "$out"
+print("%.2f" % (r["gb_per_s"] * 1000) if r["verified"] else "0")' "$out"
 }
 
 # Median of the successful runs (a failed run reports 0 and is left out; all failed: 0).

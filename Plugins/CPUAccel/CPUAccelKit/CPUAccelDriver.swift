@@ -13,6 +13,8 @@ package final class CPUAccelDriver: DMADeviceDriver {
     package let name = "cpu"
     package let version = "1.0.0"
     package let deviceTypes: [DMADeviceType] = [.accel]
+    /// `DMAHOST_CPU_*`: see ``CPUAccelSettings``.
+    package var configVariables: [DMAConfigVariable] { CPUAccelSettings.variables }
 
     private let host: HostAPI
     /// Open devices by id, and the settings of the last probe.

@@ -26,6 +26,18 @@ struct CPUAccelSettings: Equatable, Sendable {
     static let queueDepthVariable = "DMAHOST_CPU_QUEUE_DEPTH"
     static let maximumChannels = 64
 
+    /// The variables above, as `dmactl env` lists them (`dmahost_driver_ops.config_variables`).
+    static let variables: [DMAConfigVariable] = [
+        DMAConfigVariable(name: channelsVariable, defaultValue: "1",
+                          doc: "Number of devices, cpu:0 to cpu:N-1 (1...\(maximumChannels))."),
+        DMAConfigVariable(name: workersVariable, defaultValue: nil,
+                          doc: "Worker threads per device (1...\(CopyEngineConfiguration.maximumWorkers)); default: the number of online CPUs."),
+        DMAConfigVariable(name: completionVariable, defaultValue: "worker",
+                          doc: "Where completions run: worker (on the copying worker thread) or poll (in the domain's poll function, dmahost/cpu_accel.h)."),
+        DMAConfigVariable(name: queueDepthVariable, defaultValue: "1024",
+                          doc: "Descriptors per device, a power of two, at least 2 x workers (4...\(CopyEngineConfiguration.maximumQueueDepth)); a full ring refuses with -EAGAIN."),
+    ]
+
     /// Reads the settings from `environment` (a lookup function, `getenv` by default).
     /// - Throws: ``DMAError/invalidArgument(_:)`` naming the variable, its value and what is accepted.
     static func read(_ environment: (String) -> String? = Self.processEnvironment) throws(DMAError) -> CPUAccelSettings {

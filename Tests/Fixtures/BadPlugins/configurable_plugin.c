@@ -48,6 +48,9 @@
  *                              through the host table, sets its push callback (to one that returns
  *                              -EOWNERDEAD) and destroys it
  *   -DPREFIXES='"p"'           declares one domain id prefix (ops.domain_id_prefixes, ABI 1.1)
+ *   -DCONFIG_NAME='"N"'        declares one configuration variable named N (ABI 1.2), default "1"
+ *   -DCONFIG_TWICE             declares it twice (with CONFIG_NAME)
+ *   -DCONFIG_RECORD_SIZE=n     its records declare size n (default sizeof(struct dmahost_config_variable))
  *   -DSET_FROM_THREAD          open starts a thread that, 20 ms later, clears the pull callback of
  *                              the plugin's own domain (outside any call from the host)
  * Plugins that kill or block their host:
@@ -446,6 +449,21 @@ const struct dmahost_driver_ops *not_the_entry(const struct dmahost_host_api *ho
 #if defined(PREFIXES)
 	static const char *const prefixes[] = { PREFIXES, NULL };
 	g_ops.domain_id_prefixes = prefixes;
+#endif
+#if defined(CONFIG_NAME)
+#ifndef CONFIG_RECORD_SIZE
+#define CONFIG_RECORD_SIZE sizeof(struct dmahost_config_variable)
+#endif
+	static const struct dmahost_config_variable variables[] = {
+		{ .size = CONFIG_RECORD_SIZE, .name = CONFIG_NAME, .default_value = "1", .doc = "a fixture variable" },
+		{ .size = CONFIG_RECORD_SIZE, .name = CONFIG_NAME, .default_value = NULL, .doc = "the same again" },
+	};
+	g_ops.config_variables = variables;
+#if defined(CONFIG_TWICE)
+	g_ops.config_variable_count = 2;
+#else
+	g_ops.config_variable_count = 1;
+#endif
 #endif
 #if defined(NULL_NAME)
 	g_ops.name = NULL;

@@ -19,6 +19,8 @@ public final class RDMAVerbsDriver: DMADeviceDriver {
     public let name = "rdma"
     public let version = "1.0.0"
     public let deviceTypes: [DMADeviceType] = [.rdma]
+    /// `DMAHOST_RDMA_*`: see ``EngineConfiguration``.
+    public var configVariables: [DMAConfigVariable] { EngineConfiguration.variables }
 
     /// An open device.
     struct OpenDevice: Sendable {

@@ -1,3 +1,4 @@
+import DMADriverKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -39,6 +40,29 @@ public struct EngineConfiguration: Sendable, Equatable {
 
     /// The defaults.
     public init() {}
+
+    /// The variables ``fromEnvironment()`` reads, as `dmactl env` lists them
+    /// (`dmahost_driver_ops.config_variables`). Values out of range are ignored.
+    public static let variables: [DMAConfigVariable] = [
+        DMAConfigVariable(name: "DMAHOST_RDMA_QUEUE_DEPTH", defaultValue: "128",
+                          doc: "Work requests in flight on a device's loopback queue pair at most (1...65536)."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_MAX_QUEUED", defaultValue: "4096",
+                          doc: "Operations waiting for a free work-request slot at most; beyond that, submissions get -EAGAIN."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_MR_CACHE_BYTES", defaultValue: nil,
+                          doc: "Bytes the registration cache keeps pinned at most (4096 or more); default: half of RLIMIT_MEMLOCK where it applies, else 1 GiB."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_MR_CACHE_REGIONS", defaultValue: "16384",
+                          doc: "Regions the registration cache keeps registered at most (1...1048576)."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_MR_CACHE_MONITOR", defaultValue: "userfaultfd",
+                          doc: "What tells the registration cache that memory went away: userfaultfd, or disabled (every operation registers its own buffers)."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_GID_INDEX", defaultValue: nil,
+                          doc: "GID index of the loopback connection (0...255); default: the port's first IPv4-mapped GID."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_SIGNAL_INTERVAL", defaultValue: "16",
+                          doc: "Most consecutive unsignaled work requests (1...65536, capped at a quarter of the queue depth)."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_DIRECT_POST_QUARTERS", defaultValue: "1",
+                          doc: "Quarters of the queue depth (0...4) below which a submission posts at once instead of leaving it to the completion thread."),
+        DMAConfigVariable(name: "DMAHOST_RDMA_SPIN_US", defaultValue: "0",
+                          doc: "Microseconds the completion thread polls after a completion before it sleeps (0...1000000)."),
+    ]
 
     /// The defaults with the environment overrides applied (invalid values are ignored).
     public static func fromEnvironment() -> EngineConfiguration {

@@ -77,8 +77,9 @@ extern "C" {
 /**
  * Minor version of this ABI. A change only appends fields.
  * 1.1 appended \ref dmahost_driver_ops.domain_id_prefixes.
+ * 1.2 appended \ref dmahost_driver_ops.config_variables and \ref dmahost_driver_ops.config_variable_count.
  */
-#define DMAHOST_DRIVER_ABI_MINOR 1
+#define DMAHOST_DRIVER_ABI_MINOR 2
 /** Name of the symbol every plugin exports; its type is \ref dmahost_driver_entry_fn. */
 #define DMAHOST_DRIVER_ENTRY_SYMBOL "dmahost_driver_entry"
 
@@ -130,6 +131,28 @@ struct dmahost_device_info {
 	uint32_t max_sge;
 	/** Reserved, 0. */
 	uint32_t reserved;
+};
+
+/**
+ * One configuration variable a driver reads from the environment (ABI 1.2), as `dmactl env`
+ * lists it. Size-prefixed: records of one array are \b size bytes apart.
+ */
+struct dmahost_config_variable {
+	/** sizeof(struct dmahost_config_variable) as compiled by the plugin; the same in every record. */
+	size_t size;
+	/**
+	 * The variable's name: 1 to 128 characters among A-Z, 0-9 and '_', starting with a letter
+	 * (e.g. "DMAHOST_CPU_WORKERS"); unique within the driver. By convention
+	 * "DMAHOST_<DRIVER>_<SETTING>".
+	 */
+	const char *name;
+	/**
+	 * The value in effect when the variable is not set, as the variable would be written
+	 * (e.g. "worker"); NULL when it is computed at run time (\b doc then says how).
+	 */
+	const char *default_value;
+	/** What the variable does and which values it takes; one line or a few. Not NULL. */
+	const char *doc;
 };
 
 /** Callback that receives one line of a plugin's self-diagnosis. */
@@ -281,6 +304,21 @@ struct dmahost_driver_ops {
 	 * (duplicateName). Owned by the plugin; valid for the life of the process.
 	 */
 	const char *const *domain_id_prefixes;
+
+	/**
+	 * Since ABI 1.2. Optional (NULL with \b config_variable_count 0: none): the configuration
+	 * variables the driver reads from the environment, an array of \b config_variable_count
+	 * records (at most 64) \ref dmahost_config_variable.size bytes apart. The host reads them
+	 * once, after the entry returns, and shows them with their current values (`dmactl env`); it
+	 * never sets them. A record that breaks the rules of \ref dmahost_config_variable (a NULL
+	 * or unterminated string, a bad or repeated name) gets the plugin rejected (invalidTable).
+	 * Owned by the plugin; valid for the life of the process.
+	 */
+	const struct dmahost_config_variable *config_variables;
+	/** Since ABI 1.2. Number of records in \b config_variables (0...64). */
+	uint32_t config_variable_count;
+	/** Reserved, 0. */
+	uint32_t reserved_1_2;
 };
 
 /** Smallest \ref dmahost_driver_ops.size the host accepts for ABI 1.0 (a 1.0 table ends at fini). */

@@ -60,6 +60,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * Version of the DMAHost library these headers belong to (major.minor.patch). A C program
+ * compares it with \ref dmahost_version to learn which library it runs against; the plugin ABI
+ * has its own version (`DMAHOST_DRIVER_ABI_MAJOR`/`_MINOR` in dmahost/driver.h).
+ */
+#define DMAHOST_VERSION_MAJOR 1
+/** Minor version of the library: a change adds functions or fields, never removes them. */
+#define DMAHOST_VERSION_MINOR 1
+/** Patch version of the library: fixes only. */
+#define DMAHOST_VERSION_PATCH 0
+
 #include "spdk/dma.h"
 
 #ifdef __cplusplus
@@ -127,6 +138,13 @@ struct dmahost_rejection_desc {
 	/** What went wrong and what to do about it. */
 	const char *reason;
 };
+
+/**
+ * The version of the library that is running, "major.minor.patch" (the values of
+ * \ref DMAHOST_VERSION_MAJOR, \ref DMAHOST_VERSION_MINOR and \ref DMAHOST_VERSION_PATCH it was
+ * built with). A static string: never NULL, never freed. Any thread.
+ */
+const char *dmahost_version(void);
 
 /**
  * Create an empty host. It reads the process's ids, whether it runs in secure-execution mode,
