@@ -82,44 +82,6 @@ public struct BenchRecord: Codable, Sendable, Equatable {
         case workingSetBytes = "working_set_bytes", eagainRetries = "eagain_retries", verified
     }
 
-    /// Builds the record of a finished point.
-    /// - Parameters:
-    ///   - report: The point's report.
-    ///   - measuredAt: When it ended (``timestamp(secondsSinceEpoch:)``).
-    public init(_ report: BenchReport, measuredAt: String) {
-        let device = report.measurement.throughput
-        let parameters = report.parameters
-        schemaVersion = Self.currentSchemaVersion
-        self.measuredAt = measuredAt
-        backend = report.backend
-        self.device = report.device
-        op = parameters.workloadName
-        readPercent = parameters.readPercent
-        sizeBytes = parameters.size
-        queueDepth = parameters.queueDepth
-        iovecs = parameters.iovecs
-        workers = report.workers
-        completion = report.completionMode
-        resubmit = parameters.resubmit.rawValue
-        hot = parameters.hot
-        measuredSeconds = device.seconds
-        operations = device.operations
-        gbPerS = device.gigabytesPerSecond
-        millionOpsPerS = device.megaOperationsPerSecond
-        p50Ns = report.latency(0.5).map { Int(clamping: $0) }
-        p99Ns = report.latency(0.99).map { Int(clamping: $0) }
-        latencySamples = report.measurement.latencies.count
-        baseline = parameters.operation.copiesData ? "memcpy" : "memset"
-        baselineGbPerS = report.baseline.gigabytesPerSecond
-        baselineMillionOpsPerS = report.baseline.megaOperationsPerSecond
-        ratio = report.ratio
-        ceilingThreads = report.ceiling == nil ? nil : report.ceilingThreads
-        ceilingGbPerS = report.ceiling?.gigabytesPerSecond
-        workingSetBytes = report.workingSetBytes
-        eagainRetries = report.measurement.retries
-        verified = report.measurement.verified
-    }
-
     /// A value of one key.
     public enum Cell: Sendable, Equatable {
         /// Text.
@@ -179,4 +141,44 @@ public struct BenchRecord: Codable, Sendable, Equatable {
 
     /// Now, as ``timestamp(secondsSinceEpoch:)``.
     public static func now() -> String { timestamp(secondsSinceEpoch: Int(time(nil))) }
+}
+
+extension BenchRecord {
+    /// Builds the record of a finished point.
+    /// - Parameters:
+    ///   - report: The point's report.
+    ///   - measuredAt: When it ended (``timestamp(secondsSinceEpoch:)``).
+    public init(_ report: BenchReport, measuredAt: String) {
+        let device = report.measurement.throughput
+        let parameters = report.parameters
+        schemaVersion = Self.currentSchemaVersion
+        self.measuredAt = measuredAt
+        backend = report.backend
+        self.device = report.device
+        op = parameters.workloadName
+        readPercent = parameters.readPercent
+        sizeBytes = parameters.size
+        queueDepth = parameters.queueDepth
+        iovecs = parameters.iovecs
+        workers = report.workers
+        completion = report.completionMode
+        resubmit = parameters.resubmit.rawValue
+        hot = parameters.hot
+        measuredSeconds = device.seconds
+        operations = device.operations
+        gbPerS = device.gigabytesPerSecond
+        millionOpsPerS = device.megaOperationsPerSecond
+        p50Ns = report.latency(0.5).map { Int(clamping: $0) }
+        p99Ns = report.latency(0.99).map { Int(clamping: $0) }
+        latencySamples = report.measurement.latencies.count
+        baseline = parameters.operation.copiesData ? "memcpy" : "memset"
+        baselineGbPerS = report.baseline.gigabytesPerSecond
+        baselineMillionOpsPerS = report.baseline.megaOperationsPerSecond
+        ratio = report.ratio
+        ceilingThreads = report.ceiling == nil ? nil : report.ceilingThreads
+        ceilingGbPerS = report.ceiling?.gigabytesPerSecond
+        workingSetBytes = report.workingSetBytes
+        eagainRetries = report.measurement.retries
+        verified = report.measurement.verified
+    }
 }
