@@ -90,6 +90,11 @@ extension DMACtl.Bench {
             for file in files { file.write(record) }
         }
         let faults = CompletionFaults.counts(domain: endpoint.domain).since(faultsBefore)
+        // What the serving driver says about the device after the run, on stderr: stdout holds
+        // only the table or the records.
+        for line in (session.host.drivers.first { $0.name == backend }?.diagnose() ?? []) where line.subject.hasPrefix(endpoint.name + " ") {
+            printError("dmactl bench: driver: \(line.subject): \(line.detail)")
+        }
         printError("dmactl bench: ran \(Format.fixed(monotonicSeconds() - started, 1)) s of \(Format.fixed(plan.totalSeconds, 1)) s planned; "
                    + "completion faults: \(faults)")
         guard unverified.isEmpty else {
