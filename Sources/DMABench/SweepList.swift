@@ -11,8 +11,8 @@ public struct SweepListError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// The lists `dmactl bench` sweeps over: comma-separated items, each a value or an inclusive
-/// range `LOW..HIGH` that steps by powers of two (`64..4K` is 64, 128, …, 4096). Values keep the
-/// order written; a value given twice counts once.
+/// range `LOW..HIGH` that doubles from LOW while it stays within HIGH (`64..4K` is 64, 128, …,
+/// 4096). Spaces are ignored. Values keep the order written; a value given twice counts once.
 ///
 /// Sizes use the grammar of ``ByteSize/init(parsing:)`` (`64`, `4K`, `4KiB`, `1M`); counts are
 /// plain positive whole numbers.
@@ -50,13 +50,12 @@ public enum SweepList {
     private static func parse(_ text: String, option: String, range: ClosedRange<Int>, describe: (Int) -> String, form: String,
                               value: (String) -> Int?) throws(SweepListError) -> [Int] {
         let accepted = "\(describe(range.lowerBound))...\(describe(range.upperBound))"
-        func read(_ item: Substring, in whole: Substring) throws(SweepListError) -> Int {
-            let trimmed = String(item.filter { $0 != " " })
-            guard let number = value(trimmed) else {
-                throw SweepListError("\(option): '\(trimmed)' in '\(whole)' is not \(form)")
+        func read(_ item: Substring, in whole: String) throws(SweepListError) -> Int {
+            guard let number = value(String(item)) else {
+                throw SweepListError("\(option): '\(item)' in '\(whole)' is not \(form)")
             }
             guard range.contains(number) else {
-                throw SweepListError("\(option): \(trimmed) is outside \(accepted)")
+                throw SweepListError("\(option): \(item) is outside \(accepted)")
             }
             return number
         }
@@ -68,14 +67,16 @@ public enum SweepList {
             result.append(number)
         }
         let items = text.split(separator: ",", omittingEmptySubsequences: false)
-        for item in items {
-            guard !item.allSatisfy({ $0 == " " }) else {
+        for written in items {
+            // Spaces are ignored anywhere in an item.
+            let item = String(written.filter { $0 != " " })
+            guard !item.isEmpty else {
                 throw SweepListError("\(option): empty item in '\(text)'; write values separated by commas, e.g. 64,4K..4M")
             }
             let bounds = item.split(separator: "..", omittingEmptySubsequences: false)
             switch bounds.count {
             case 1:
-                try add(try read(item, in: item))
+                try add(try read(item[...], in: item))
             case 2:
                 let low = try read(bounds[0], in: item), high = try read(bounds[1], in: item)
                 guard low <= high else {

@@ -14,6 +14,7 @@ struct SweepTests {
         ("100..1000", [100, 200, 400, 800]),
         ("64..64", [64]),
         (" 64 , 128 ", [64, 128]),
+        (" 64. .661", [64, 128, 256, 512]),  // spaces are ignored inside ".." too
         ("64,4KiB..16KiB,64MiB", [64, 4096, 8192, 16384, 64 << 20]),
     ])
     func sizes(text: String, expected: [Int]) throws {
