@@ -99,7 +99,7 @@ extension DMACtl {
         var iovecs: Int = 1
 
         @Option(name: .customLong("output-format"),
-                help: ArgumentHelp("What goes to stdout for a sweep: table, jsonl or csv.", valueName: "format"))
+                help: ArgumentHelp("What goes to stdout for a sweep: table, jsonl or csv (--format json: jsonl).", valueName: "format"))
         var outputFormat: SweepOutputFormat = .table
 
         @Option(help: ArgumentHelp("Also write the records as JSON lines to this file.", valueName: "file"))

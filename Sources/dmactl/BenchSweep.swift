@@ -76,7 +76,11 @@ extension DMACtl.Bench {
         for (index, point) in plan.points.enumerated() {
             let pointStart = monotonicSeconds()
             let label = "[\(endpoint.name) \(first.workloadName) \(ByteSize(bytes: point.size)) qd \(point.queueDepth)]"
-            let report = try measure(endpoint, backend: backend, parameters: parameters(size: point.size, queueDepth: point.queueDepth),
+            // Each point ends where the plan says: a point that overran (unmapping its working
+            // set, waiting for threads on a busy machine) shortens the next, never below half.
+            var pointParameters = parameters(size: point.size, queueDepth: point.queueDepth)
+            pointParameters.seconds = max(seconds / 2, Double(index + 1) * seconds - (pointStart - started))
+            let report = try measure(endpoint, backend: backend, parameters: pointParameters,
                                      progress: showProgress ? { progress in
                                          let overall = plan.progress(point: index, elapsedInPoint: monotonicSeconds() - pointStart)
                                          writeStandardError("\r\u{1B}[K\(label) \(overall.line)  \(progress.phase.rawValue)"
