@@ -31,7 +31,8 @@ public struct DomainMeasurement: Sendable {
 /// Drives one memory domain through the memory-domain API at a fixed queue depth:
 /// `spdk_memory_domain_push_data` (copy/write: system memory → the domain),
 /// `spdk_memory_domain_pull_data` (read: the domain → system memory) or
-/// `spdk_memory_domain_memzero` (fill), the library's exported C entry points, with a C completion callback. As soon as the oldest
+/// `spdk_memory_domain_memzero` (fill), or pulls and pushes interleaved (a mix), each side in
+/// one or more iovec entries (``BenchSubmit``): the library's exported C entry points, with a C completion callback. As soon as the oldest
 /// in-flight operation completes its slot is resubmitted with the next buffer of the working set.
 /// The domain's own callbacks, the registry dispatch and the completion path are all in the number.
 struct DomainRunner {
