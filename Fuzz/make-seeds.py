@@ -27,6 +27,13 @@ for name, text in [("plain", "64"), ("bytes", "64B"), ("kib", "4KiB"), ("k", "4k
 seed("byte_size", "number-1500", b"\xff" + struct.pack("<Q", 1500) + b"\x00")
 seed("byte_size", "number-64mib", b"\xff" + struct.pack("<Q", 64 << 20) + b"\x00")
 
+# sweep_list: the text of --sizes.
+for name, text in [("one", "64"), ("list", "64,4K,1M"), ("range", "64..4M"), ("mixed", "64, 4KiB..64KiB ,64MiB"),
+                   ("repeat", "4K,4096,4K..8K"), ("odd-range", "100..1000"), ("downwards", "4M..64"), ("empty", ""),
+                   ("empty-item", "64,,128"), ("two-ranges", "64..128..256"), ("three-dots", "64...128"),
+                   ("below", "32"), ("above", "128M"), ("not-a-size", "64..lots"), ("spaces", " 64 .. 1K ")]:
+    seed("sweep_list", name, text.encode())
+
 # device_selector: a device list (count, then per driver: pool index, device count, vendor
 # bytes), then the selection text.
 devices = bytes([3, 0, 2, 0, 0, 3, 2, 0, 0, 1, 1, 0])  # cpu:0-1, vendor-c:0-1, rdma:0

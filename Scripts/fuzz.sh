@@ -29,6 +29,7 @@ declare -A target_modules=(
     [rdma_work_planner]=""
     [dmabuf_segments]="CDMAHostABI DMADriverKit"
     [byte_size]=""
+    [sweep_list]=""
     [device_selector]="CDMAHostABI DMADriverKit DMAHost"
     [driver_table]="CDMAHostABI DMADriverKit DMAHost"
     [device_info]="CDMAHostABI DMADriverKit DMAHost"
@@ -41,12 +42,13 @@ declare -A target_files=(
     [rdma_work_planner]="Plugins/RDMAVerbs/RDMAVerbsKit/Engine/WorkPlanner.swift"
     [dmabuf_segments]="Plugins/DMAEngine/DMAEngineKit/DataPath/Segments.swift"
     [byte_size]="Sources/DMABench/ByteSize.swift"
+    [sweep_list]="Sources/DMABench/SweepList.swift Sources/DMABench/ByteSize.swift"
     [device_selector]="Sources/DriverHost/DeviceSelector.swift Sources/DriverHost/EditDistance.swift"
     [driver_table]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/ConfigVariableReader.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
     [device_info]="Fuzz/Support/Plugins/*.swift Sources/DriverHost/DriverTable.swift Sources/DriverHost/ConfigVariableReader.swift Sources/DriverHost/DeviceInfoReader.swift Sources/DriverHost/PluginStrings.swift Sources/DriverHost/DomainIDPolicy.swift Sources/DriverHost/PluginCandidate.swift"
     [elf_check]="Sources/DriverHost/ELFCheck.swift Sources/DriverHost/PluginFile.swift Sources/DriverHost/PluginTrust.swift Sources/DriverHost/FileIdentity.swift Sources/DriverHost/ExecutionContext.swift"
 )
-targets=(iovec_contract cpu_scatter_gather rdma_work_planner dmabuf_segments byte_size device_selector driver_table device_info elf_check)
+targets=(iovec_contract cpu_scatter_gather rdma_work_planner dmabuf_segments byte_size sweep_list device_selector driver_table device_info elf_check)
 
 # Swift modules built from sources, and C modules (headers, and the C files compiled with them).
 declare -A swift_module_sources=(

@@ -3,8 +3,9 @@
 #
 #   Benchmarks/CPU/run.sh [REPEATS] [SECONDS]
 #
-# Each configuration runs REPEATS times (default 3) for SECONDS measured seconds (default 2);
-# every run measures its own baseline (raw memcpy/memset on the same buffers, same sizes, half
+# Each configuration runs REPEATS times (default 3) for SECONDS seconds of wall time (default 4;
+# `dmactl bench --seconds`: half of it is the measured device window, the rest baseline,
+# warm-up and ceiling); every run measures its own baseline (raw memcpy/memset on the same buffers, same sizes, half
 # before and half after the device run) and reports the device's ratio to it. The median run
 # (by ratio) of each configuration is printed, with the spread of the ratios.
 #
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 REPEATS="${1:-3}"
-SECONDS_PER_RUN="${2:-2}"
+SECONDS_PER_RUN="${2:-4}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 die() { echo "run.sh: $*" >&2; exit 2; }
 [[ "$REPEATS" =~ ^[1-9][0-9]*$ ]] || die "REPEATS must be a positive integer, got '$REPEATS'"

@@ -147,6 +147,11 @@ private func fuzzCopy(_ input: inout FuzzInput) {
             let rc = dmahost_iov_check_copy(hasCompletion ? completion : nil, sourcePointer, source.count,
                                             destinationPointer, destination.count, &total)
             compare(rc, total: total, verdict, "dmahost_iov_check_copy")
+            let violation = IOVecContract.diagnoseCopy(completion: hasCompletion ? completion : nil, source: sourcePointer,
+                                                       sourceCount: source.count, destination: destinationPointer,
+                                                       destinationCount: destination.count)
+            require((violation?.error.negativeErrno ?? 0) == rc,
+                    "diagnoseCopy found \(String(describing: violation)), dmahost_iov_check_copy returned \(rc)")
             do throws(IOVecError) {
                 let checked = try IOVecContract.checkCopy(completion: hasCompletion ? completion : nil,
                                                           source: sourcePointer, sourceCount: source.count,
@@ -169,8 +174,11 @@ private func fuzzMemzero(_ input: inout FuzzInput) {
     let verdict = hasCompletion ? listVerdict : .refused(-EINVAL)
     withList(buffers.entries) { pointer in
         var total = untouched
-        compare(dmahost_iov_check_memzero(hasCompletion ? completion : nil, pointer, buffers.count, &total),
-                total: total, verdict, "dmahost_iov_check_memzero")
+        let rc = dmahost_iov_check_memzero(hasCompletion ? completion : nil, pointer, buffers.count, &total)
+        compare(rc, total: total, verdict, "dmahost_iov_check_memzero")
+        let violation = IOVecContract.diagnoseMemzero(completion: hasCompletion ? completion : nil, buffers: pointer, count: buffers.count)
+        require((violation?.error.negativeErrno ?? 0) == rc,
+                "diagnoseMemzero found \(String(describing: violation)), dmahost_iov_check_memzero returned \(rc)")
         total = untouched
         compare(dmahost_iov_check_list(pointer, buffers.count, &total), total: total, listVerdict, "dmahost_iov_check_list")
         do throws(IOVecError) {

@@ -68,7 +68,7 @@ public struct BenchReport: Sendable {
             percentiles.value(at: fraction).map { .integer(Int($0 > timerCostNanoseconds ? $0 - timerCostNanoseconds : 0)) } ?? .null
         }
         return [
-            ("backend", .string(backend)), ("device", .string(self.device)), ("operation", .string(parameters.operation.rawValue)),
+            ("backend", .string(backend)), ("device", .string(self.device)), ("operation", .string(parameters.workloadName)),
             ("size_bytes", .integer(parameters.size)), ("queue_depth", .integer(parameters.queueDepth)),
             ("workers", workers.map(Value.integer) ?? .null), ("completion", completionMode.map(Value.string) ?? .null),
             ("resubmit", .string(parameters.resubmit.rawValue)),
@@ -102,7 +102,8 @@ public struct BenchReport: Sendable {
         if let completionMode { backendLine += ", \(completionMode) completions" }
         backendLine += parameters.resubmit == .callback ? ", resubmitted by the completion callback" : ", resubmitted by one submitting thread"
         lines.append(backendLine)
-        lines.append("\(parameters.operation.rawValue) \(ByteSize(bytes: parameters.size)) x qd \(parameters.queueDepth), "
+        lines.append("\(parameters.workloadDescription) \(ByteSize(bytes: parameters.size)) x qd \(parameters.queueDepth)"
+                     + (parameters.iovecs > 1 ? " in \(parameters.iovecs) iovecs" : "") + ", "
                      + "\(Format.fixed(device.seconds, 2)) s measured, \(device.operations) operations"
                      + (measurement.verified ? ", data verified" : ", DATA NOT VERIFIED"))
         lines.append("  device:    \(Format.fixed(device.gigabytesPerSecond, 2)) GB/s  \(Format.fixed(device.megaOperationsPerSecond, 3)) Mops/s  "

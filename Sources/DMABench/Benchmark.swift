@@ -1,5 +1,6 @@
 import DMADriverKit
 import DMAHost
+import DMASync
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -23,7 +24,8 @@ public struct BenchParameters: Sendable, Equatable {
     public var size: Int
     /// Operations in flight.
     public var queueDepth: Int
-    /// Measured seconds of the device run (the baseline gets the same, in two halves).
+    /// Wall time of the whole point: baseline, device warm-up and measured window, ceiling
+    /// (shared out by ``PointBudget``).
     public var seconds: Double
     /// Reuse one buffer per in-flight operation instead of a cold working set.
     public var hot: Bool
@@ -32,13 +34,21 @@ public struct BenchParameters: Sendable, Equatable {
     /// Seconds an operation may stay outstanding (no completion) before the run is abandoned
     /// with `ETIMEDOUT`.
     public var timeout: Double
+    /// A mixed workload: this percentage of the operations pull (read) and the rest push
+    /// (write), as SPDK's `test_dma -M`; nil runs ``operation`` alone.
+    public var readPercent: Int?
+    /// Entries each side of an operation is split into (equal parts of ``size``).
+    public var iovecs: Int
 
     /// The default ``timeout``: 30 s.
     public static let defaultTimeout: Double = 30
 
     /// Creates parameters.
     public init(operation: BenchOperation, size: Int, queueDepth: Int, seconds: Double, hot: Bool,
-                resubmit: ResubmitMode = .callback, timeout: Double = BenchParameters.defaultTimeout) {
+                resubmit: ResubmitMode = .callback, timeout: Double = BenchParameters.defaultTimeout,
+                readPercent: Int? = nil, iovecs: Int = 1) {
+        self.readPercent = readPercent
+        self.iovecs = iovecs
         self.operation = operation
         self.size = size
         self.queueDepth = queueDepth
@@ -48,11 +58,21 @@ public struct BenchParameters: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    /// Unmeasured warm-up before the device run: 20% of the measured time, 0.2...1 s.
-    public var warmupSeconds: Double { min(1, max(0.2, seconds * 0.2)) }
-
-    /// The shortest measured run: many clock readings (about one every 200 µs) and baseline batches.
+    /// The shortest point: many clock readings (about one every 200 µs) and baseline batches.
     public static let minimumSeconds = 0.01
+    /// Most entries per side of an operation.
+    public static let maximumIOVecs = 256
+
+    /// The percentage of pulls: 100 for read, the mix's share for a mixed workload, else 0.
+    public var effectiveReadPercent: Int { readPercent ?? (operation == .read ? 100 : 0) }
+
+    /// The workload's name: the operation, or `mix` for a mixed one.
+    public var workloadName: String { readPercent == nil ? operation.rawValue : "mix" }
+
+    /// The workload for people: `copy`, or `mix 70% read / 30% write`.
+    public var workloadDescription: String {
+        readPercent.map { "mix \($0)% read / \(100 - $0)% write" } ?? operation.rawValue
+    }
 
     /// Checks the ranges.
     /// - Throws: ``DMAError/invalidArgument(_:)`` naming the bad value.
@@ -66,6 +86,18 @@ public struct BenchParameters: Sendable, Equatable {
                                    + "read the clock only every few hundred microseconds, so a shorter run measures nothing")
         }
         guard timeout > 0, timeout <= 86_400 else { throw .invalidArgument("--timeout must be in (0, 86400] seconds, got \(timeout)") }
+        if let readPercent {
+            guard (0...100).contains(readPercent) else { throw .invalidArgument("--mix must be 0...100 (percent reads), got \(readPercent)") }
+            guard operation.copiesData else {
+                throw .invalidArgument("--mix mixes reads (pull) and writes (push); it cannot be combined with --op fill")
+            }
+        }
+        guard (1...Self.maximumIOVecs).contains(iovecs) else {
+            throw .invalidArgument("--iovecs must be 1...\(Self.maximumIOVecs), got \(iovecs)")
+        }
+        guard iovecs <= size else {
+            throw .invalidArgument("--iovecs \(iovecs) splits \(ByteSize(bytes: size)) into entries of less than a byte; use at most \(size)")
+        }
     }
 }
 
@@ -73,36 +105,51 @@ public struct BenchParameters: Sendable, Equatable {
 /// a raw baseline on the same buffers (half before, half after), plus a multi-thread ceiling
 /// when the device runs several workers.
 public enum Benchmark {
-    /// Runs the benchmark on an opened device's domain.
+    /// Runs the benchmark on an opened device's domain, in the wall time
+    /// `parameters.seconds` (shared out by ``PointBudget``).
     /// - Parameters:
-    ///   - domain: The device's memory domain (copies are pushed into it; fills are memzero).
+    ///   - domain: The device's memory domain (copies are pushed into it, reads pulled from it,
+    ///     fills are memzero).
     ///   - backend: The name of the driver that serves it.
     ///   - device: The device id.
     ///   - parameters: What to measure.
-    ///   - progress: Called about every 0.5 s during the device run.
+    ///   - progress: Called at each phase and about every 0.5 s within one.
     /// - Throws: ``DMAError`` for bad parameters, a working set that cannot be allocated, or an
     ///   operation that failed.
     public static func run(domain: MemoryDomain, backend: String, device: String, parameters: BenchParameters,
-                           progress: ((BenchProgress) -> Void)? = nil) throws(DMAError) -> BenchReport {
+                           progress: ((BenchPointProgress) -> Void)? = nil) throws(DMAError) -> BenchReport {
         try parameters.validate()
+        let start = monotonicNanoseconds()
         let cpu = CPUDomainContext(domain: domain)
+        let ceilingThreads = cpu?.workers ?? 1
+        func report(_ phase: BenchPhase, gigabytesPerSecond: Double? = nil) {
+            progress?(BenchPointProgress(phase: phase, elapsed: Double(monotonicNanoseconds() - start) / 1e9, total: parameters.seconds,
+                                         gigabytesPerSecond: gigabytesPerSecond))
+        }
         let set = try WorkingSet(operation: parameters.operation, size: parameters.size,
                                  queueDepth: parameters.queueDepth, hot: parameters.hot)
         let timerCost = BenchTimer.readCost()
-        let half = parameters.seconds / 2
-        _ = RawBaseline.run(parameters.operation, on: set, seconds: min(0.2, half))  // warm the pages and caches
-        let before = RawBaseline.run(parameters.operation, on: set, seconds: half)
-        let measurement: DomainMeasurement
-        let target = RunTarget(domain: domain.handle, operation: parameters.operation, set: set,
-                               queueDepth: parameters.queueDepth, cpu: cpu, timerCost: timerCost,
-                               timeoutNanoseconds: UInt64(parameters.timeout * 1e9))
-        measurement = try measure(target, parameters: parameters, progress: progress)
-        let after = RawBaseline.run(parameters.operation, on: set, seconds: half)
+        // Mapping and touching the working set counts against the point's time: the phases
+        // share what is left (at least half the point).
+        let setup = Double(monotonicNanoseconds() - start) / 1e9
+        let budget = PointBudget(seconds: max(parameters.seconds / 2, parameters.seconds - setup), ceiling: ceilingThreads > 1)
+        report(.baseline)
+        _ = RawBaseline.run(parameters.operation, on: set, seconds: budget.baselineWarmup)  // warm the pages and caches
+        let before = RawBaseline.run(parameters.operation, on: set, seconds: budget.baseline / 2, every: 0.5) { report(.baseline) }
+        let target = RunTarget(domain: domain.handle, operation: parameters.operation, readPercent: parameters.effectiveReadPercent,
+                               iovecs: parameters.iovecs, set: set, queueDepth: parameters.queueDepth, cpu: cpu,
+                               timerCost: timerCost, timeoutNanoseconds: UInt64(parameters.timeout * 1e9))
+        report(.warmingUp)
+        let measurement = try measure(target, parameters: parameters, budget: budget) { device in
+            report(device.measuring ? .measuring : .warmingUp, gigabytesPerSecond: device.gigabytesPerSecond)
+        }
+        report(.baseline)
+        let after = RawBaseline.run(parameters.operation, on: set, seconds: budget.baseline / 2, every: 0.5) { report(.baseline) }
         let baseline = Throughput(operations: before.operations + after.operations, size: parameters.size,
                                   seconds: before.seconds + after.seconds)
-        let ceilingThreads = cpu?.workers ?? 1
-        let ceiling = ceilingThreads > 1
-            ? RawBaseline.runParallel(parameters.operation, on: set, seconds: half, threads: ceilingThreads) : nil
+        report(.ceiling)
+        let ceiling = budget.ceiling > 0
+            ? RawBaseline.runParallel(parameters.operation, on: set, seconds: budget.ceiling, threads: ceilingThreads) : nil
         return BenchReport(
             backend: backend, device: device, parameters: parameters, workers: cpu?.workers,
             completionMode: cpu.map { $0.pollMode ? "poll" : "worker" }, measurement: measurement,
@@ -110,16 +157,22 @@ public enum Benchmark {
             cacheBytes: set.cacheBytes, cacheFromSysfs: set.cacheSizeFromSysfs, timerCostNanoseconds: timerCost)
     }
 
+    /// How a point of `parameters` on `domain` spends its time (the ceiling runs only for a
+    /// CPU device with several workers).
+    public static func budget(for parameters: BenchParameters, domain: MemoryDomain) -> PointBudget {
+        PointBudget(seconds: parameters.seconds, ceiling: (CPUDomainContext(domain: domain)?.workers ?? 1) > 1)
+    }
+
     /// The device run, with the runner the parameters choose. After a timeout the working set
     /// is never freed: the device may still write the buffers of the abandoned operations.
-    private static func measure(_ target: RunTarget, parameters: BenchParameters,
+    private static func measure(_ target: RunTarget, parameters: BenchParameters, budget: PointBudget,
                                 progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
         do throws(DMAError) {
             switch parameters.resubmit {
             case .callback:
-                return try ChainRunner(target: target).run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+                return try ChainRunner(target: target).run(warmup: budget.deviceWarmup, seconds: budget.device, progress: progress)
             case .thread:
-                return try DomainRunner(target: target).run(warmup: parameters.warmupSeconds, seconds: parameters.seconds, progress: progress)
+                return try DomainRunner(target: target).run(warmup: budget.deviceWarmup, seconds: budget.device, progress: progress)
             }
         } catch {
             if error.errno == ETIMEDOUT { AbandonedMemory.keep(target.set) }

@@ -41,10 +41,12 @@ struct ChainRunner {
         var keepMemory = false
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: DomainRunner.maximumSamples)
         defer { if !keepMemory { samples.deallocate() } }
+        let iovecStorage = target.iovecs > 1 ? UnsafeMutablePointer<iovec>.allocate(capacity: target.queueDepth * 2 * target.iovecs) : nil
+        defer { if !keepMemory { iovecStorage?.deallocate() } }
         let state = ChainState(constants: ChainConstants(
             domain: target.domain, operation: target.operation, size: target.set.size, slots: Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth), stride: target.set.stride,
             source: target.set.source, destination: target.set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
-            queueDepth: target.queueDepth))
+            queueDepth: target.queueDepth, readPercent: target.readPercent, iovecs: target.iovecs, iovecStorage: iovecStorage))
         defer { if !keepMemory { state.deallocate() } }
         let records = try ChainSlot.allocate(count: target.queueDepth, state: state)
         defer { if !keepMemory { ChainSlot.deallocate(records, count: target.queueDepth) } }
@@ -144,7 +146,7 @@ struct ChainRunner {
         }
         let rc = Int32(truncatingIfNeeded: state.failure.pointee.load(ordering: .relaxed))
         if rc != 0 {
-            let what = target.operation == .fill ? "memzero" : target.operation == .read ? "pull" : "push"
+            let what = target.callName
             let sequence = state.failedSequence.pointee.load(ordering: .relaxed)
             throw DMAError(errno: rc, context: sequence < 0
                 ? "\(what) of \(target.set.size) bytes: the device refused submissions (-EAGAIN) for \(Self.retryLimitNanoseconds / 1_000_000_000) s"
@@ -230,25 +232,22 @@ struct ChainRunner {
         if newSequence { slot.sequence.pointee &+= constants.queueDepth }
         let sequence = slot.sequence.pointee
         let offset = (sequence % constants.slots) &* constants.stride
-        let destination = slot.destination
-        let source = slot.source
-        destination.pointee = iovec(iov_base: constants.destination + offset, iov_len: constants.size)
-        if let base = constants.source { source.pointee = iovec(iov_base: base + offset, iov_len: constants.size) }
+        let count = constants.iovecs
+        var destination = slot.destination
+        var source = slot.source
+        if count > 1, let storage = constants.iovecStorage {
+            source = storage + (sequence % constants.queueDepth) &* (count &* 2)
+            destination = source + count
+        }
+        BenchSubmit.describe(destination, base: constants.destination + offset, size: constants.size, count: count)
+        if let base = constants.source { BenchSubmit.describe(source, base: base + offset, size: constants.size, count: count) }
         let sampled = sequence % state.sampleInterval.pointee.load(ordering: .relaxed) == 0
         slot.submittedAt.pointee = sampled ? monotonicNanoseconds() : 0
         let token = slot.token
         // Only an expired token refuses to re-arm, and an expired slot is never started again.
         guard let argument = token.arm(domain: constants.domain, handler: chainCompletion, context: slot.record) else { return .refused(-EIO) }
-        let rc: Int32
-        switch constants.operation {
-        case .read:
-            // The source slot plays the domain's buffer; it is read into system memory.
-            rc = spdk_memory_domain_pull_data_export(constants.domain, nil, source, 1, destination, 1, CompletionSlot.callback, argument)
-        case .copy, .write:
-            rc = spdk_memory_domain_push_data_export(constants.domain, nil, destination, 1, source, 1, CompletionSlot.callback, argument)
-        case .fill:
-            rc = spdk_memory_domain_memzero_export(constants.domain, nil, destination, 1, CompletionSlot.callback, argument)
-        }
+        let rc = BenchSubmit.start((constants.domain, constants.operation, constants.readPercent), sequence: sequence,
+                                   source: source, destination: destination, count: count, argument: argument)
         return token.submitted(rc)
     }
 

@@ -21,6 +21,13 @@ struct ChainConstants {
     var sampleCapacity: Int
     /// Slots (operations in flight): slot `i` runs sequence numbers `i`, `i + queueDepth`, …
     var queueDepth: Int
+    /// Percentage of the operations that pull; the others push (fill: ignored).
+    var readPercent: Int
+    /// Entries per side of an operation.
+    var iovecs: Int
+    /// With more than one entry per side: `2 * iovecs` entries per slot (source, then
+    /// destination), valid until the slot's completion; nil otherwise (the slot's own iovecs).
+    var iovecStorage: UnsafeMutablePointer<iovec>?
 }
 
 /// The shared state of a ``ChainRunner`` run, in raw memory: completion callbacks on device

@@ -31,7 +31,8 @@ public struct DomainMeasurement: Sendable {
 /// Drives one memory domain through the memory-domain API at a fixed queue depth:
 /// `spdk_memory_domain_push_data` (copy/write: system memory → the domain),
 /// `spdk_memory_domain_pull_data` (read: the domain → system memory) or
-/// `spdk_memory_domain_memzero` (fill), the library's exported C entry points, with a C completion callback. As soon as the oldest
+/// `spdk_memory_domain_memzero` (fill), or pulls and pushes interleaved (a mix), each side in
+/// one or more iovec entries (``BenchSubmit``): the library's exported C entry points, with a C completion callback. As soon as the oldest
 /// in-flight operation completes its slot is resubmitted with the next buffer of the working set.
 /// The domain's own callbacks, the registry dispatch and the completion path are all in the number.
 struct DomainRunner {
@@ -50,6 +51,9 @@ struct DomainRunner {
     func run(warmup: Double, seconds: Double, progress: ((BenchProgress) -> Void)?) throws(DMAError) -> DomainMeasurement {
         let slots = try BenchSlots(count: target.queueDepth)
         defer { slots.deallocate() }
+        // With more than one entry per side, slot `i` uses entries `2i * iovecs ..< 2(i+1) * iovecs`.
+        let iovecStorage = target.iovecs > 1 ? UnsafeMutablePointer<iovec>.allocate(capacity: target.queueDepth * 2 * target.iovecs) : nil
+        defer { iovecStorage?.deallocate() }
         let pollMode = target.cpu?.pollMode ?? false
         // This thread spins while it waits when a CPU is left for it (a CPU device with fewer
         // workers than CPUs, or any other backend); otherwise it sleeps, so as not to take CPU
@@ -73,10 +77,15 @@ struct DomainRunner {
             let record = slots.record(index)
             BenchSlots.awaitExit(record)
             BenchSlots.arm(record)
-            let destination = BenchSlots.destination(record)
-            destination.pointee = iovec(iov_base: target.set.destinationSlot(sequence), iov_len: target.set.size)
-            let source = BenchSlots.source(record)
-            source.pointee = iovec(iov_base: target.set.sourceSlot(sequence), iov_len: target.set.size)
+            let count = target.iovecs
+            var destination = BenchSlots.destination(record)
+            var source = BenchSlots.source(record)
+            if let iovecStorage {
+                source = iovecStorage + index * 2 * count
+                destination = source + count
+            }
+            BenchSubmit.describe(destination, base: target.set.destinationSlot(sequence), size: target.set.size, count: count)
+            if let base = target.set.sourceSlot(sequence) { BenchSubmit.describe(source, base: base, size: target.set.size, count: count) }
             let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
             BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
             var retryStart: UInt64 = 0
@@ -88,16 +97,8 @@ struct DomainRunner {
                     BenchSlots.disarm(record, rc: -EIO)
                     return -EIO
                 }
-                let rc: Int32
-                switch target.operation {
-                case .read:
-                    // The source slot plays the domain's buffer; it is read into system memory.
-                    rc = spdk_memory_domain_pull_data_export(target.domain, nil, source, 1, destination, 1, CompletionSlot.callback, argument)
-                case .copy, .write:
-                    rc = spdk_memory_domain_push_data_export(target.domain, nil, destination, 1, source, 1, CompletionSlot.callback, argument)
-                case .fill:
-                    rc = spdk_memory_domain_memzero_export(target.domain, nil, destination, 1, CompletionSlot.callback, argument)
-                }
+                let rc = BenchSubmit.start((target.domain, target.operation, target.readPercent), sequence: sequence,
+                                           source: source, destination: destination, count: count, argument: argument)
                 let refusal: Int32
                 switch token.submitted(rc) {
                 case .pending:
@@ -257,7 +258,7 @@ struct DomainRunner {
             throw abandon(slots, completed: completed)
         }
         if let failure {
-            let what = target.operation == .read ? "pull" : target.operation.copiesData ? "push" : "memzero"
+            let what = target.callName
             throw DMAError(errno: failure.rc, context: "\(what) of \(target.set.size) bytes (operation \(failure.sequence))")
         }
         return DomainMeasurement(throughput: measured, latencies: latencies, sampleInterval: sampleInterval,
@@ -304,6 +305,11 @@ public struct BenchProgress: Sendable {
     public var recentNanosecondsPerOperation: Double
     /// Bytes per operation.
     public var size: Int
+
+    /// The recent rate in GB/s (10^9 bytes per second).
+    public var gigabytesPerSecond: Double {
+        recentNanosecondsPerOperation > 0 ? Double(size) / recentNanosecondsPerOperation : 0
+    }
 
     /// One line: phase, time, GB/s, Mops/s.
     public var line: String {

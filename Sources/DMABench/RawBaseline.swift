@@ -19,6 +19,24 @@ public enum RawBaseline {
         run(operation, on: set, seconds: seconds, firstSlot: 0, slotStep: 1)
     }
 
+    /// One thread, as ``run(_:on:seconds:)``, in pieces of at most `every` seconds with `tick`
+    /// called between them (for progress reports); the pieces add up to one measurement.
+    public static func run(_ operation: BenchOperation, on set: WorkingSet, seconds: Double, every: Double,
+                           _ tick: () -> Void) -> Throughput {
+        var total = Throughput(operations: 0, size: set.size, seconds: 0)
+        var left = seconds
+        var firstSlot = 0
+        repeat {
+            let piece = run(operation, on: set, seconds: min(left, every), firstSlot: firstSlot, slotStep: 1)
+            total.operations += piece.operations
+            total.seconds += piece.seconds
+            firstSlot &+= piece.operations
+            left -= piece.seconds
+            tick()
+        } while left > 0
+        return total
+    }
+
     /// `threads` threads at once, each on its own share of the slots (thread `t` uses slots
     /// `t`, `t + threads`, …). Throughput is the sum of their operations over the longest
     /// thread's time.

@@ -4,6 +4,10 @@ struct RunTarget {
     /// The domain under test (`struct spdk_memory_domain *`).
     let domain: OpaquePointer
     let operation: BenchOperation
+    /// Percentage of the operations that pull (read); the others push. Ignored for fill.
+    let readPercent: Int
+    /// Entries each side of an operation is split into.
+    let iovecs: Int
     let set: WorkingSet
     /// Operations kept in flight.
     let queueDepth: Int
@@ -13,4 +17,9 @@ struct RunTarget {
     let timerCost: UInt64
     /// How long an operation may stay outstanding before the run is abandoned.
     let timeoutNanoseconds: UInt64
+
+    /// The call the run makes, for messages: memzero, pull, push, or "pull or push" (a mix).
+    var callName: String {
+        operation == .fill ? "memzero" : readPercent == 100 ? "pull" : readPercent == 0 ? "push" : "pull or push"
+    }
 }

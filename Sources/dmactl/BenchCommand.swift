@@ -45,6 +45,19 @@ extension DMACtl {
                 the run: bench reports how many operations are outstanding (operation, size) and \
                 exits 6 without closing the device.
 
+                Sweeps: --sizes and --queue-depths take lists and ranges (64,4K..4M; a range LOW..HIGH \
+                doubles from LOW up to HIGH) and run every size with every queue depth, printing one \
+                table row per point (size, qd, GB/s, Mops/s, p50/p99 latency, baseline GB/s, ratio) as \
+                soon as it ends; --output-format jsonl or csv prints records instead (JSON keys \
+                snake_case with units, schema_version 1), and --jsonl FILE / --csv FILE write them too. \
+                --seconds is the wall time of each point, everything included (5% warming the \
+                baseline's buffers, 25% baseline in two halves around the device, 10% device warm-up, \
+                50% measured device window, 10% multi-thread ceiling when the device has several \
+                workers, else more baseline); the whole run takes points x --seconds, stated on stderr \
+                before it starts, and the progress line counts the whole run. --mix P runs P% pulls \
+                (reads) and the rest pushes (writes), evenly interleaved, as SPDK's test_dma -M; \
+                --iovecs N splits each side of every operation into N entries.
+
                 Exit status: 0 measured and verified; 1 an operation failed, the data differ, or the \
                 device broke the completion contract; 2 usage; 3 no such device; 4 no driver loaded; \
                 6 an operation did not complete within --timeout.
@@ -63,10 +76,35 @@ extension DMACtl {
 
         @Option(help: ArgumentHelp("Bytes per operation, 64B...64MiB (default: 64KiB): \(ByteSize.grammarHelp).", valueName: "size"),
                 transform: ByteSize.argument)
-        var size: ByteSize = ByteSize(bytes: 64 << 10)
+        var size: ByteSize?
 
-        @Option(help: "Operations in flight (1...4096).")
-        var qd: Int = 32
+        @Option(help: ArgumentHelp("Sizes to sweep: a list of sizes and ranges, e.g. 64,4K..4M (a range doubles from its low end).",
+                                   valueName: "list"))
+        var sizes: String?
+
+        @Option(help: "Operations in flight (1...4096; default 32).")
+        var qd: Int?
+
+        @Option(name: .customLong("queue-depths"),
+                help: ArgumentHelp("Queue depths to sweep: a list and ranges, e.g. 1,4,16 or 1..64.", valueName: "list"))
+        var queueDepths: String?
+
+        @Option(help: ArgumentHelp("Mixed workload: this percentage of the operations pull (read), the rest push (write).",
+                                   valueName: "percent"))
+        var mix: Int?
+
+        @Option(help: "Entries each side of an operation is split into (1...256).")
+        var iovecs: Int = 1
+
+        @Option(name: .customLong("output-format"),
+                help: ArgumentHelp("What goes to stdout for a sweep: table, jsonl or csv (--format json: jsonl).", valueName: "format"))
+        var outputFormat: SweepOutputFormat = .table
+
+        @Option(help: ArgumentHelp("Also write the records as JSON lines to this file.", valueName: "file"))
+        var jsonl: String?
+
+        @Option(help: ArgumentHelp("Also write the records as CSV to this file.", valueName: "file"))
+        var csv: String?
 
         @Option(help: "CPU backend: worker threads per device (default: online CPUs).")
         var workers: Int?
@@ -74,7 +112,7 @@ extension DMACtl {
         @Option(help: ArgumentHelp("CPU backend: where completions run, worker or poll.", valueName: "mode"))
         var completion: String?
 
-        @Option(help: "Measured seconds (the baseline gets as long again).")
+        @Option(help: "Wall time of each point, baseline and warm-up included (a sweep takes points x seconds).")
         var seconds: Double = 3
 
         @Flag(help: "Reuse one buffer per in-flight operation (cache-hot) instead of a cold working set.")
@@ -88,14 +126,18 @@ extension DMACtl {
                                    + "operations and exits 6.", valueName: "seconds"))
         var timeout: Double = BenchParameters.defaultTimeout
 
-        var parameters: BenchParameters {
-            BenchParameters(operation: op, size: size.bytes, queueDepth: qd, seconds: seconds, hot: hot, resubmit: resubmit,
-                            timeout: timeout)
+        var parameters: BenchParameters { parameters(size: (size ?? Self.defaultSize).bytes, queueDepth: qd ?? Self.defaultQueueDepth) }
+
+        /// The parameters of one point.
+        func parameters(size: Int, queueDepth: Int) -> BenchParameters {
+            BenchParameters(operation: op, size: size, queueDepth: queueDepth, seconds: seconds, hot: hot, resubmit: resubmit,
+                            timeout: timeout, readPercent: mix, iovecs: iovecs)
         }
 
         func validate() throws {
             do throws(DMAError) {
                 try parameters.validate()
+                for point in try sweepPlan().points { try parameters(size: point.size, queueDepth: point.queueDepth).validate() }
             } catch {
                 throw ValidationError(error.message)
             }
@@ -121,8 +163,19 @@ extension DMACtl {
                 throw Failure(.usage, "--workers and --completion configure the CPU backend; \(endpoint.name) is served by '\(backend)'")
             }
             let showProgress = isatty(STDERR_FILENO) == 1
+            if isSweep {
+                try runSweep(endpoint, backend: backend, session: session, showProgress: showProgress)
+                return
+            }
             let faultsBefore = CompletionFaults.counts(domain: endpoint.domain)
-            let report = try measure(endpoint, backend: backend, showProgress: showProgress)
+            let budget = Benchmark.budget(for: parameters, domain: endpoint.domain)
+            if showProgress {
+                printError("dmactl bench: \(endpoint.name) \(parameters.workloadDescription), \(Format.fixed(budget.total, 1)) s planned "
+                           + "(\(budget.summary(baselineName: op.copiesData ? "memcpy" : "memset")))")
+            }
+            let label = "\(endpoint.name) \(parameters.workloadName) \(ByteSize(bytes: parameters.size)) qd \(parameters.queueDepth)"
+            let report = try measure(endpoint, backend: backend, parameters: parameters,
+                                     progress: showProgress ? { writeStandardError("\r\u{1B}[K[\(label)] \($0.line)") } : nil)
             if showProgress { writeStandardError("\r\u{1B}[K") }
             let faults = CompletionFaults.counts(domain: endpoint.domain).since(faultsBefore)
 
@@ -147,16 +200,15 @@ extension DMACtl {
             }
         }
 
-        /// Runs the benchmark; after a timeout, ends the process at once (status 6), leaving the
+        /// Runs one point; after a timeout, ends the process at once (status 6), leaving the
         /// device open: closing waits for, or races with, the operations its driver still holds.
-        private func measure(_ endpoint: Endpoint, backend: String, showProgress: Bool) throws(Failure) -> BenchReport {
+        func measure(_ endpoint: Endpoint, backend: String, parameters: BenchParameters,
+                     progress: ((BenchPointProgress) -> Void)?) throws(Failure) -> BenchReport {
             do throws(DMAError) {
-                return try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.deviceID ?? endpoint.name, parameters: parameters,
-                                         progress: showProgress ? { progress in
-                                             writeStandardError("\r\u{1B}[K[\(endpoint.name) \(op.rawValue) \(size) qd \(qd)] \(progress.line)")
-                                         } : nil)
+                return try Benchmark.run(domain: endpoint.domain, backend: backend, device: endpoint.deviceID ?? endpoint.name,
+                                         parameters: parameters, progress: progress)
             } catch {
-                if showProgress { writeStandardError("\r\u{1B}[K") }
+                if progress != nil { writeStandardError("\r\u{1B}[K") }
                 let failure = Failure(error, context: "bench \(endpoint.name)")
                 guard failure.status == .timedOut else { throw failure }
                 end(with: failure, command: "bench")
@@ -166,6 +218,6 @@ extension DMACtl {
 }
 
 /// Writes `text` to standard error without a newline.
-private func writeStandardError(_ text: String) {
+func writeStandardError(_ text: String) {
     text.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
 }

@@ -72,9 +72,12 @@ perftest() { # OP SIZE PORT -> MB/s (10^6) of the client's "BW average" (perftes
   python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) * 1048576 / 1e6))' "${line:-0}"
 }
 dmactl_bench() { # OP SIZE -> MB/s (10^6)
-  local op=$1 size=$2 out
+  local op=$1 size=$2 out point
+  # dmactl's --seconds is the wall time of the point, half of it the measured window: twice
+  # perftest's -D measures as long as perftest does.
+  point=$(awk -v s="$seconds" 'BEGIN { print 2 * s }')
   out=$("$bin/dmactl" bench --driver-dir "$bin/libdmahost-rdma.so" --no-default-drivers --device "rdma:$device" \
-    --op "$op" --size "$size" --qd "$qd" --seconds "$seconds" --hot --format json 2>/dev/null) || { echo 0; return; }
+    --op "$op" --size "$size" --qd "$qd" --seconds "$point" --hot --format json 2>/dev/null) || { echo 0; return; }
   python3 -c 'import json, sys
 r = json.loads(sys.argv[1])
 print("%.2f" % (r["gb_per_s"] * 1000) if r["verified"] else "0")' "$out"

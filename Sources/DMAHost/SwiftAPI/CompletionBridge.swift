@@ -8,9 +8,11 @@ import Musl
 
 /// How an awaited operation ended.
 enum AwaitedOutcome: Sendable {
-    /// Refused or completed with this status (0 or a negated errno; a malformed status the
-    /// submitting call returned is kept as returned, for the error message).
+    /// Completed with this status (0 or a negated errno).
     case status(Int32)
+    /// Refused by the submitting call with this status (a malformed one is kept as returned,
+    /// for the error message).
+    case refused(Int32)
     /// The timeout expired first; the operation was abandoned.
     case timedOut
 }
@@ -85,6 +87,8 @@ private struct TimerTarget: @unchecked Sendable {
 ///   - bytes: The operation's size, for the timeout message.
 ///   - timeout: How long to wait for the completion after the submitting call returned 0;
 ///     nil waits for as long as it takes.
+///   - diagnose: For a refusal with `-EINVAL` or `-EFAULT`: which argument broke which rule of
+///     `dmahost/iovec.h`, or nil. Its message replaces the bare errno's when the errno matches.
 ///   - start: Calls the C function with the given callback and argument; returns its rc.
 /// - Throws: ``DMAError`` for a failed submission or completion; `ETIMEDOUT` (a
 ///   ``DMAError/system(errno:_:)``) when the timeout expired, naming the operation.
@@ -93,6 +97,7 @@ func awaitCompletion(
     domain: OpaquePointer,
     bytes: @autoclosure () -> Int,
     timeout: Duration?,
+    diagnose: () -> IOVecViolation? = { nil },
     _ start: (spdk_memory_domain_data_cpl_cb, UnsafeMutableRawPointer) -> Int32
 ) async throws(DMAError) {
     let outcome: AwaitedOutcome = await withCheckedContinuation { continuation in
@@ -120,11 +125,16 @@ func awaitCompletion(
             slot.relinquish()
             retained.release()
             // A malformed status keeps its value, for the error message.
-            box.finish(.status(PluginStatus(started).isWellFormed ? rc : started))
+            box.finish(.refused(PluginStatus(started).isWellFormed ? rc : started))
         }
     }
     switch outcome {
     case .status(let rc):
+        if let error = PluginStatus(rc).error(context: what()) { throw error }
+    case .refused(let rc):
+        if rc == -EINVAL || rc == -EFAULT, let violation = diagnose(), violation.error.negativeErrno == rc {
+            throw violation.dmaError("\(what()) refused")
+        }
         if let error = PluginStatus(rc).error(context: what()) { throw error }
     case .timedOut:
         throw .system(errno: ETIMEDOUT, "\(what()) (\(bytes()) bytes) did not complete within \(timeout.map { "\($0)" } ?? "the timeout"); "

@@ -31,7 +31,9 @@ extension MemoryDomain {
     ) async throws(DMAError) {
         let record = handle
         let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
-        try await awaitCompletion("pull from \(self)", domain: record, bytes: byteCount(source), timeout: timeout) { cb, arg in
+        try await awaitCompletion("pull from \(self)", domain: record, bytes: byteCount(source), timeout: timeout, diagnose: {
+            copyDiagnosis(source, sourceCount, destination, destinationCount)
+        }) { cb, arg in
             spdk_memory_domain_pull_data_export(record, context, source.baseAddress, sourceCount,
                                                 destination.baseAddress, destinationCount, cb, arg)
         }
@@ -46,7 +48,9 @@ extension MemoryDomain {
     ) async throws(DMAError) {
         let record = handle
         let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
-        try await awaitCompletion("push into \(self)", domain: record, bytes: byteCount(source), timeout: timeout) { cb, arg in
+        try await awaitCompletion("push into \(self)", domain: record, bytes: byteCount(source), timeout: timeout, diagnose: {
+            copyDiagnosis(source, sourceCount, destination, destinationCount)
+        }) { cb, arg in
             spdk_memory_domain_push_data_export(record, context, destination.baseAddress, destinationCount,
                                                 source.baseAddress, sourceCount, cb, arg)
         }
@@ -66,7 +70,9 @@ extension MemoryDomain {
         let sourceRecord = sourceDomain.handle
         let (sourceCount, destinationCount) = (try iovecCount(source), try iovecCount(destination))
         try await awaitCompletion("transfer from \(sourceDomain) into \(self)", domain: record, bytes: byteCount(source),
-                                  timeout: timeout) { cb, arg in
+                                  timeout: timeout, diagnose: {
+            copyDiagnosis(source, sourceCount, destination, destinationCount)
+        }) { cb, arg in
             spdk_memory_domain_transfer_data_export(record, destinationContext, destination.baseAddress, destinationCount,
                                                     sourceRecord, sourceContext, source.baseAddress, sourceCount,
                                                     translation, cb, arg)
@@ -78,7 +84,9 @@ extension MemoryDomain {
                         timeout: Duration? = nil) async throws(DMAError) {
         let record = handle
         let count = try iovecCount(buffers)
-        try await awaitCompletion("memzero in \(self)", domain: record, bytes: byteCount(buffers), timeout: timeout) { cb, arg in
+        try await awaitCompletion("memzero in \(self)", domain: record, bytes: byteCount(buffers), timeout: timeout, diagnose: {
+            IOVecContract.diagnoseMemzero(completion: CompletionSlot.callback, buffers: UnsafePointer(buffers.baseAddress), count: count)
+        }) { cb, arg in
             spdk_memory_domain_memzero_export(record, context, buffers.baseAddress, count, cb, arg)
         }
     }
@@ -123,4 +131,11 @@ private func byteCount(_ buffers: UnsafeMutableBufferPointer<iovec>) -> Int {
         let (sum, overflow) = total.addingReportingOverflow(Int(clamping: entry.iov_len))
         return overflow ? Int.max : sum
     }
+}
+
+/// Which argument of a pull, push or transfer broke the contract (for a refusal's message).
+private func copyDiagnosis(_ source: UnsafeMutableBufferPointer<iovec>, _ sourceCount: UInt32,
+                           _ destination: UnsafeMutableBufferPointer<iovec>, _ destinationCount: UInt32) -> IOVecViolation? {
+    IOVecContract.diagnoseCopy(completion: CompletionSlot.callback, source: UnsafePointer(source.baseAddress), sourceCount: sourceCount,
+                               destination: UnsafePointer(destination.baseAddress), destinationCount: destinationCount)
 }
