@@ -17,7 +17,8 @@ struct DMACtl: AsyncParsableCommand {
         discussion: """
             Plugins are searched in: --driver-dir (files or directories, repeatable), then \
             DMAHOST_DRIVER_PATH (colon-separated absolute paths of files or directories), then \
-            the directory of dmactl itself (files named libdmahost-*.so). A plugin, its directory \
+            the directory of dmactl itself, its dmahost/ subdirectory and ../lib/dmahost relative to it (the \
+            installed layout; files named libdmahost-*.so). A plugin, its directory \
             and every directory above must be owned by root or you and not writable by group or \
             others (DMAHOST_ALLOW_INSECURE_PLUGINS=1 waives that during development). A \
             set-user-ID or set-group-ID dmactl ignores the environment and refuses --driver-dir \
