@@ -44,9 +44,9 @@ def read_records(path):
 
 
 def workload(record):
-    if record["op"] == "mix":
+    if record["operation"] == "mix":
         return f"mix {record['read_percent']}% read"
-    return record["op"]
+    return record["operation"]
 
 
 def main():

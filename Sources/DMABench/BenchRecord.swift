@@ -14,6 +14,8 @@ public struct BenchRecord: Codable, Sendable, Equatable {
 
     /// ``currentSchemaVersion`` when written.
     public var schemaVersion: Int
+    /// The command that wrote it: `bench`.
+    public var command: String = "bench"
     /// When the point ended, UTC, ISO 8601 (`2026-12-03T05:40:12Z`).
     public var measuredAt: String
     /// Driver that served the device (`cpu`).
@@ -21,7 +23,7 @@ public struct BenchRecord: Codable, Sendable, Equatable {
     /// Device id (`cpu:0`).
     public var device: String
     /// `copy`, `write`, `read`, `fill`, or `mix`.
-    public var op: String
+    public var operation: String
     /// For `mix`: the percentage of operations that pulled (read); null otherwise.
     public var readPercent: Int?
     /// Bytes per operation.
@@ -73,7 +75,8 @@ public struct BenchRecord: Codable, Sendable, Equatable {
 
     /// The keys, snake_case with units.
     public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
-        case schemaVersion = "schema_version", measuredAt = "measured_at", backend, device, op, readPercent = "read_percent"
+        case schemaVersion = "schema_version", command, measuredAt = "measured_at", backend, device, operation
+        case readPercent = "read_percent"
         case sizeBytes = "size_bytes", queueDepth = "queue_depth", iovecs, workers, completion, resubmit, hot
         case measuredSeconds = "measured_s", operations, gbPerS = "gb_per_s", millionOpsPerS = "million_ops_per_s"
         case p50Ns = "p50_ns", p99Ns = "p99_ns", latencySamples = "latency_samples"
@@ -102,8 +105,8 @@ public struct BenchRecord: Codable, Sendable, Equatable {
         func number(_ value: Double?) -> Cell { value.map(Cell.number) ?? .null }
         func text(_ value: String?) -> Cell { value.map(Cell.text) ?? .null }
         return [
-            (.schemaVersion, .integer(schemaVersion)), (.measuredAt, .text(measuredAt)), (.backend, .text(backend)),
-            (.device, .text(device)), (.op, .text(op)), (.readPercent, integer(readPercent)), (.sizeBytes, .integer(sizeBytes)),
+            (.schemaVersion, .integer(schemaVersion)), (.command, .text(command)), (.measuredAt, .text(measuredAt)), (.backend, .text(backend)),
+            (.device, .text(device)), (.operation, .text(operation)), (.readPercent, integer(readPercent)), (.sizeBytes, .integer(sizeBytes)),
             (.queueDepth, .integer(queueDepth)), (.iovecs, .integer(iovecs)), (.workers, integer(workers)),
             (.completion, text(completion)), (.resubmit, .text(resubmit)), (.hot, .flag(hot)),
             (.measuredSeconds, .number(measuredSeconds)), (.operations, .integer(operations)), (.gbPerS, .number(gbPerS)),
@@ -155,7 +158,7 @@ extension BenchRecord {
         self.measuredAt = measuredAt
         backend = report.backend
         self.device = report.device
-        op = parameters.workloadName
+        operation = parameters.workloadName
         readPercent = parameters.readPercent
         sizeBytes = parameters.size
         queueDepth = parameters.queueDepth

@@ -24,14 +24,14 @@ struct BenchSweepTests {
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").map(String.init)
         #expect(rows.count == 5, "\(result.stdout)")
-        #expect(rows.first?.hasPrefix("schema_version,measured_at,backend,device,op,read_percent,size_bytes,queue_depth,iovecs,") == true)
+        #expect(rows.first?.hasPrefix("schema_version,command,measured_at,backend,device,operation,read_percent,size_bytes,queue_depth,iovecs,") == true)
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 4)
         var points: [String] = []
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(object["schema_version"] as? Int == 1)
-            #expect(object["op"] as? String == "mix" && object["read_percent"] as? Int == 70 && object["iovecs"] as? Int == 2)
+            #expect(object["command"] as? String == "bench" && object["operation"] as? String == "mix" && object["read_percent"] as? Int == 70 && object["iovecs"] as? Int == 2)
             #expect(object["verified"] as? Bool == true)
             #expect((object["gb_per_s"] as? Double ?? 0) > 0 && (object["baseline_gb_per_s"] as? Double ?? 0) > 0)
             points.append("\(object["size_bytes"] as? Int ?? 0)/\(object["queue_depth"] as? Int ?? 0)")

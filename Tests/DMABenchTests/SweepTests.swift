@@ -145,7 +145,7 @@ struct SweepTests {
 @Suite("DMABench records: JSON lines and CSV")
 struct BenchRecordTests {
     static func record(readPercent: Int? = 70, device: String = "cpu:0", p50: Int? = 1234) -> BenchRecord {
-        var record = BenchRecord(schemaVersion: 1, measuredAt: "2026-12-03T05:40:12Z", backend: "cpu", device: device, op: "mix",
+        var record = BenchRecord(schemaVersion: 1, measuredAt: "2026-12-03T05:40:12Z", backend: "cpu", device: device, operation: "mix",
                                  readPercent: readPercent, sizeBytes: 4096, queueDepth: 16, iovecs: 2, workers: 2, completion: "worker",
                                  resubmit: "callback", hot: false, measuredSeconds: 1.5, operations: 3000, gbPerS: 8.25,
                                  millionOpsPerS: 2.0, p50Ns: p50, p99Ns: 5000, latencySamples: 30, baseline: "memcpy",
@@ -179,9 +179,9 @@ struct BenchRecordTests {
         #expect(header.count == 1)
         let columns = header[0].split(separator: ",").map(String.init)
         #expect(columns == BenchRecord.CodingKeys.allCases.map(\.rawValue))
-        #expect(columns.prefix(3) == ["schema_version", "measured_at", "backend"])
+        #expect(columns.prefix(3) == ["schema_version", "command", "measured_at"])
         let row = format.line(Self.record(device: "odd,\"name\""))
-        #expect(row.hasPrefix("1,2026-12-03T05:40:12Z,cpu,\"odd,\"\"name\"\"\",mix,70,4096,16,2,2,worker,callback,false,1.5,3000,8.25,"))
+        #expect(row.hasPrefix("1,bench,2026-12-03T05:40:12Z,cpu,\"odd,\"\"name\"\"\",mix,70,4096,16,2,2,worker,callback,false,1.5,3000,8.25,"))
         #expect(row.hasSuffix(",memcpy,10.0,2.5,0.825,,,134217728,0,true"))
         #expect(BenchRecordFormat.jsonl.header.isEmpty)
     }

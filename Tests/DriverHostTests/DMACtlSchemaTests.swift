@@ -68,6 +68,25 @@ struct DMACtlSchemaTests {
         #expect((result.value["error"] != nil) == (status != 0))
     }
 
+    @Test("every record of a bench sweep in JSON follows the schema")
+    func sweepRecords() throws {
+        let validator = try JSONSchemaValidator(contentsOf: Self.schemaPath)
+        var environment = ProcessInfo.processInfo.environment
+        environment["DMAHOST_DRIVER_PATH"] = nil
+        let arguments = ["bench", "--device", "vendor-c:0", "--sizes", "64,128", "--queue-depths", "1,2", "--mix", "50",
+                         "--seconds", "0.05", "--hot", "--format", "json", "--no-default-drivers", "--driver-dir", try Self.plugins()]
+        let result = try Fixtures.run(DMACtlTests.dmactl, arguments, environment: environment)
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 4, "\(result.stdout)")
+        for line in lines {
+            let value = try JSONValue.parse(String(line))
+            let problems = validator.problems(value)
+            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))\n\(line)")
+            #expect(value["operation"] == .string("mix") && value["read_percent"] == .integer(50))
+        }
+    }
+
     @Test("documents of failures after output (no driver) follow the schema too", arguments: [["list"], ["env"], ["doctor"]])
     func noDrivers(_ arguments: [String]) throws {
         let validator = try JSONSchemaValidator(contentsOf: Self.schemaPath)
