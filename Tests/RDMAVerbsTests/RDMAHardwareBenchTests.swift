@@ -17,7 +17,7 @@ struct RDMAHardwareBenchTests {
         print("bench \(operation.rawValue): \(report.text)")
         #expect(report.measurement.verified)
         #expect(report.measurement.throughput.operations > 0)
-        #expect(report.fields.contains { $0.0 == "op" && $0.1 == .string(operation.rawValue) })
+        #expect(report.fields.contains { $0.0 == "operation" && $0.1 == .string(operation.rawValue) })
         // Every operation leases both of its buffers, and after the first round all are hits (the
         // 16 slots' buffers stay registered). Other suites share the device, so the counters
         // only bound this run's share from below.
