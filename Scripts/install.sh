@@ -129,10 +129,13 @@ swift package generate-manual --configuration "$configuration" > /dev/null
 [ -f "$manual" ] || fail "swift package generate-manual left no $manual"
 install -m 0644 "$manual" "$destination/share/man/man1/dmactl.1"
 
-# pkg-config. Version: the C ABI of dmahost/driver.h (its major is the library's SONAME version).
-abi_part() { sed -n "s/^#define DMAHOST_DRIVER_ABI_$1 \\([0-9]*\\).*/\\1/p" Sources/CDMAHostABI/include/dmahost/driver.h; }
-version="$(abi_part MAJOR).$(abi_part MINOR)"
-[[ $version =~ ^[0-9]+\.[0-9]+$ ]] || fail "cannot read the ABI version from dmahost/driver.h"
+# pkg-config versions: dmahost.pc the library's (DMAHOST_VERSION_* of dmahost/host.h, whose major is
+# the SONAME version), dmahost-driver.pc the plugin ABI's (DMAHOST_DRIVER_ABI_* of dmahost/driver.h).
+define_value() { sed -n "s/^#define $1 \\([0-9]*\\).*/\\1/p" "Sources/CDMAHostABI/include/dmahost/$2"; }
+version="$(define_value DMAHOST_VERSION_MAJOR host.h).$(define_value DMAHOST_VERSION_MINOR host.h).$(define_value DMAHOST_VERSION_PATCH host.h)"
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "cannot read the library version from dmahost/host.h"
+abi_version="$(define_value DMAHOST_DRIVER_ABI_MAJOR driver.h).$(define_value DMAHOST_DRIVER_ABI_MINOR driver.h)"
+[[ $abi_version =~ ^[0-9]+\.[0-9]+$ ]] || fail "cannot read the ABI version from dmahost/driver.h"
 pkgconfig_header() {
     printf 'prefix=%s\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\nplugindir=${libdir}/dmahost\n\n' "$prefix"
 }
@@ -144,7 +147,7 @@ pkgconfig_header() {
 {
     pkgconfig_header
     printf 'Name: DMAHost driver ABI\nDescription: Headers for DMAHost backend plugins (dmahost/driver.h); a plugin links no DMAHost library\n'
-    printf 'Version: %s\nCflags: -I${includedir}\n' "$version"
+    printf 'Version: %s\nCflags: -I${includedir}\n' "$abi_version"
 } > "$lib/pkgconfig/dmahost-driver.pc"
 chmod 0644 "$lib/pkgconfig"/*.pc
 

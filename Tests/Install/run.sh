@@ -94,6 +94,11 @@ flags() { local words; words=$(pkg-config "$@") || fail "pkg-config $* failed"; 
 [ "$(flags --cflags dmahost)" = "-I$prefix/include" ] || fail "pkg-config --cflags dmahost: $(flags --cflags dmahost)"
 [ "$(flags --libs dmahost)" = "-L$prefix/lib -lDMAHost" ] || fail "pkg-config --libs dmahost: $(flags --libs dmahost)"
 [ "$(flags --cflags dmahost-driver)" = "-I$prefix/include" ] || fail "pkg-config --cflags dmahost-driver"
+header_value() { sed -n "s/^#define $1 \\([0-9]*\\).*/\\1/p" "Sources/CDMAHostABI/include/dmahost/$2"; }
+library_version="$(header_value DMAHOST_VERSION_MAJOR host.h).$(header_value DMAHOST_VERSION_MINOR host.h).$(header_value DMAHOST_VERSION_PATCH host.h)"
+abi_version="$(header_value DMAHOST_DRIVER_ABI_MAJOR driver.h).$(header_value DMAHOST_DRIVER_ABI_MINOR driver.h)"
+[ "$(pkg-config --modversion dmahost)" = "$library_version" ] || fail "pkg-config --modversion dmahost: $(pkg-config --modversion dmahost), the library is $library_version"
+[ "$(pkg-config --modversion dmahost-driver)" = "$abi_version" ] || fail "pkg-config --modversion dmahost-driver: $(pkg-config --modversion dmahost-driver), the plugin ABI is $abi_version"
 [ -z "$(flags --libs dmahost-driver)" ] || fail "dmahost-driver.pc names a library: $(flags --libs dmahost-driver)"
 [ "$(flags --variable=plugindir dmahost-driver)" = "$prefix/lib/dmahost" ] || fail "plugindir of dmahost-driver.pc"
 
