@@ -18,9 +18,37 @@ echo "== build (debug, with tests)"
 swift build --build-tests
 
 failed=()
+# Each step's output is kept so that the end of the run can repeat what a failed step reported:
+# CI shows only the tail of the output.
+step_logs=$(mktemp -d)
+trap 'rm -rf "$step_logs"' EXIT
+# Runs "$@" with its output shown and kept; on failure records $1 (the step's name) as failed.
+step() {
+    local name=$1
+    shift
+    local step_log
+    step_log="$step_logs/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log"
+    set +e
+    "$@" 2>&1 | tee "$step_log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    ((status == 0)) || failed+=("$name")
+    return 0
+}
+# Prints the lines of a failed step's log that say what failed (test failures, sanitizer
+# reports, failed checks), at most 60, so that they appear at the end of the output.
+failure_digest() {
+    local name=$1 step_log
+    step_log="$step_logs/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log"
+    [ -f "$step_log" ] || return 0
+    echo "---- $name: what it reported"
+    # The first sanitizer report, whole (up to its SUMMARY line).
+    awk '/WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer/ { on = 1 } on { print; if (++n >= 40 || /^SUMMARY: /) exit }' "$step_log"
+    grep -E -A3 '✘|FAIL|ERROR|error:|WARNING: ThreadSanitizer|SUMMARY: |Fatal error|Assertion|Crash|timed out|signal [0-9]+' "$step_log" | grep -v -E '^--$' | head -n 60
+}
 
 echo "== dmactl stress on the host (CPU backend and vendor samples, 20 s)"
-"$(swift build --show-bin-path)/dmactl" stress --seconds 20 || failed+=("dmactl stress (host)")
+step "dmactl stress (host)" "$(swift build --show-bin-path)/dmactl" stress --seconds 20
 
 echo "== hardware suites in a qemu guest"
 vm_suites=(Tests/VM/rdma-tests.sh Tests/VM/dmabuf-tests.sh Tests/VM/stress.sh)
@@ -28,13 +56,13 @@ for suite in "${vm_suites[@]}"; do
     if [ "${DMAHOST_SKIP_VM:-0}" = 1 ]; then
         echo "skipped: $suite (DMAHOST_SKIP_VM=1)"
     elif [ -f "$suite" ]; then
-        bash "$suite" || failed+=("$suite")
+        step "$suite" bash "$suite"
     fi
 done
 
 echo "== C ABI hot-path benchmark (callgrind instruction counts)"
 if [ -f Benchmarks/CABI/run.sh ]; then
-    bash Benchmarks/CABI/run.sh || failed+=("Benchmarks/CABI/run.sh")
+    step Benchmarks/CABI/run.sh bash Benchmarks/CABI/run.sh
 fi
 
 echo "== release build (the RDMA throughput gate and the install test use it)"
@@ -45,38 +73,34 @@ echo "== RDMA throughput against perftest in the guest (4 KiB, medians of 3; gat
 if [ "${DMAHOST_SKIP_VM:-0}" = 1 ]; then
     echo "skipped: Tests/VM/rdma-bench.sh (DMAHOST_SKIP_VM=1)"
 elif ((release_built)); then
-    bash Tests/VM/rdma-bench.sh --sizes 4096 --repeat 3 --min-ratio 0.9 || failed+=("Tests/VM/rdma-bench.sh")
+    step Tests/VM/rdma-bench.sh bash Tests/VM/rdma-bench.sh --sizes 4096 --repeat 3 --min-ratio 0.9
 else
     echo "skipped: Tests/VM/rdma-bench.sh (the release build failed)"
 fi
 
 echo "== install into a temporary prefix and use it as a user would (Tests/Install/run.sh)"
 if ((release_built)); then
-    bash Tests/Install/run.sh --release || failed+=("Tests/Install/run.sh")
+    step Tests/Install/run.sh bash Tests/Install/run.sh --release
 else
     echo "skipped: Tests/Install/run.sh (the release build failed)"
 fi
 
 echo "== fuzzing: every libFuzzer target for 20 s, two at a time (Fuzz/README.md)"
-bash Scripts/fuzz.sh all 20 --jobs 2 || failed+=("Scripts/fuzz.sh")
+step Scripts/fuzz.sh bash Scripts/fuzz.sh all 20 --jobs 2
 
 echo "== host test suites"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-set +e
-swift test --skip-build 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-[ "$status" -eq 0 ] || failed+=("swift test")
+step "swift test" swift test --skip-build
+log="$step_logs/swift_test.log"
 
 echo "== host test suites and dmactl stress under ThreadSanitizer, then AddressSanitizer with LeakSanitizer"
 for kind in thread address; do
-    bash Scripts/sanitizers.sh "$kind" --stress-seconds 10 || failed+=("Scripts/sanitizers.sh $kind")
+    step "Scripts/sanitizers.sh $kind" bash Scripts/sanitizers.sh "$kind" --stress-seconds 10
 done
 
 skipped=$(grep -cE 'Test .* skipped' "$log" || true)
 echo "host tests skipped because their hardware is absent here (reasons above): $skipped"
 if ((${#failed[@]})); then
+    for name in "${failed[@]}"; do failure_digest "$name"; done
     echo "FAILED: ${failed[*]}"
     exit 1
 fi
