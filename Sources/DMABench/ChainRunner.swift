@@ -123,7 +123,10 @@ struct ChainRunner {
             if measuredFrom == nil && now >= measureFrom {
                 measuredFrom = (count, now)
                 state.measuring.pointee.store(1, ordering: .relaxed)
-            } else if let from = measuredFrom, now >= measureUntil {
+            } else if let from = measuredFrom, now >= measureUntil, count > from.count {
+                // A window in which nothing completed (the workers were not scheduled, on a
+                // loaded machine) measures nothing: it runs on until something completes, or
+                // until the progress timeout above gives up on the device.
                 measured = Throughput(operations: count - from.count, size: target.set.size, seconds: Double(now - from.time) / 1e9)
                 state.measuring.pointee.store(0, ordering: .relaxed)
                 state.stopping.pointee.store(1, ordering: .releasing)
