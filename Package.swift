@@ -246,7 +246,7 @@ let package = Package(
         .testTarget(name: "RepositoryLayoutTests"),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync", "SeededRandom"]),
         /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
         /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion; and its thread type,
         /// POSIXThread: names, join and detach, start errors, runOnThreads.
