@@ -22,7 +22,9 @@
 
 #pragma clang diagnostic ignored "-Wnullability-completeness"
 
-/** One memory domain. Allocated with calloc; freed when it leaves the quarantine. */
+/** One memory domain. Allocated with calloc; freed when it leaves the quarantine.
+ *  Its six callback slots are never NULL (the dispatchers of dispatch.S jump through them
+ *  unchecked): a slot without a callback holds the matching dmahost_unsupported_* stub. */
 struct spdk_memory_domain {
 	spdk_memory_domain_pull_data_cb pull_cb;
 	spdk_memory_domain_push_data_cb push_cb;
@@ -56,6 +58,30 @@ struct spdk_memory_domain {
 	 *  appended: strictly increasing along the list. The system domain has 0. */
 	uint64_t seq;
 };
+
+/*
+ * What a callback slot holds when the domain has no such callback (never set, cleared with
+ * NULL, or the domain destroyed): pull, push, transfer, translate and memzero return -ENOTSUP,
+ * invalidate does nothing, as spdk/dma.h says of a domain without the callback. Internal to
+ * libDMAHost.so (hidden).
+ */
+__attribute__((visibility("hidden"))) int dmahost_unsupported_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct iovec *src_iov, uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+	struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+	struct iovec *dst_iov, uint32_t dst_iovcnt, struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct iovec *src_iov, uint32_t src_iovcnt, struct spdk_memory_domain_translation_result *src_translation,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_translate(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
+	void *addr, size_t len, struct spdk_memory_domain_translation_result *result);
+__attribute__((visibility("hidden"))) void dmahost_unsupported_invalidate(struct spdk_memory_domain *domain, void *domain_ctx,
+	struct iovec *iov, uint32_t iovcnt);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_memzero(struct spdk_memory_domain *domain, void *domain_ctx,
+	struct iovec *iov, uint32_t iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
 
 /** The domain is the static system domain and is never freed. */
 #define DMAHOST_DOMAIN_FLAG_SYSTEM 1u
@@ -93,14 +119,25 @@ struct dmahost_address_table {
 	uint64_t count;
 };
 
+/** Bytes of an id kept in its slot, its NUL included; a slot is 64 bytes, one cache line. */
+#define DMAHOST_ID_SHORT_BYTES 31
+/** Where short_key lies in a slot (checked in registry_storage.c). */
+#define DMAHOST_ID_SHORT_KEY_OFFSET 32
+
 /** One slot of the id index: the chain of live records that share one id. */
 struct dmahost_id_slot {
-	/** Oldest record of the chain; NULL marks an empty slot. Its id is the slot's key. */
+	/** Hash of the id, compared before the id itself. */
+	uint64_t hash;
+	/** Oldest record of the chain; NULL marks an empty slot. */
 	struct spdk_memory_domain *first;
 	/** Newest record of the chain. */
 	struct spdk_memory_domain *last;
-	/** Hash of the id, compared before the id itself. */
-	uint64_t hash;
+	/** The id: the copy the oldest record owns (so that a lookup never reads a record). */
+	const char *key;
+	/** A copy of the id when it is shorter than DMAHOST_ID_SHORT_BYTES (short is 1): a lookup
+	 *  then compares within the slot's own cache line. Most ids are ("cpu:0", "rdma:mlx5_0"). */
+	char short_key[DMAHOST_ID_SHORT_BYTES];
+	uint8_t short_id;
 };
 
 /**
@@ -109,7 +146,8 @@ struct dmahost_id_slot {
  * the list. An open-addressing hash table with linear probing, at most half full.
  */
 struct dmahost_id_index {
-	/** calloc'd array of capacity slots; NULL until the first record is created. */
+	/** Zeroed array of capacity slots, aligned to 64 bytes; NULL until the first record is
+	 *  created. */
 	struct dmahost_id_slot *slots;
 	/** 0 or a power of two. */
 	uint64_t capacity;

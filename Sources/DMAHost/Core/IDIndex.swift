@@ -11,7 +11,9 @@ import Musl
 /// domains exist; and `get_next(prev, id)` from a record with that id is its `id_next`.
 ///
 /// Open addressing with linear probing, at most half full, keyed by the id's hash (FNV-1a, 64
-/// bits) and then the id itself (the `id` of the chain's first record); the home slot is the
+/// bits) and then the id itself: a copy in the slot when the id is short (most are), else the
+/// copy the chain's first record owns, whose address the slot keeps; a lookup reads one
+/// 64-byte slot (and the string of a long id), never a record. The home slot is the
 /// top bits of a Fibonacci hash of that hash; removal shifts the following entries back, as in
 /// ``AddressTable``. The system domain's chain is entered with the first allocation, so the
 /// index knows every live record with an id, the system domain first.
@@ -87,7 +89,16 @@ enum IDIndex {
         let mask = Int(truncatingIfNeeded: index.pointee.capacity &- 1)
         var slot = home(of: hash)
         while slots[slot].first != nil { slot = (slot &+ 1) & mask }
-        slots[slot] = dmahost_id_slot(first: record, last: record, hash: hash)
+        slots[slot] = dmahost_id_slot()
+        slots[slot].hash = hash
+        slots[slot].first = record
+        slots[slot].last = record
+        slots[slot].key = UnsafePointer(id)
+        let length = strlen(id)
+        if length < Int(DMAHOST_ID_SHORT_BYTES) {
+            memcpy(shortKey(slots + slot), id, length + 1)
+            slots[slot].short_id = 1
+        }
         record.pointee.id_prev = nil
         index.pointee.count += 1
     }
@@ -102,7 +113,13 @@ enum IDIndex {
         guard case (let slots, let found)? = find(id, hash: record.pointee.id_hash) else { return }
         let next = record.pointee.id_next
         let previous = record.pointee.id_prev
-        if let previous { previous.pointee.id_next = next } else { slots[found].first = next }
+        if let previous {
+            previous.pointee.id_next = next
+        } else {
+            // The key is the first record's copy: the next record's takes over.
+            slots[found].first = next
+            slots[found].key = UnsafePointer(next?.pointee.id)
+        }
         if let next { next.pointee.id_prev = previous } else { slots[found].last = previous }
         if slots[found].first == nil { removeSlot(at: found, in: slots) }
     }
@@ -114,11 +131,20 @@ enum IDIndex {
         guard let slots = index.pointee.slots else { return nil }
         let mask = Int(truncatingIfNeeded: index.pointee.capacity &- 1)
         var slot = home(of: hash)
-        while let first = slots[slot].first {
-            if slots[slot].hash == hash, let key = first.pointee.id, strcmp(key, id) == 0 { return (slots, slot) }
+        while slots[slot].first != nil {
+            if slots[slot].hash == hash {
+                let key = slots[slot].short_id != 0 ? UnsafePointer(shortKey(slots + slot)) : slots[slot].key
+                if let key, strcmp(key, id) == 0 { return (slots, slot) }
+            }
             slot = (slot &+ 1) & mask
         }
         return nil
+    }
+
+    /// The slot's own copy of a short id (`short_key`).
+    @inline(__always)
+    private static func shortKey(_ slot: UnsafeMutablePointer<dmahost_id_slot>) -> UnsafeMutablePointer<CChar> {
+        (UnsafeMutableRawPointer(slot) + Int(DMAHOST_ID_SHORT_KEY_OFFSET)).assumingMemoryBound(to: CChar.self)
     }
 
     /// Empties a slot, shifting back each following entry whose home is not between the hole
@@ -150,7 +176,9 @@ enum IDIndex {
 
     /// Moves every chain into a new array of `capacity` slots (the records are not touched).
     private static func rehash(into capacity: UInt64) -> Bool {
-        guard let raw = calloc(Int(capacity), MemoryLayout<dmahost_id_slot>.stride) else { return false }
+        let bytes = Int(capacity) * MemoryLayout<dmahost_id_slot>.stride
+        guard let raw = aligned_alloc(64, bytes) else { return false }
+        memset(raw, 0, bytes)
         let old = index.pointee.slots
         let oldCapacity = Int(index.pointee.capacity)
         let slots = raw.bindMemory(to: dmahost_id_slot.self, capacity: Int(capacity))

@@ -72,8 +72,8 @@ enum Registry {
         IDIndex.append(record)
     }
 
-    /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (a
-    /// dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
+    /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (to
+    /// the stubs: a dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
     /// tombstone and buries it. Frees the record that leaves the quarantine, if any, after
     /// releasing the lock. Anything but a live record is left untouched and never dereferenced.
     /// - Returns: What `record` was: `.live` when it was destroyed by this call.
@@ -85,12 +85,7 @@ enum Registry {
             unlink(record)
             IDIndex.remove(record)
             record.pointee.flags |= DMAHOST_DOMAIN_FLAG_DESTROYED
-            record.pointee.pull_cb = nil
-            record.pointee.push_cb = nil
-            record.pointee.transfer_cb = nil
-            record.pointee.translate_cb = nil
-            record.pointee.invalidate_cb = nil
-            record.pointee.memzero_cb = nil
+            DomainRecordStorage.clearCallbacks(of: record)
             AddressTable.set(address(of: record), .destroyed(seq: record.pointee.seq))
             leaving = Graveyard.bury(record, seq: record.pointee.seq)
         }
