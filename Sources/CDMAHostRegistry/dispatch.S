@@ -84,10 +84,10 @@ DISPATCH_VOID(spdk_memory_domain_invalidate_data, DMAHOST_RECORD_INVALIDATE_CB)
 name: \
 	.cfi_startproc; \
 	cbz x0, 1f; \
-	ldr x16, [x0, #slot]; \
+	ldr x16, [x0, slot]; \
 	br x16; \
 1: \
-	mov w0, #DMAHOST_DISPATCH_NULL_RC; \
+	mov w0, DMAHOST_DISPATCH_NULL_RC; \
 	ret; \
 	.cfi_endproc; \
 	.size name, . - name
@@ -100,7 +100,7 @@ name: \
 name: \
 	.cfi_startproc; \
 	cbz x0, 1f; \
-	ldr x16, [x0, #slot]; \
+	ldr x16, [x0, slot]; \
 	br x16; \
 1: \
 	ret; \
