@@ -64,19 +64,9 @@ name: \
 	.cfi_endproc; \
 	.size name, . - name
 
-	.text
-DISPATCH(spdk_memory_domain_pull_data, DMAHOST_RECORD_PULL_CB)
-DISPATCH(spdk_memory_domain_push_data, DMAHOST_RECORD_PUSH_CB)
-DISPATCH(spdk_memory_domain_transfer_data, DMAHOST_RECORD_TRANSFER_CB)
-DISPATCH(spdk_memory_domain_translate_data, DMAHOST_RECORD_TRANSLATE_CB)
-DISPATCH(spdk_memory_domain_memzero, DMAHOST_RECORD_MEMZERO_CB)
-DISPATCH_VOID(spdk_memory_domain_invalidate_data, DMAHOST_RECORD_INVALIDATE_CB)
-
-	.section .note.GNU-stack, "", @progbits
-
 #elif defined(__aarch64__)
 
-/* DISPATCH(name, slot): return NULL_RC when the domain (x0) is NULL, else branch to its callback. */
+/* DISPATCH(name, slot): return NULL_RC when the domain (x0) is NULL, else jump to its callback. */
 #define DISPATCH(name, slot) \
 	.globl name; \
 	.type name, %function; \
@@ -107,6 +97,9 @@ name: \
 	.cfi_endproc; \
 	.size name, . - name
 
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
 	.text
 DISPATCH(spdk_memory_domain_pull_data, DMAHOST_RECORD_PULL_CB)
 DISPATCH(spdk_memory_domain_push_data, DMAHOST_RECORD_PUSH_CB)
@@ -116,5 +109,4 @@ DISPATCH(spdk_memory_domain_memzero, DMAHOST_RECORD_MEMZERO_CB)
 DISPATCH_VOID(spdk_memory_domain_invalidate_data, DMAHOST_RECORD_INVALIDATE_CB)
 
 	.section .note.GNU-stack, "", %progbits
-
 #endif

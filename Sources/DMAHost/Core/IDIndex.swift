@@ -147,22 +147,11 @@ enum IDIndex {
         (UnsafeMutableRawPointer(slot) + Int(DMAHOST_ID_SHORT_KEY_OFFSET)).assumingMemoryBound(to: CChar.self)
     }
 
-    /// Empties a slot, shifting back each following entry whose home is not between the hole
-    /// and its own slot (cyclically), until an empty slot ends the run.
+    /// Empties a slot (``LinearProbing/shiftBack(from:mask:isEmpty:home:move:)``).
     private static func removeSlot(at found: Int, in slots: UnsafeMutablePointer<dmahost_id_slot>) {
-        let mask = Int(truncatingIfNeeded: index.pointee.capacity &- 1)
-        var hole = found
-        var slot = found
-        while true {
-            slot = (slot &+ 1) & mask
-            if slots[slot].first == nil { break }
-            let wanted = home(of: slots[slot].hash)
-            let stays = hole <= slot ? (hole < wanted && wanted <= slot) : (hole < wanted || wanted <= slot)
-            if !stays {
-                slots[hole] = slots[slot]
-                hole = slot
-            }
-        }
+        let hole = LinearProbing.shiftBack(
+            from: found, mask: Int(truncatingIfNeeded: index.pointee.capacity &- 1), isEmpty: { slots[$0].first == nil },
+            home: { home(of: slots[$0].hash) }, move: { slots[$1] = slots[$0] })
         slots[hole] = dmahost_id_slot()
         index.pointee.count -= 1
     }
