@@ -31,73 +31,46 @@
  */
 #include "dispatch_layout.h"
 
+/* FUNCTION(name) ... END(name): a global function symbol with its size and unwind frame. */
+#define FUNCTION(name) \
+	.globl name; \
+	.type name, %function; \
+	.p2align 4; \
+name: \
+	.cfi_startproc
+#define END(name) \
+	.cfi_endproc; \
+	.size name, . - name
+
 #if defined(__x86_64__)
 
-/* DISPATCH(name, slot): return NULL_RC when the domain (%rdi) is NULL, else jump to its callback. */
-#define DISPATCH(name, slot) \
-	.globl name; \
-	.type name, @function; \
-	.p2align 4; \
-name: \
-	.cfi_startproc; \
+/* JUMP_TO(slot): jump to the callback in the slot of the domain (%rdi) unless the domain is
+ * NULL, then fall through to what follows. */
+#define JUMP_TO(slot) \
 	testq %rdi, %rdi; \
 	jz 1f; \
 	jmpq *slot(%rdi); \
-1: \
-	movl $DMAHOST_DISPATCH_NULL_RC, %eax; \
-	retq; \
-	.cfi_endproc; \
-	.size name, . - name
-
-/* DISPATCH_VOID(name, slot): the same for a callback without a result (invalidate). */
-#define DISPATCH_VOID(name, slot) \
-	.globl name; \
-	.type name, @function; \
-	.p2align 4; \
-name: \
-	.cfi_startproc; \
-	testq %rdi, %rdi; \
-	jz 1f; \
-	jmpq *slot(%rdi); \
-1: \
-	retq; \
-	.cfi_endproc; \
-	.size name, . - name
+1:
+#define RETURN_NULL_RC movl $DMAHOST_DISPATCH_NULL_RC, %eax; retq
+#define RETURN retq
 
 #elif defined(__aarch64__)
 
-/* DISPATCH(name, slot): return NULL_RC when the domain (x0) is NULL, else jump to its callback. */
-#define DISPATCH(name, slot) \
-	.globl name; \
-	.type name, %function; \
-	.p2align 4; \
-name: \
-	.cfi_startproc; \
+/* The same with the domain in x0. */
+#define JUMP_TO(slot) \
 	cbz x0, 1f; \
 	ldr x16, [x0, slot]; \
 	br x16; \
-1: \
-	mov w0, DMAHOST_DISPATCH_NULL_RC; \
-	ret; \
-	.cfi_endproc; \
-	.size name, . - name
-
-/* DISPATCH_VOID(name, slot): the same for a callback without a result (invalidate). */
-#define DISPATCH_VOID(name, slot) \
-	.globl name; \
-	.type name, %function; \
-	.p2align 4; \
-name: \
-	.cfi_startproc; \
-	cbz x0, 1f; \
-	ldr x16, [x0, slot]; \
-	br x16; \
-1: \
-	ret; \
-	.cfi_endproc; \
-	.size name, . - name
+1:
+#define RETURN_NULL_RC mov w0, DMAHOST_DISPATCH_NULL_RC; ret
+#define RETURN ret
 
 #endif
+
+/* DISPATCH(name, slot): NULL_RC for a NULL domain, else its callback. DISPATCH_VOID: the same
+ * for a callback without a result (invalidate). */
+#define DISPATCH(name, slot) FUNCTION(name); JUMP_TO(slot); RETURN_NULL_RC; END(name)
+#define DISPATCH_VOID(name, slot) FUNCTION(name); JUMP_TO(slot); RETURN; END(name)
 
 #if defined(__x86_64__) || defined(__aarch64__)
 	.text
