@@ -78,7 +78,8 @@ let package = Package(
         /// interface of dma-buf domains (dmahost/dmabuf.h) and the user context of CPU domains
         /// (dmahost/cpu_accel.h). No state.
         .target(name: "CDMAHostABI"),
-        /// Internal C layout of domain records and the statically initialised registry.
+        /// Internal C layout of domain records, the statically initialised registry (list,
+        /// address table, index by id) and the data-path dispatchers (dispatch.S).
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
         /// The core: registry, system domain, spdk_memory_domain_* exports, Swift API.
         .target(
