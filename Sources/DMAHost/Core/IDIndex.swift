@@ -14,8 +14,8 @@ import Musl
 /// bits) and then the id itself: a copy in the slot when the id is short (most are), else the
 /// copy the chain's first record owns, whose address the slot keeps; a lookup reads one
 /// 64-byte slot (and the string of a long id), never a record. The home slot is the
-/// top bits of a Fibonacci hash of that hash; removal shifts the following entries back, as in
-/// ``AddressTable``. The system domain's chain is entered with the first allocation, so the
+/// top bits of a Fibonacci hash of that hash; removal shifts the following entries back
+/// (``LinearProbing``). The system domain's chain is entered with the first allocation, so the
 /// index knows every live record with an id, the system domain first.
 ///
 /// Every function must be called with the registry mutex held: the index is C storage that
@@ -47,7 +47,8 @@ enum IDIndex {
 
     /// The oldest live record whose id is `id` and whose sequence number is above `seq`, or
     /// nil: the answer of a filtered get_next from a record that is not in `id`'s chain. Walks
-    /// the chain (its same-id records only), from whichever end is nearer by sequence number.
+    /// the chain (its same-id records only) back from the newest, over those created after
+    /// `seq`.
     static func first(id: UnsafePointer<CChar>, after seq: UInt64) -> DomainRecord? {
         guard let (slots, index) = find(id, hash: hash(id)),
               let first = slots[index].first, let last = slots[index].last else { return nil }
