@@ -78,7 +78,8 @@ let package = Package(
         /// interface of dma-buf domains (dmahost/dmabuf.h) and the user context of CPU domains
         /// (dmahost/cpu_accel.h). No state.
         .target(name: "CDMAHostABI"),
-        /// Internal C layout of domain records and the statically initialised registry.
+        /// Internal C layout of domain records, the statically initialised registry (list,
+        /// address table, index by id) and the data-path dispatchers (dispatch.S).
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
         /// The core: registry, system domain, spdk_memory_domain_* exports, Swift API.
         .target(
@@ -246,7 +247,7 @@ let package = Package(
         .testTarget(name: "RepositoryLayoutTests"),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync"]),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync", "SeededRandom"]),
         /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
         /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion; and its thread type,
         /// POSIXThread: names, join and detach, start errors, runOnThreads.

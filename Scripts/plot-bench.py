@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Plot a `dmactl bench` sweep: throughput and p50/p99 latency against size.
+"""Plot a `dmactl bench` sweep: throughput and p50/p99 latency against size; or, with
+--growth, the cost-growth curves of Benchmarks/Growth/run.sh.
 
     dmactl bench --device cpu:0 --sizes 64..4M --output-format jsonl > sweep.jsonl
     python3 Scripts/plot-bench.py sweep.jsonl -o bench.png      # or .svg
+    bash Benchmarks/Growth/run.sh --jsonl growth.jsonl
+    python3 Scripts/plot-bench.py --growth growth.jsonl -o growth.png
 
 Reads JSON lines (schema_version 1, as `dmactl bench --output-format jsonl` or `--jsonl FILE`
 writes them; `-` reads stdin). Top: the device's GB/s per queue depth, with the baseline
 measured in the same run (memcpy or memset on one thread, same buffers) on the same axes.
 Bottom: p50 (solid) and p99 (dashed) latency, submit to completion. The x axis is the size per
-operation; all axes are logarithmic. Needs matplotlib: `apt-get install python3-matplotlib` (Debian/Ubuntu).
+operation; all axes are logarithmic. With --growth, three panels: ns per domain operation
+against the number of domains (DMAHost and the plain C list), load+probe µs against the number
+of plugins, and GB/s and p99 against queue depth per worker count. Needs matplotlib: `apt-get install python3-matplotlib` (Debian/Ubuntu).
 """
 import argparse
 import json
@@ -49,12 +54,81 @@ def workload(record):
     return record["operation"]
 
 
+def plot_growth(records, arguments, plt):
+    """The three growth panels of Benchmarks/Growth/run.sh records."""
+    curves = defaultdict(list)
+    for record in records:
+        curves[record.get("curve")].append(record)
+    if not any(curves[name] for name in ("domains", "plugins", "queue_depth")):
+        sys.exit(f"plot-bench: {arguments.input}: no growth records (curve domains, plugins or queue_depth)")
+    figure, (domains, plugins, depths) = plt.subplots(3, 1, figsize=(8, 10))
+
+    by_library = defaultdict(list)
+    for record in curves["domains"]:
+        by_library[record.get("library", "DMAHost")].append(record)
+    styles = {"create_ns": "create", "lookup_ns": "lookup by id", "walk_step_ns": "walk step", "destroy_ns": "destroy"}
+    for library, points in sorted(by_library.items()):
+        points.sort(key=lambda record: record["domains"])
+        counts = [record["domains"] for record in points]
+        for key, label in styles.items():
+            if library != "DMAHost" and key != "lookup_ns":
+                continue
+            domains.plot(counts, [record[key] for record in points], marker="o", markersize=3.5,
+                         linestyle="-" if library == "DMAHost" else ":", label=f"{label} ({library})")
+    domains.set_xscale("log")
+    domains.set_yscale("log")
+    domains.set_xlabel("domains in the registry")
+    domains.set_ylabel("ns per operation (log)")
+    domains.grid(True, which="major", alpha=0.3)
+    domains.legend(fontsize=8)
+
+    points = sorted(curves["plugins"], key=lambda record: record["plugins"])
+    counts = [record["plugins"] for record in points]
+    plugins.plot(counts, [record["load_probe_us"] / 1e3 for record in points], marker="o", markersize=3.5,
+                 label="load+probe of the plugins")
+    plugins.plot(counts, [record["search_wall_us"] / 1e3 for record in points], marker="s", markersize=3,
+                 linestyle="--", label="whole search (wall)")
+    plugins.set_xscale("log", base=2)
+    plugins.set_xlabel("plugins loaded")
+    plugins.set_ylabel("ms")
+    plugins.grid(True, which="major", alpha=0.3)
+    plugins.legend(fontsize=8)
+
+    by_workers = defaultdict(list)
+    for record in curves["queue_depth"]:
+        by_workers[record["workers"]].append(record)
+    latency = depths.twinx()
+    for index, (workers, points) in enumerate(sorted(by_workers.items())):
+        points.sort(key=lambda record: record["queue_depth"])
+        color = plt.rcParams["axes.prop_cycle"].by_key()["color"][index]
+        qds = [record["queue_depth"] for record in points]
+        depths.plot(qds, [record["gb_per_s"] for record in points], marker="o", markersize=3.5, color=color,
+                    label=f"GB/s, {workers} worker{'s' if workers > 1 else ''}")
+        latency.plot(qds, [record["p99_ns"] / 1e3 if record["p99_ns"] is not None else float("nan") for record in points],
+                     linestyle="--", color=color, label=f"p99 µs, {workers} worker{'s' if workers > 1 else ''}")
+    depths.set_xscale("log", base=2)
+    latency.set_yscale("log")
+    depths.set_xlabel("queue depth")
+    depths.set_ylabel("GB/s")
+    latency.set_ylabel("p99 latency, µs (log, dashed)")
+    depths.grid(True, which="major", alpha=0.3)
+    handles = depths.get_legend_handles_labels()[0] + latency.get_legend_handles_labels()[0]
+    depths.legend(handles, [handle.get_label() for handle in handles], fontsize=8, loc="upper left")
+
+    title = arguments.title or "DMAHost: how cost grows (Benchmarks/Growth/run.sh)"
+    figure.suptitle(title + (f"\n{arguments.note}" if arguments.note else ""), fontsize=10)
+    figure.tight_layout()
+    figure.savefig(arguments.output, dpi=90)
+    print(f"plot-bench: wrote {arguments.output} ({len(records)} records)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", help="JSON lines of dmactl bench, or - for stdin")
+    parser.add_argument("input", help="JSON lines of dmactl bench (or of Benchmarks/Growth/run.sh), or - for stdin")
     parser.add_argument("-o", "--output", default="bench.png", help="image to write (.png or .svg; default bench.png)")
     parser.add_argument("--title", help="title (default: device, workload and backend)")
     parser.add_argument("--note", help="a line under the title, e.g. the machine and date")
+    parser.add_argument("--growth", action="store_true", help="plot the curves of Benchmarks/Growth/run.sh --jsonl")
     arguments = parser.parse_args()
 
     import matplotlib
@@ -63,6 +137,9 @@ def main():
     from matplotlib.ticker import FixedLocator, NullLocator
 
     records = read_records(arguments.input)
+    if arguments.growth:
+        plot_growth(records, arguments, plt)
+        return
     series = defaultdict(list)
     baselines = defaultdict(list)
     for record in records:

@@ -1,10 +1,13 @@
 /*
  * DMAHost — callgrind driver for the per-call cost of spdk/dma.h functions.
  *
- * Usage: bench_cabi pull|get_first|get_next|get_next_destroyed|create_destroy N
+ * Usage: bench_cabi pull|get_first|get_first_10|get_first_10000|get_next|get_next_destroyed|create_destroy N
  *
  *   pull            spdk_memory_domain_pull_data to a callback that completes at once
  *   get_first       spdk_memory_domain_get_first(id) past 65 other domains
+ *   get_first_10, get_first_10000
+ *                   the same past 10 and past 10,000 other domains (each with an id of its own):
+ *                   what the lookup costs as the registry grows
  *   get_next        spdk_memory_domain_get_next(prev, NULL), prev registered, 65 domains in all
  *   get_next_destroyed  the same with prev destroyed (found again from the head of the registry);
  *                   libDMAHost.so only: a plain C library would read freed memory
@@ -81,21 +84,27 @@ static int bench_pull_loop(unsigned long n)
 	return 0;
 }
 
-/* Creates the BENCH_DOMAINS_BEFORE_MATCH - 1 domains that precede the measured one (the
- * system domain is first). Returns how many were created; all of them on success. */
-static int bench_create_background(struct spdk_memory_domain **domains)
+/* Creates the `count` domains that precede the measured one (the system domain is first),
+ * each with an id of its own. Returns how many were created; all of them on success. */
+static int bench_create_some(struct spdk_memory_domain **domains, int count)
 {
 	char id[32];
 	int created;
 
-	for (created = 0; created < BENCH_DOMAINS_BEFORE_MATCH - 1; created++) {
-		snprintf(id, sizeof(id), "bench_dev_%02d", created);
+	for (created = 0; created < count; created++) {
+		snprintf(id, sizeof(id), "bench_dev_%05d", created);
 		if (spdk_memory_domain_create(&domains[created], SPDK_DMA_DEVICE_TYPE_RDMA, NULL, id) != 0) {
 			fprintf(stderr, "bench_cabi: cannot create domain %s\n", id);
 			break;
 		}
 	}
 	return created;
+}
+
+/* The BENCH_DOMAINS_BEFORE_MATCH - 1 domains that precede the measured one. */
+static int bench_create_background(struct spdk_memory_domain **domains)
+{
+	return bench_create_some(domains, BENCH_DOMAINS_BEFORE_MATCH - 1);
 }
 
 static void bench_destroy_background(struct spdk_memory_domain **domains, int created)
@@ -105,16 +114,21 @@ static void bench_destroy_background(struct spdk_memory_domain **domains, int cr
 	}
 }
 
-static int bench_get_first_loop(unsigned long n)
+/* get_first(BENCH_TARGET_ID) with `before` domains created ahead of the target. */
+static int bench_get_first_loop(unsigned long n, int before)
 {
-	struct spdk_memory_domain *domains[BENCH_DOMAINS_BEFORE_MATCH];
+	struct spdk_memory_domain **domains = calloc((size_t)before + 1, sizeof(*domains));
 	struct spdk_memory_domain *target = NULL;
 	unsigned long misses = 0;
-	int created;
+	int created = 0;
 	int rc = 0;
 
-	created = bench_create_background(domains);
-	if (created != BENCH_DOMAINS_BEFORE_MATCH - 1) {
+	if (domains == NULL) {
+		fprintf(stderr, "bench_cabi: out of memory\n");
+		return 1;
+	}
+	created = bench_create_some(domains, before);
+	if (created != before) {
 		rc = 1;
 		goto out;
 	}
@@ -135,6 +149,7 @@ static int bench_get_first_loop(unsigned long n)
 	spdk_memory_domain_destroy(target);
 out:
 	bench_destroy_background(domains, created);
+	free(domains);
 	return rc;
 }
 
@@ -236,7 +251,8 @@ int main(int argc, char **argv)
 	unsigned long n;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s pull|get_first|get_next|get_next_destroyed|create_destroy N\n", argv[0]);
+		fprintf(stderr, "usage: %s pull|get_first|get_first_10|get_first_10000|get_next|get_next_destroyed|create_destroy N\n",
+			argv[0]);
 		return 2;
 	}
 	n = strtoul(argv[2], &end, 10);
@@ -248,7 +264,13 @@ int main(int argc, char **argv)
 		return bench_pull_loop(n);
 	}
 	if (strcmp(argv[1], "get_first") == 0) {
-		return bench_get_first_loop(n);
+		return bench_get_first_loop(n, BENCH_DOMAINS_BEFORE_MATCH - 1);
+	}
+	if (strcmp(argv[1], "get_first_10") == 0) {
+		return bench_get_first_loop(n, 10);
+	}
+	if (strcmp(argv[1], "get_first_10000") == 0) {
+		return bench_get_first_loop(n, 10000);
 	}
 	if (strcmp(argv[1], "get_next") == 0) {
 		return bench_get_next_loop(n);

@@ -4,6 +4,7 @@
  * constructor and no lazy-initialisation check on the hot path.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "dmahost_registry.h"
 #include "dmahost/iovec.h"
@@ -63,11 +64,63 @@ static int system_translate(struct spdk_memory_domain *src_domain, void *src_dom
 	return rc != 0 ? rc : -ENOTSUP;
 }
 
+/* The stubs of the slots without a callback (dmahost_registry.h). */
+
+int dmahost_unsupported_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+			     struct iovec *src_iov, uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt,
+			     spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)src_domain, (void)src_domain_ctx, (void)src_iov, (void)src_iovcnt, (void)dst_iov, (void)dst_iovcnt,
+	(void)cpl_cb, (void)cpl_cb_arg;
+	return -ENOTSUP;
+}
+
+int dmahost_unsupported_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+			     struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
+			     spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)dst_domain, (void)dst_domain_ctx, (void)dst_iov, (void)dst_iovcnt, (void)src_iov, (void)src_iovcnt,
+	(void)cpl_cb, (void)cpl_cb_arg;
+	return -ENOTSUP;
+}
+
+int dmahost_unsupported_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+				 struct iovec *dst_iov, uint32_t dst_iovcnt, struct spdk_memory_domain *src_domain,
+				 void *src_domain_ctx, struct iovec *src_iov, uint32_t src_iovcnt,
+				 struct spdk_memory_domain_translation_result *src_translation,
+				 spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)dst_domain, (void)dst_domain_ctx, (void)dst_iov, (void)dst_iovcnt, (void)src_domain, (void)src_domain_ctx,
+	(void)src_iov, (void)src_iovcnt, (void)src_translation, (void)cpl_cb, (void)cpl_cb_arg;
+	return -ENOTSUP;
+}
+
+int dmahost_unsupported_translate(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+				  struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
+				  void *addr, size_t len, struct spdk_memory_domain_translation_result *result)
+{
+	(void)src_domain, (void)src_domain_ctx, (void)dst_domain, (void)dst_domain_ctx, (void)addr, (void)len, (void)result;
+	return -ENOTSUP;
+}
+
+void dmahost_unsupported_invalidate(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *iov, uint32_t iovcnt)
+{
+	(void)domain, (void)domain_ctx, (void)iov, (void)iovcnt;
+}
+
+int dmahost_unsupported_memzero(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *iov, uint32_t iovcnt,
+				spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg)
+{
+	(void)domain, (void)domain_ctx, (void)iov, (void)iovcnt, (void)cpl_cb, (void)cpl_cb_arg;
+	return -ENOTSUP;
+}
+
 struct spdk_memory_domain dmahost_system_domain_instance = {
 	.pull_cb = system_pull,
 	.push_cb = system_push,
 	.transfer_cb = system_transfer,
 	.translate_cb = system_translate,
+	.invalidate_cb = dmahost_unsupported_invalidate,
 	.memzero_cb = system_memzero,
 	.id = (char *)"system",
 	.type = SPDK_DMA_DEVICE_TYPE_DMA,
@@ -87,3 +140,5 @@ struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
 _Static_assert((DMAHOST_GRAVEYARD_RECORDS & (DMAHOST_GRAVEYARD_RECORDS - 1)) == 0, "the graveyard size is a power of two");
 _Static_assert(DMAHOST_GRAVEYARD_RECORDS >= DMAHOST_QUARANTINE_RECORDS, "the quarantine is part of the graveyard");
+_Static_assert(sizeof(struct dmahost_id_slot) == 64, "an id slot is one cache line");
+_Static_assert(offsetof(struct dmahost_id_slot, short_key) == DMAHOST_ID_SHORT_KEY_OFFSET, "short_key offset");

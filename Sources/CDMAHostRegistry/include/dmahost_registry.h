@@ -5,9 +5,10 @@
  * fields with no reference counting or exclusivity checks, and so that all registry state
  * is statically initialised storage guarded by one mutex.
  *
- * Life of a record: create allocates it, appends it to the list and enters its address in
- * the address table as live. Destroy unlinks it, marks it destroyed (flag, callbacks
- * cleared), turns its table entry into a tombstone and buries it in the graveyard. The
+ * Life of a record: create allocates it, appends it to the list (and, when it has an id, to
+ * the chain of its id in the id index) and enters its address in the address table as live.
+ * Destroy unlinks it from both, marks it destroyed (flag, callbacks cleared), turns its table
+ * entry into a tombstone and buries it in the graveyard. The
  * record's memory is freed when it leaves the quarantine (DMAHOST_QUARANTINE_RECORDS later
  * destroys); its tombstone is dropped when it leaves the graveyard (DMAHOST_GRAVEYARD_RECORDS
  * later destroys), or earlier if a new record is allocated at the same address.
@@ -21,7 +22,9 @@
 
 #pragma clang diagnostic ignored "-Wnullability-completeness"
 
-/** One memory domain. Allocated with calloc; freed when it leaves the quarantine. */
+/** One memory domain. Allocated with calloc; freed when it leaves the quarantine.
+ *  Its six callback slots are never NULL (the dispatchers of dispatch.S jump through them
+ *  unchecked): a slot without a callback holds the matching dmahost_unsupported_* stub. */
 struct spdk_memory_domain {
 	spdk_memory_domain_pull_data_cb pull_cb;
 	spdk_memory_domain_push_data_cb push_cb;
@@ -33,8 +36,16 @@ struct spdk_memory_domain {
 	 *  (next then links the records whose freeing is deferred, see reclamation_holds). */
 	struct spdk_memory_domain *next;
 	struct spdk_memory_domain *prev;
+	/** Links of the chain of live records with the same id, in creation order (the id
+	 *  index), guarded by the registry mutex. NULL when the record has no id, when it is the
+	 *  end of its chain, and once it is destroyed. */
+	struct spdk_memory_domain *id_next;
+	struct spdk_memory_domain *id_prev;
 	/** Library-owned copy of the id (NULL when none). */
 	char *id;
+	/** Hash of the id (IDIndex in Sources/DMAHost/Core), set under the registry mutex when
+	 *  the record enters the id index; 0 when the record has no id. */
+	uint64_t id_hash;
 	/** Library-owned copy of the context (NULL when none). */
 	struct spdk_memory_domain_ctx *ctx;
 	/** Library-owned copy of the user context (NULL when none; then user_ctx_size is 0). */
@@ -47,6 +58,30 @@ struct spdk_memory_domain {
 	 *  appended: strictly increasing along the list. The system domain has 0. */
 	uint64_t seq;
 };
+
+/*
+ * What a callback slot holds when the domain has no such callback (never set, cleared with
+ * NULL, or the domain destroyed): pull, push, transfer, translate and memzero return -ENOTSUP,
+ * invalidate does nothing, as spdk/dma.h says of a domain without the callback. Internal to
+ * libDMAHost.so (hidden).
+ */
+__attribute__((visibility("hidden"))) int dmahost_unsupported_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct iovec *src_iov, uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+	struct iovec *dst_iov, uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
+	struct iovec *dst_iov, uint32_t dst_iovcnt, struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct iovec *src_iov, uint32_t src_iovcnt, struct spdk_memory_domain_translation_result *src_translation,
+	spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_translate(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
+	struct spdk_memory_domain *dst_domain, struct spdk_memory_domain_translation_ctx *dst_domain_ctx,
+	void *addr, size_t len, struct spdk_memory_domain_translation_result *result);
+__attribute__((visibility("hidden"))) void dmahost_unsupported_invalidate(struct spdk_memory_domain *domain, void *domain_ctx,
+	struct iovec *iov, uint32_t iovcnt);
+__attribute__((visibility("hidden"))) int dmahost_unsupported_memzero(struct spdk_memory_domain *domain, void *domain_ctx,
+	struct iovec *iov, uint32_t iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
 
 /** The domain is the static system domain and is never freed. */
 #define DMAHOST_DOMAIN_FLAG_SYSTEM 1u
@@ -84,6 +119,42 @@ struct dmahost_address_table {
 	uint64_t count;
 };
 
+/** Bytes of an id kept in its slot, its NUL included; a slot is 64 bytes, one cache line. */
+#define DMAHOST_ID_SHORT_BYTES 31
+/** Where short_key lies in a slot (checked in registry_storage.c). */
+#define DMAHOST_ID_SHORT_KEY_OFFSET 32
+
+/** One slot of the id index: the chain of live records that share one id. */
+struct dmahost_id_slot {
+	/** Hash of the id, compared before the id itself. */
+	uint64_t hash;
+	/** Oldest record of the chain; NULL marks an empty slot. */
+	struct spdk_memory_domain *first;
+	/** Newest record of the chain. */
+	struct spdk_memory_domain *last;
+	/** The id: the copy the oldest record owns (so that a lookup never reads a record). */
+	const char *key;
+	/** A copy of the id when it is shorter than DMAHOST_ID_SHORT_BYTES (short is 1): a lookup
+	 *  then compares within the slot's own cache line. Most ids are ("cpu:0", "rdma:mlx5_0"). */
+	char short_key[DMAHOST_ID_SHORT_BYTES];
+	uint8_t short_id;
+};
+
+/**
+ * The id index: for each id that live records (the system domain included) carry, the chain
+ * of those records in creation order, so that get_first(id) finds its answer without walking
+ * the list. An open-addressing hash table with linear probing, at most half full.
+ */
+struct dmahost_id_index {
+	/** Zeroed array of capacity slots, aligned to 64 bytes; NULL until the first record is
+	 *  created. */
+	struct dmahost_id_slot *slots;
+	/** 0 or a power of two. */
+	uint64_t capacity;
+	/** Occupied slots (distinct ids). */
+	uint64_t count;
+};
+
 /** A destroyed record in the graveyard. */
 struct dmahost_grave {
 	/** The record; its memory is freed once it leaves the quarantine, after which only its
@@ -102,6 +173,7 @@ struct dmahost_registry {
 	/** Sequence number given to the last record appended. */
 	uint64_t last_seq;
 	struct dmahost_address_table addresses;
+	struct dmahost_id_index ids;
 	/** Number of records destroyed so far. Destroy number n (from 0) is buried in
 	 *  dmahost_graves[n % DMAHOST_GRAVEYARD_RECORDS]. */
 	uint64_t destroyed;
@@ -124,6 +196,7 @@ extern struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 static inline struct dmahost_registry *_Nonnull dmahost_registry(void) { return &dmahost_registry_instance; }
 static inline struct spdk_memory_domain *_Nonnull dmahost_system_domain(void) { return &dmahost_system_domain_instance; }
 static inline struct dmahost_address_table *_Nonnull dmahost_address_table(void) { return &dmahost_registry_instance.addresses; }
+static inline struct dmahost_id_index *_Nonnull dmahost_id_index(void) { return &dmahost_registry_instance.ids; }
 static inline struct dmahost_grave *_Nonnull dmahost_graveyard(void) { return dmahost_graves; }
 static inline void dmahost_registry_lock(void) { pthread_mutex_lock(&dmahost_registry_instance.mutex); }
 static inline void dmahost_registry_unlock(void) { pthread_mutex_unlock(&dmahost_registry_instance.mutex); }

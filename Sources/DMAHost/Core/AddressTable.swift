@@ -74,22 +74,10 @@ enum AddressTable {
 
     /// Forgets `address`; does nothing when it is not in the table.
     static func remove(_ address: UInt) {
-        guard case (let slots, var hole)? = find(address) else { return }
-        let mask = Int(table.pointee.capacity - 1)
-        // Backward shift: move each following entry whose home is not between the hole and
-        // its own slot (cyclically) into the hole, until an empty slot ends the run.
-        var index = hole
-        while true {
-            index = (index + 1) & mask
-            let address = slots[index].address
-            if address == 0 { break }
-            let wanted = home(of: address)
-            let stays = hole <= index ? (hole < wanted && wanted <= index) : (hole < wanted || wanted <= index)
-            if !stays {
-                slots[hole] = slots[index]
-                hole = index
-            }
-        }
+        guard case (let slots, let found)? = find(address) else { return }
+        let hole = LinearProbing.shiftBack(
+            from: found, mask: Int(table.pointee.capacity - 1), isEmpty: { slots[$0].address == 0 },
+            home: { home(of: slots[$0].address) }, move: { slots[$1] = slots[$0] })
         slots[hole] = dmahost_address_slot()
         table.pointee.count -= 1
     }

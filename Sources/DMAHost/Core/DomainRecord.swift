@@ -30,6 +30,7 @@ enum DomainRecordStorage {
         }
         let record = raw.bindMemory(to: spdk_memory_domain.self, capacity: 1)
         record.pointee.type = type
+        clearCallbacks(of: record)
         do throws(DMAError) {
             if let id {
                 guard let copy = strdup(id) else { throw .outOfMemory("cannot copy the device id") }
@@ -43,6 +44,18 @@ enum DomainRecordStorage {
             throw error
         }
         return record
+    }
+
+    /// Puts the stub of each callback slot in place (`dmahost_unsupported_*`: -ENOTSUP, and
+    /// nothing for invalidate): the slots are never NULL, so the dispatchers (dispatch.S) jump
+    /// through them without a check. For a new record, and for a destroyed one.
+    static func clearCallbacks(of record: DomainRecord) {
+        record.pointee.pull_cb = dmahost_unsupported_pull
+        record.pointee.push_cb = dmahost_unsupported_push
+        record.pointee.transfer_cb = dmahost_unsupported_transfer
+        record.pointee.translate_cb = dmahost_unsupported_translate
+        record.pointee.invalidate_cb = dmahost_unsupported_invalidate
+        record.pointee.memzero_cb = dmahost_unsupported_memzero
     }
 
     /// Copies `min(sizeof, ctx->size)` bytes of the context, and the user context when the

@@ -8,8 +8,9 @@ import Musl
 
 /// The process-wide list of memory domains, in creation order, system domain first.
 ///
-/// The list, its lock, the ``AddressTable`` of live and destroyed records and the
-/// ``Graveyard`` of destroyed ones are statically initialised C storage (`dmahost_registry`),
+/// The list, its lock, the ``AddressTable`` of live and destroyed records, the ``IDIndex`` of
+/// live records by id and the ``Graveyard`` of destroyed ones are statically initialised C
+/// storage (`dmahost_registry`),
 /// so the registry exists before any call and needs no lazy initialisation. All of it is read
 /// and written with the lock held; callbacks are never invoked under it. Destroyed records are
 /// freed only after the lock is released.
@@ -37,17 +38,23 @@ enum Registry {
     /// The system domain record (static, never freed).
     static var systemDomain: DomainRecord { dmahost_system_domain() }
 
-    /// Appends a record at the tail, gives it the next sequence number and enters it in the
-    /// address table (replacing the tombstone of an earlier record at the same address).
-    /// - Throws: ``DMAError/outOfMemory(_:)`` when the address table cannot grow; the record
-    ///   is then not registered and still belongs to the caller.
+    /// Appends a record at the tail, gives it the next sequence number, enters it in the
+    /// address table (replacing the tombstone of an earlier record at the same address) and,
+    /// when it has an id, at the end of its id's chain in the id index.
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the address table or the id index cannot
+    ///   grow; the record is then not registered and still belongs to the caller.
     static func append(_ record: DomainRecord) throws(DMAError) {
         // Counts kept under this address belong to an earlier, destroyed domain.
         CompletionFaults.forget(domain: address(of: record))
+        // Hashed before the lock is taken: the id is the record's own copy, nobody else's yet.
+        record.pointee.id_hash = record.pointee.id.map { IDIndex.hash($0) } ?? 0
         dmahost_registry_lock()
         defer { dmahost_registry_unlock() }
         guard AddressTable.reserveOne() else {
             throw .outOfMemory("cannot grow the memory domain registry's address table")
+        }
+        guard IDIndex.reserveOne() else {
+            throw .outOfMemory("cannot grow the memory domain registry's id index")
         }
         let registry = dmahost_registry()
         registry.pointee.last_seq += 1
@@ -62,10 +69,11 @@ enum Registry {
         registry.pointee.tail = record
         registry.pointee.count += 1
         AddressTable.set(address(of: record), .live(seq: record.pointee.seq))
+        IDIndex.append(record)
     }
 
-    /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (a
-    /// dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
+    /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (to
+    /// the stubs: a dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
     /// tombstone and buries it. Frees the record that leaves the quarantine, if any, after
     /// releasing the lock. Anything but a live record is left untouched and never dereferenced.
     /// - Returns: What `record` was: `.live` when it was destroyed by this call.
@@ -75,13 +83,9 @@ enum Registry {
         var leaving: DomainRecord?
         if membership == .live {
             unlink(record)
+            IDIndex.remove(record)
             record.pointee.flags |= DMAHOST_DOMAIN_FLAG_DESTROYED
-            record.pointee.pull_cb = nil
-            record.pointee.push_cb = nil
-            record.pointee.transfer_cb = nil
-            record.pointee.translate_cb = nil
-            record.pointee.invalidate_cb = nil
-            record.pointee.memzero_cb = nil
+            DomainRecordStorage.clearCallbacks(of: record)
             AddressTable.set(address(of: record), .destroyed(seq: record.pointee.seq))
             leaving = Graveyard.bury(record, seq: record.pointee.seq)
         }
@@ -101,22 +105,33 @@ enum Registry {
         return membership
     }
 
-    /// The first record at or after `start` whose id equals `id` (any record when `id` is nil).
-    /// Must be called with the lock held. Records without an id never match an id.
-    static func firstMatch(from start: DomainRecord?, id: UnsafePointer<CChar>?) -> DomainRecord? {
-        guard let id else { return start }
-        var cursor = start
-        while let current = cursor {
-            if let candidate = current.pointee.id, strcmp(candidate, id) == 0 { return current }
-            cursor = current.pointee.next
+    /// The oldest registered record whose id equals `id`, the system domain included. Must be
+    /// called with the lock held. Records without an id never match an id.
+    ///
+    /// Through the ``IDIndex``: a hash of `id`, usually one slot and one `strcmp`, whatever the
+    /// number of domains. Before the first record is created the index is not allocated and the
+    /// system domain is the only record.
+    private static func oldest(id: UnsafePointer<CChar>) -> DomainRecord? {
+        if dmahost_id_index().pointee.slots == nil {
+            let system = systemDomain
+            guard let candidate = system.pointee.id, strcmp(candidate, id) == 0 else { return nil }
+            return system
         }
-        return nil
+        return IDIndex.first(id: id, hash: IDIndex.hash(id))
+    }
+
+    /// The first registered record after the live (or system) record `previous` whose id
+    /// equals `id` (any record when nil). Must be called with the lock held.
+    private static func successor(ofLive previous: DomainRecord, id: UnsafePointer<CChar>?) -> DomainRecord? {
+        guard let id else { return previous.pointee.next }
+        if let own = previous.pointee.id, strcmp(own, id) == 0 { return previous.pointee.id_next }
+        return IDIndex.first(id: id, after: previous.pointee.seq)
     }
 
     /// First record matching `id` (any when nil).
     static func first(id: UnsafePointer<CChar>?) -> DomainRecord? {
         dmahost_registry_lock()
-        let found = firstMatch(from: dmahost_registry().pointee.head, id: id)
+        let found = id.map(oldest) ?? dmahost_registry().pointee.head
         dmahost_registry_unlock()
         return found
     }
@@ -124,22 +139,24 @@ enum Registry {
     /// Next record after `previous` matching `id` (any when nil).
     ///
     /// `previous` is looked up before it is dereferenced: when it is registered the walk
-    /// continues from its successor; when it was destroyed, from the first registered record
-    /// created after it (found by sequence number, walking from the head); when the registry
-    /// does not know it, there is no answer.
+    /// continues from its successor (in its id's chain when it carries `id`); when it was
+    /// destroyed, from the first registered record created after it, found by sequence number
+    /// in `id`'s chain (or, unfiltered, walking the list from the head); when the registry does
+    /// not know it, there is no answer.
     static func next(after previous: DomainRecord, id: UnsafePointer<CChar>?) -> Successor {
         dmahost_registry_lock()
         defer { dmahost_registry_unlock() }
         if previous == systemDomain {
-            return .found(firstMatch(from: previous.pointee.next, id: id))
+            return .found(successor(ofLive: previous, id: id))
         }
         switch AddressTable.state(of: address(of: previous)) {
         case .live:
-            return .found(firstMatch(from: previous.pointee.next, id: id))
+            return .found(successor(ofLive: previous, id: id))
         case .destroyed(let seq):
+            if let id { return .found(IDIndex.first(id: id, after: seq)) }
             var cursor = dmahost_registry().pointee.head
             while let current = cursor, current.pointee.seq <= seq { cursor = current.pointee.next }
-            return .found(firstMatch(from: cursor, id: id))
+            return .found(cursor)
         case nil:
             return .unknownPrevious
         }
@@ -150,10 +167,10 @@ enum Registry {
     static func snapshot(id: UnsafePointer<CChar>?) -> [DomainRecord] {
         var found: [DomainRecord] = []
         dmahost_registry_lock()
-        var cursor = firstMatch(from: dmahost_registry().pointee.head, id: id)
+        var cursor = id.map(oldest) ?? dmahost_registry().pointee.head
         while let current = cursor {
             found.append(current)
-            cursor = firstMatch(from: current.pointee.next, id: id)
+            cursor = id == nil ? current.pointee.next : current.pointee.id_next
         }
         dmahost_registry_unlock()
         return found

@@ -504,6 +504,10 @@ int spdk_memory_domain_memzero(struct spdk_memory_domain *domain, void *domain_c
 /**
  * First domain of the registry, in creation order.
  *
+ * DMAHost finds a domain by id through an index: the cost of a call does not grow with the
+ * number of domains, and neither does that of \ref spdk_memory_domain_get_next from a domain
+ * with that id (from any other domain, it grows with the number of domains sharing the id).
+ *
  * \param id When not NULL, the first domain whose id equals \b id exactly (case-sensitive);
  * domains without an id never match.
  * \return The domain, or NULL when there is none.
