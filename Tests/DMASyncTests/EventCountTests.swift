@@ -64,6 +64,28 @@ struct EventCountTests {
         #expect(returned.wait())
     }
 
+    @Test("notifyIfWaiting wakes a waiter that announced itself before the call, and is a no-op without one")
+    func notifyIfWaiting() {
+        let events = EventCount()
+        events.notifyIfWaiting()
+        let prepared = Signal(), returned = Signal()
+        let done = Flag()
+        startThread {
+            let key = events.prepareWait()
+            prepared.fire()
+            events.commitWait(key)
+            done.raise()
+            returned.fire()
+        }
+        #expect(prepared.wait())
+        sleepMilliseconds(10)
+        #expect(!done.isRaised, "the earlier notifyIfWaiting, with nobody waiting, did not count")
+        events.notifyIfWaiting()
+        let ok = returned.wait()
+        #expect(ok, "notifyIfWaiting woke the announced waiter")
+        if !ok { events.notifyAll() }
+    }
+
     @Test("notifyAll wakes every sleeping waiter")
     func notifyAll() {
         let events = EventCount()

@@ -36,6 +36,15 @@ enum ScatterGather {
         guard let source = descriptor.source, let destination = descriptor.destination else {
             preconditionFailure("a copy descriptor holds the lists of its checked operation")
         }
+        if descriptor.sourceCount == 1 && descriptor.destinationCount == 1 {
+            // One entry a side (most operations): one memcpy, after the same checks.
+            let sourceEntry = source.pointee
+            let destinationEntry = destination.pointee
+            guard left <= sourceEntry.iov_len &- descriptor.sourceOffset, left <= destinationEntry.iov_len &- descriptor.destinationOffset,
+                  let sourceBase = sourceEntry.iov_base, let destinationBase = destinationEntry.iov_base else { return -EINVAL }
+            memcpy(destinationBase + descriptor.destinationOffset, sourceBase + descriptor.sourceOffset, left)
+            return 0
+        }
         var sourceIndex = Int(descriptor.sourceIndex)
         var sourceOffset = descriptor.sourceOffset
         var destinationIndex = Int(descriptor.destinationIndex)
