@@ -147,7 +147,8 @@ let package = Package(
 
         // MARK: - CPU accel backend (libdmahost-cpu.so)
 
-        /// C parts of the copy engine: the worker thread's engine.
+        /// C parts of the copy engine: non-temporal copy and fill kernels chosen by the CPU's
+        /// features, the worker thread's engine.
         .target(name: "CCPUEngineSupport", path: backendPath("CPUAccel", "CCPUEngineSupport")),
         /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring).
         .target(

@@ -40,6 +40,16 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public var batchBytes: Int
     /// How long an idle worker polls the ring before it sleeps, in nanoseconds. Default 20 µs.
     public var idleSpinNanoseconds: UInt64
+    /// Whether destinations are written through the CPU caches or around them (non-temporal
+    /// stores). Default ``CacheControl/auto``.
+    public var cacheControl: CacheControl
+    /// Smallest operation part written with non-temporal stores under ``CacheControl/bypass``.
+    /// Default 16 KiB: below it the `sfence` that ends a streaming copy costs more than the
+    /// reads for ownership it saves.
+    public var bypassMinimumBytes: Int
+    /// Smallest operation part written with non-temporal stores under ``CacheControl/auto``.
+    /// Default 4 MiB.
+    public var autoBypassBytes: Int
 
     /// The number of CPUs online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
     public static var onlineCPUCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -48,7 +58,8 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public init(workers: Int = CopyEngineConfiguration.onlineCPUCount, queueDepth: Int = 1024,
                 completionMode: CompletionMode = .worker, splitThreshold: Int = 256 << 10,
                 minimumPartSize: Int = 128 << 10, batchLimit: Int = 32, batchBytes: Int = 256 << 10,
-                idleSpinNanoseconds: UInt64 = 20_000) {
+                idleSpinNanoseconds: UInt64 = 20_000, cacheControl: CacheControl = .auto,
+                bypassMinimumBytes: Int = 16 << 10, autoBypassBytes: Int = 4 << 20) {
         self.workers = workers
         self.queueDepth = queueDepth
         self.completionMode = completionMode
@@ -57,6 +68,9 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         self.batchLimit = batchLimit
         self.batchBytes = batchBytes
         self.idleSpinNanoseconds = idleSpinNanoseconds
+        self.cacheControl = cacheControl
+        self.bypassMinimumBytes = bypassMinimumBytes
+        self.autoBypassBytes = autoBypassBytes
     }
 
     /// Largest accepted ``workers``.
@@ -81,6 +95,9 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         }
         guard (1...1024).contains(batchLimit), batchBytes > 0 else {
             throw .invalidArgument("copy engine: batch limit must be 1...1024 and batch bytes positive, got \(batchLimit) and \(batchBytes)")
+        }
+        guard bypassMinimumBytes > 0, autoBypassBytes > 0 else {
+            throw .invalidArgument("copy engine: the non-temporal thresholds must be positive, got \(bypassMinimumBytes) and \(autoBypassBytes)")
         }
         return self
     }

@@ -32,6 +32,8 @@ final class EngineCore: @unchecked Sendable {
     private let minimumPartSize: Int
     private let batchLimit: Int
     private let batchBytes: Int
+    /// Cached or non-temporal stores, by part size.
+    let kernels: CopyKernels
 
     init(configuration: CopyEngineConfiguration) {
         self.configuration = configuration
@@ -42,6 +44,7 @@ final class EngineCore: @unchecked Sendable {
         minimumPartSize = configuration.minimumPartSize
         batchLimit = configuration.batchLimit
         batchBytes = configuration.batchBytes
+        kernels = CopyKernels(configuration: configuration)
     }
 
     deinit { ring.deallocate() }
@@ -167,7 +170,7 @@ final class EngineCore: @unchecked Sendable {
             let cell = ring.cell(position)
             var status: Int32 = -ECANCELED
             if !cancelled {
-                status = cell.pointee.descriptor.kind == .copy ? ScatterGather.copy(cell.pointee.descriptor) : ScatterGather.fill(cell.pointee.descriptor)
+                status = cell.pointee.descriptor.kind == .copy ? kernels.copy(cell.pointee.descriptor) : kernels.fill(cell.pointee.descriptor)
             }
             if cell.pointee.descriptor.parts == 1 {
                 cell.pointee.status.store(Int(status), ordering: .relaxed)

@@ -1,0 +1,38 @@
+import CCPUEngineSupport
+
+/// The data path's choice between cached and non-temporal stores, made once per engine: the
+/// widest streaming kernel the CPU supports (`dmahost_copy_kernel_detect`) and the smallest
+/// part that uses it (``CacheControl``).
+struct CopyKernels {
+    /// The kernel of streaming parts (`enum dmahost_copy_kernel`); `DMAHOST_COPY_KERNEL_MEMCPY`
+    /// when the CPU has none.
+    let streamingKernel: Int32
+    /// Parts of at least this many bytes stream; `Int.max`: none.
+    let streamingThreshold: Int
+
+    /// The kernels of an engine with `configuration`, on this CPU.
+    init(configuration: CopyEngineConfiguration) {
+        let kernel = Int32(dmahost_copy_kernel_detect())
+        streamingKernel = kernel
+        streamingThreshold = kernel == Int32(DMAHOST_COPY_KERNEL_MEMCPY.rawValue)
+            ? .max : configuration.cacheControl.streamingThreshold(configuration)
+    }
+
+    /// The name of the streaming kernel this CPU runs ("avx512", "avx2", "sse2", or "memcpy"
+    /// when it has none).
+    static var detectedKernelName: String {
+        String(cString: dmahost_copy_kernel_name(dmahost_copy_kernel_detect()))
+    }
+
+    /// Runs a copy part: non-temporal stores when it is large enough, else `memcpy`.
+    @inline(__always)
+    func copy(_ descriptor: Descriptor) -> Int32 {
+        ScatterGather.copy(descriptor, streamingKernel: descriptor.length >= streamingThreshold ? streamingKernel : 0)
+    }
+
+    /// Runs a fill part: non-temporal stores when it is large enough, else `memset`.
+    @inline(__always)
+    func fill(_ descriptor: Descriptor) -> Int32 {
+        ScatterGather.fill(descriptor, streamingKernel: descriptor.length >= streamingThreshold ? streamingKernel : 0)
+    }
+}
