@@ -40,6 +40,10 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public var batchBytes: Int
     /// How long an idle worker polls the ring before it sleeps, in nanoseconds. Default 20 µs.
     public var idleSpinNanoseconds: UInt64
+    /// The longest an idle worker's poll grows to when work keeps arriving soon after it fell
+    /// asleep (the worker doubles its poll after such a wake-up, and returns to
+    /// ``idleSpinNanoseconds`` after a longer sleep). Default 200 µs.
+    public var maximumIdleSpinNanoseconds: UInt64
     /// Whether destinations are written through the CPU caches or around them (non-temporal
     /// stores). Default ``CacheControl/auto``.
     public var cacheControl: CacheControl
@@ -58,7 +62,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public init(workers: Int = CopyEngineConfiguration.onlineCPUCount, queueDepth: Int = 1024,
                 completionMode: CompletionMode = .worker, splitThreshold: Int = 256 << 10,
                 minimumPartSize: Int = 128 << 10, batchLimit: Int = 32, batchBytes: Int = 256 << 10,
-                idleSpinNanoseconds: UInt64 = 20_000, cacheControl: CacheControl = .auto,
+                idleSpinNanoseconds: UInt64 = 20_000, maximumIdleSpinNanoseconds: UInt64 = 200_000, cacheControl: CacheControl = .auto,
                 bypassMinimumBytes: Int = 16 << 10, autoBypassBytes: Int = 4 << 20) {
         self.workers = workers
         self.queueDepth = queueDepth
@@ -68,6 +72,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         self.batchLimit = batchLimit
         self.batchBytes = batchBytes
         self.idleSpinNanoseconds = idleSpinNanoseconds
+        self.maximumIdleSpinNanoseconds = maximumIdleSpinNanoseconds
         self.cacheControl = cacheControl
         self.bypassMinimumBytes = bypassMinimumBytes
         self.autoBypassBytes = autoBypassBytes
