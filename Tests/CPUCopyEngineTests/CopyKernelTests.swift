@@ -67,14 +67,27 @@ struct CopyKernelTests {
         }
     }
 
-    @Test("cache control picks the streaming threshold: never, from the bypass minimum, or from the auto size")
+    @Test("cache control picks the streaming threshold: never, or from the bypass minimum (auto: for destinations not recent)")
     func thresholds() throws {
-        var configuration = CopyEngineConfiguration(workers: 1, bypassMinimumBytes: 1000, autoBypassBytes: 5000)
-        configuration.cacheControl = .allocate
+        var configuration = CopyEngineConfiguration(workers: 1, bypassMinimumBytes: 1000, reuseWindowBytes: 5000)
         #expect(CacheControl.allocate.streamingThreshold(configuration) == .max)
         #expect(CacheControl.bypass.streamingThreshold(configuration) == 1000)
-        #expect(CacheControl.auto.streamingThreshold(configuration) == 5000)
+        #expect(CacheControl.auto.streamingThreshold(configuration) == 1000)
         configuration.bypassMinimumBytes = 0
         #expect(throws: DMAError.self) { try configuration.validated() }
+    }
+
+    @Test("a destination written again within the reuse window counts as cached; after more traffic, or the first time, it does not")
+    func destinationHistory() {
+        let history = DestinationHistory(windowBytes: 1 << 20)
+        let buffers = UnsafeMutableRawPointer.allocate(byteCount: 64 << 20, alignment: 4096)
+        defer { buffers.deallocate() }
+        let hot = buffers, other = buffers + (32 << 20)
+        #expect(!history.recordWrite(at: hot, length: 64 << 10), "never written before")
+        #expect(history.recordWrite(at: hot, length: 64 << 10), "written again at once")
+        for index in 0..<8 { _ = history.recordWrite(at: other + index * (64 << 10), length: 64 << 10) }
+        #expect(history.recordWrite(at: hot, length: 64 << 10), "512 KiB written elsewhere: within the 1 MiB window")
+        for index in 0..<32 { _ = history.recordWrite(at: other + index * (256 << 10), length: 256 << 10) }
+        #expect(!history.recordWrite(at: hot, length: 64 << 10), "8 MiB written elsewhere: beyond the window")
     }
 }

@@ -39,7 +39,7 @@ struct CPUAccelSettings: Equatable, Sendable {
         DMAConfigVariable(name: queueDepthVariable, defaultValue: "1024",
                           doc: "Descriptors per device, a power of two, at least 2 x workers (4...\(CopyEngineConfiguration.maximumQueueDepth)); a full ring refuses with -EAGAIN."),
         DMAConfigVariable(name: cacheControlVariable, defaultValue: CacheControl.auto.rawValue,
-                          doc: "Whether copies and fills leave their destination in the CPU caches: allocate (always, memcpy/memset), bypass (non-temporal stores for operation parts of 16 KiB or more: for data not read soon by this CPU) or auto (non-temporal stores only for parts of 4 MiB or more)."),
+                          doc: "Whether copies and fills leave their destination in the CPU caches: allocate (always, memcpy/memset), bypass (non-temporal stores for operation parts of 16 KiB or more: for data not read soon by this CPU) or auto (the same, except for destinations written again within a last-level cache's worth of traffic, which stay cached)."),
     ]
 
     /// Reads the settings from `environment` (a lookup function, `getenv` by default).

@@ -16,18 +16,19 @@ public enum CacheControl: String, Sendable, Equatable, CaseIterable {
     /// stores, as a DSA descriptor without the cache-control flag: for data that goes to
     /// memory and is not read soon by this CPU. Smaller parts are written through the caches.
     case bypass
-    /// Parts of at least ``CopyEngineConfiguration/autoBypassBytes`` bytes bypass the caches,
-    /// smaller ones are written through them: operations so large that their destination would
-    /// not stay in the caches anyway stream, all others keep the data cached.
+    /// Parts of at least ``CopyEngineConfiguration/bypassMinimumBytes`` bytes bypass the caches
+    /// unless their destination was written recently: again before the engine wrote
+    /// ``CopyEngineConfiguration/reuseWindowBytes`` (the last-level cache) elsewhere, so that
+    /// it is probably still cached (``DestinationHistory``). Buffers the program keeps reusing
+    /// stay cached; streams through memory larger than the cache bypass it.
     case auto
 
     /// The smallest part written with non-temporal stores under this setting of `configuration`
-    /// (`Int.max`: none).
+    /// (`Int.max`: none; under ``auto``, only when its destination is not recent).
     func streamingThreshold(_ configuration: CopyEngineConfiguration) -> Int {
         switch self {
         case .allocate: .max
-        case .bypass: configuration.bypassMinimumBytes
-        case .auto: configuration.autoBypassBytes
+        case .bypass, .auto: configuration.bypassMinimumBytes
         }
     }
 }

@@ -51,9 +51,19 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     /// Default 16 KiB: below it the `sfence` that ends a streaming copy costs more than the
     /// reads for ownership it saves.
     public var bypassMinimumBytes: Int
-    /// Smallest operation part written with non-temporal stores under ``CacheControl/auto``.
-    /// Default 4 MiB.
-    public var autoBypassBytes: Int
+    /// The reuse distance under which ``CacheControl/auto`` takes a destination for cached:
+    /// one written again before the engine wrote this many bytes elsewhere is written through
+    /// the caches. Default: the last-level cache (`sysconf(_SC_LEVEL3_CACHE_SIZE)`, else 32 MiB).
+    public var reuseWindowBytes: Int
+
+    /// The last-level cache of this machine (`sysconf(_SC_LEVEL3_CACHE_SIZE)`, else level 2),
+    /// or 32 MiB when the C library does not know it.
+    public static var lastLevelCacheBytes: Int {
+        let level3 = sysconf(Int32(_SC_LEVEL3_CACHE_SIZE))
+        if level3 > 0 { return level3 }
+        let level2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+        return level2 > 0 ? level2 : 32 << 20
+    }
 
     /// The number of CPUs online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
     public static var onlineCPUCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -63,7 +73,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
                 completionMode: CompletionMode = .worker, splitThreshold: Int = 256 << 10,
                 minimumPartSize: Int = 128 << 10, batchLimit: Int = 32, batchBytes: Int = 256 << 10,
                 idleSpinNanoseconds: UInt64 = 20_000, maximumIdleSpinNanoseconds: UInt64 = 200_000, cacheControl: CacheControl = .auto,
-                bypassMinimumBytes: Int = 16 << 10, autoBypassBytes: Int = 4 << 20) {
+                bypassMinimumBytes: Int = 16 << 10, reuseWindowBytes: Int = CopyEngineConfiguration.lastLevelCacheBytes) {
         self.workers = workers
         self.queueDepth = queueDepth
         self.completionMode = completionMode
@@ -75,7 +85,7 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         self.maximumIdleSpinNanoseconds = maximumIdleSpinNanoseconds
         self.cacheControl = cacheControl
         self.bypassMinimumBytes = bypassMinimumBytes
-        self.autoBypassBytes = autoBypassBytes
+        self.reuseWindowBytes = reuseWindowBytes
     }
 
     /// Largest accepted ``workers``.
@@ -101,8 +111,8 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         guard (1...1024).contains(batchLimit), batchBytes > 0 else {
             throw .invalidArgument("copy engine: batch limit must be 1...1024 and batch bytes positive, got \(batchLimit) and \(batchBytes)")
         }
-        guard bypassMinimumBytes > 0, autoBypassBytes > 0 else {
-            throw .invalidArgument("copy engine: the non-temporal thresholds must be positive, got \(bypassMinimumBytes) and \(autoBypassBytes)")
+        guard bypassMinimumBytes > 0, reuseWindowBytes > 0 else {
+            throw .invalidArgument("copy engine: the non-temporal minimum and the reuse window must be positive, got \(bypassMinimumBytes) and \(reuseWindowBytes)")
         }
         return self
     }

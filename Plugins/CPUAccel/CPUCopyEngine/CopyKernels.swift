@@ -9,6 +9,9 @@ struct CopyKernels {
     let streamingKernel: Int32
     /// Parts of at least this many bytes stream; `Int.max`: none.
     let streamingThreshold: Int
+    /// Under ``CacheControl/auto``: the recent destinations, which are written through the
+    /// caches; nil otherwise.
+    let history: DestinationHistory?
 
     /// The kernels of an engine with `configuration`, on this CPU.
     init(configuration: CopyEngineConfiguration) {
@@ -16,6 +19,18 @@ struct CopyKernels {
         streamingKernel = kernel
         streamingThreshold = kernel == Int32(DMAHOST_COPY_KERNEL_MEMCPY.rawValue)
             ? .max : configuration.cacheControl.streamingThreshold(configuration)
+        history = configuration.cacheControl == .auto ? DestinationHistory(windowBytes: configuration.reuseWindowBytes) : nil
+    }
+
+    /// The kernel for a part: 0 (`memcpy`, `memset`) below the threshold or, under auto, for
+    /// a destination written recently; the streaming kernel otherwise.
+    @inline(__always)
+    private func kernel(for descriptor: Descriptor) -> Int32 {
+        guard descriptor.length >= streamingThreshold else { return 0 }
+        guard let history else { return streamingKernel }
+        guard let list = descriptor.destination, descriptor.destinationIndex < descriptor.destinationCount,
+              let base = list[Int(descriptor.destinationIndex)].iov_base else { return streamingKernel }
+        return history.recordWrite(at: base + descriptor.destinationOffset, length: descriptor.length) ? 0 : streamingKernel
     }
 
     /// The name of the streaming kernel this CPU runs ("avx512", "avx2", "sse2", or "memcpy"
@@ -27,12 +42,12 @@ struct CopyKernels {
     /// Runs a copy part: non-temporal stores when it is large enough, else `memcpy`.
     @inline(__always)
     func copy(_ descriptor: Descriptor) -> Int32 {
-        ScatterGather.copy(descriptor, streamingKernel: descriptor.length >= streamingThreshold ? streamingKernel : 0)
+        ScatterGather.copy(descriptor, streamingKernel: kernel(for: descriptor))
     }
 
     /// Runs a fill part: non-temporal stores when it is large enough, else `memset`.
     @inline(__always)
     func fill(_ descriptor: Descriptor) -> Int32 {
-        ScatterGather.fill(descriptor, streamingKernel: descriptor.length >= streamingThreshold ? streamingKernel : 0)
+        ScatterGather.fill(descriptor, streamingKernel: kernel(for: descriptor))
     }
 }
