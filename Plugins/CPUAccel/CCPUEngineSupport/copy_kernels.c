@@ -88,11 +88,19 @@ __attribute__((target("avx512f"))) static void fill_avx512(char *destination, un
 	_mm256_zeroupper();
 }
 
+/* The bytes before the destination's first 64-byte boundary; SIZE_MAX when \b kernel does
+   not stream or the range holds no whole line (then the caller copies it all plainly). */
+static size_t streaming_head(int kernel, const void *destination, size_t length) {
+	size_t head = (size_t)(-(uintptr_t)destination) & 63;
+	if (kernel <= DMAHOST_COPY_KERNEL_MEMCPY || kernel > DMAHOST_COPY_KERNEL_AVX512 || length < head + 64) return SIZE_MAX;
+	return head;
+}
+
 void dmahost_copy_nontemporal(int kernel, void *destination, const void *source, size_t length) {
 	char *to = destination;
 	const char *from = source;
-	size_t head = (size_t)(-(uintptr_t)to) & 63;
-	if (kernel <= DMAHOST_COPY_KERNEL_MEMCPY || kernel > DMAHOST_COPY_KERNEL_AVX512 || length < head + 64) {
+	size_t head = streaming_head(kernel, to, length);
+	if (head == SIZE_MAX) {
 		memcpy(to, from, length);
 		return;
 	}
@@ -112,8 +120,8 @@ void dmahost_copy_nontemporal(int kernel, void *destination, const void *source,
 
 void dmahost_fill_nontemporal(int kernel, void *destination, unsigned char pattern, size_t length) {
 	char *to = destination;
-	size_t head = (size_t)(-(uintptr_t)to) & 63;
-	if (kernel <= DMAHOST_COPY_KERNEL_MEMCPY || kernel > DMAHOST_COPY_KERNEL_AVX512 || length < head + 64) {
+	size_t head = streaming_head(kernel, to, length);
+	if (head == SIZE_MAX) {
 		memset(to, pattern, length);
 		return;
 	}
