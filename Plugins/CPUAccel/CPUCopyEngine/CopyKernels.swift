@@ -42,12 +42,15 @@ struct CopyKernels {
     /// Runs a copy part: non-temporal stores when it is large enough, else `memcpy`.
     @inline(__always)
     func copy(_ descriptor: Descriptor) -> Int32 {
-        ScatterGather.copy(descriptor, streamingKernel: kernel(for: descriptor))
+        // Small parts (the most frequent) take the memcpy path without looking further.
+        descriptor.length < streamingThreshold
+            ? ScatterGather.copy(descriptor) : ScatterGather.copy(descriptor, streamingKernel: kernel(for: descriptor))
     }
 
     /// Runs a fill part: non-temporal stores when it is large enough, else `memset`.
     @inline(__always)
     func fill(_ descriptor: Descriptor) -> Int32 {
-        ScatterGather.fill(descriptor, streamingKernel: kernel(for: descriptor))
+        descriptor.length < streamingThreshold
+            ? ScatterGather.fill(descriptor) : ScatterGather.fill(descriptor, streamingKernel: kernel(for: descriptor))
     }
 }
