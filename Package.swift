@@ -148,10 +148,13 @@ let package = Package(
 
         // MARK: - CPU accel backend (libdmahost-cpu.so)
 
+        /// C parts of the copy engine: non-temporal copy and fill kernels chosen by the CPU's
+        /// features, the worker thread's engine.
+        .target(name: "CCPUEngineSupport", path: backendPath("CPUAccel", "CCPUEngineSupport")),
         /// The asynchronous CPU copy engine (worker threads, bounded descriptor ring).
         .target(
-            name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync"],
-            path: backendPath("CPUAccel", "CPUCopyEngine")
+            name: "CPUCopyEngine", dependencies: ["DMADriverKit", "DMASync", "CDMASync", "CCPUEngineSupport"],
+            path: backendPath("CPUAccel", "CPUCopyEngine"), swiftSettings: hotPathSwiftSettings
         ),
         /// The backend: devices cpu:N, their settings, domain callbacks, the driver.
         .target(
@@ -253,7 +256,7 @@ let package = Package(
         /// POSIXThread: names, join and detach, start errors, runOnThreads.
         .testTarget(name: "DMASyncTests", dependencies: ["DMASync"]),
         /// The CPU copy engine on its own: copies, fills, back-pressure, concurrency, shutdown.
-        .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "DMASync", "SeededRandom"]),
+        .testTarget(name: "CPUCopyEngineTests", dependencies: ["CPUCopyEngine", "CCPUEngineSupport", "DMASync", "SeededRandom"]),
         /// The driver host: loading and every rejection rule, trust of plugin paths, the host C API,
         /// domain ownership, hostile plugins, the plugin-linkage rule, dmactl, the vendor samples.
         .testTarget(

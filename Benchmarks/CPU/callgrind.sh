@@ -6,10 +6,15 @@
 #
 # Builds the release libDMAHost.so and libdmahost-cpu.so and bench_cpu_ops.c (-O2), then runs
 # bench_cpu_ops under `valgrind --tool=callgrind` with N and with 0 operations of 64 bytes
-# (cpu:0, 1 worker, poll completions), counting only inside spdk_memory_domain_push_data
-# (registry dispatch → plugin callback → engine submission) and inside the domain's poll
-# function (reap → completion callback). Instructions per operation = (Ir(N) - Ir(0)) / N.
-# The worker's side (claim, memcpy, mark done) runs on another thread and is not counted.
+# (cpu:0, 1 worker, poll completions, one operation at a time) and reads the inclusive
+# instruction counts (callees included) of each step with callgrind_annotate: submission
+# (spdk_memory_domain_push_data: registry dispatch → plugin callback → engine), and on the
+# worker the claim of a batch, running its parts (the memcpy of 64 bytes included) and
+# completing them, then the poll function's delivery (reap → completion callback).
+# Instructions per operation = (Ir(N) - Ir(0)) / N; each batch holds one operation here, so
+# the claim is counted whole (with 32 operations in flight it is shared by the batch). Then the
+# same in worker mode with the completion callback resubmitting (bench_cpu_ops … chain): the
+# whole round trip, every thread counted.
 # Valgrind 3.19 cannot read Swift's DWARF 5, so the libraries are copied without debug info.
 set -euo pipefail
 
@@ -33,22 +38,42 @@ objcopy --strip-debug "$BIN/libdmahost-cpu.so" "$OUT/libdmahost-cpu.so"
     -o "$OUT/bench_cpu_ops" "$ROOT/Benchmarks/CPU/bench_cpu_ops.c" -L "$OUT" -lDMAHost -Wl,-rpath,"$OUT" \
     || die "cannot compile bench_cpu_ops.c"
 
-# total_ir <function glob> <n>
-total_ir() {
-    local function="$1" n="$2" file="$OUT/callgrind.$3.$2.out"
-    DMAHOST_CPU_WORKERS=1 DMAHOST_CPU_COMPLETION=poll valgrind --tool=callgrind --callgrind-out-file="$file" \
-        --toggle-collect="$function" "$OUT/bench_cpu_ops" "$OUT/libdmahost-cpu.so" "$n" 2>"$OUT/valgrind.$3.$n.log" \
-        || die "bench_cpu_ops $n failed; see $OUT/valgrind.$3.$n.log"
-    awk '/^(totals|summary):/ { print $2; exit }' "$file"
+# profile <n> [chain]: callgrind of bench_cpu_ops with n operations (poll mode, or with
+# "chain" worker mode and callback resubmission); prints the output file.
+profile() {
+    local file="$OUT/callgrind.${2:-poll}.$1.out" mode=poll
+    [[ "${2:-}" == chain ]] && mode=worker
+    DMAHOST_CPU_WORKERS=1 DMAHOST_CPU_COMPLETION=$mode valgrind --tool=callgrind --callgrind-out-file="$file" \
+        "$OUT/bench_cpu_ops" "$OUT/libdmahost-cpu.so" "$1" ${2:-} 2>"$OUT/valgrind.$1.log" \
+        || die "bench_cpu_ops $1 ${2:-} failed; see $OUT/valgrind.$1.log"
+    echo "$file"
 }
 
+# total <callgrind file>: instructions of the whole run, every thread.
+total() { awk '/^(totals|summary):/ { print $2; exit }' "$1"; }
+
+# inclusive <callgrind file> <pattern>: instructions of every function whose (mangled) name
+# matches the extended regular expression, callees included, summed.
+inclusive() {
+    callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null \
+        | awk -v pattern="$2" '$0 ~ pattern { gsub(",", "", $1); total += $1 } END { printf "%d", total }'
+}
+
+full="$(profile "$N")"
+base="$(profile 0)"
 per_op() {
-    local base full
-    base="$(total_ir "$1" 0 "$2")"
-    full="$(total_ir "$1" "$N" "$2")"
-    awk -v a="$full" -v b="$base" -v n="$N" 'BEGIN { printf "%.1f", (a - b) / n }'
+    awk -v a="$(inclusive "$full" "$1")" -v b="$(inclusive "$base" "$1")" -v n="$N" 'BEGIN { printf "%.1f", (a - b) / n }'
 }
 
-echo "callgrind instructions per 64-byte operation, N=$N (release build, $CC -O2 driver)"
-printf '  %-58s %8s\n' "submission: spdk_memory_domain_push_data → engine" "$(per_op spdk_memory_domain_push_data push)"
-printf '  %-58s %8s\n' "completion: the domain's poll function (reap + callback)" "$(per_op '*cpuDomainPoll*' poll)"
+echo "callgrind instructions per 64-byte operation, N=$N (release build, $CC -O2 driver, 1 worker, poll completions)"
+printf '  %-62s %8s\n' "submit: spdk_memory_domain_push_data (dispatch, callback, engine)" "$(per_op ':spdk_memory_domain_push_data ')"
+printf '  %-62s %8s\n' "claim: the worker takes a batch from the ring (EngineCore.claimBatch)" "$(per_op 'claimBatch')"
+printf '  %-62s %8s\n' "copy: the worker runs the parts (EngineCore.runParts, memcpy)" "$(per_op 'runParts')"
+printf '  %-62s %8s\n' "complete: the worker finishes them (EngineCore.completeParts)" "$(per_op 'completeParts')"
+printf '  %-62s %8s\n' "deliver: the domain's poll function (reap, callback)" "$(per_op 'cpuDomainPoll')"
+
+chain_full="$(profile "$N" chain)"
+chain_base="$(profile 0 chain)"
+echo "callgrind instructions per 64-byte round trip, worker completions, the callback resubmitting (every thread)"
+printf '  %-62s %8s\n' "round trip: complete → callback → submit → claim → copy" \
+    "$(awk -v a="$(total "$chain_full")" -v b="$(total "$chain_base")" -v n="$N" 'BEGIN { printf "%.1f", (a - b) / n }')"

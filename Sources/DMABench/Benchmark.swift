@@ -128,6 +128,9 @@ public enum Benchmark {
         }
         let set = try WorkingSet(operation: parameters.operation, size: parameters.size,
                                  queueDepth: parameters.queueDepth, hot: parameters.hot)
+        // The ceiling's other threads copy working sets of their own (when memory allows;
+        // else they share this one).
+        let ceilingSets = [set] + (1..<max(1, ceilingThreads)).compactMap { _ in try? set.sibling() }
         let timerCost = BenchTimer.readCost()
         // Mapping and touching the working set counts against the point's time: the phases
         // share what is left (at least half the point).
@@ -149,7 +152,8 @@ public enum Benchmark {
                                   seconds: before.seconds + after.seconds)
         report(.ceiling)
         let ceiling = budget.ceiling > 0
-            ? RawBaseline.runParallel(parameters.operation, on: set, seconds: budget.ceiling, threads: ceilingThreads) : nil
+            ? RawBaseline.runParallel(parameters.operation, on: (0..<ceilingThreads).map { ceilingSets[$0 % ceilingSets.count] },
+                                      seconds: budget.ceiling) : nil
         return BenchReport(
             backend: backend, device: device, parameters: parameters, workers: cpu?.workers,
             completionMode: cpu.map { $0.pollMode ? "poll" : "worker" }, measurement: measurement,

@@ -46,7 +46,9 @@ struct ChainRunner {
         let state = ChainState(constants: ChainConstants(
             domain: target.domain, operation: target.operation, size: target.set.size, slots: Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth), stride: target.set.stride,
             source: target.set.source, destination: target.set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
-            queueDepth: target.queueDepth, readPercent: target.readPercent, iovecs: target.iovecs, iovecStorage: iovecStorage))
+            queueDepth: target.queueDepth,
+            bufferStep: target.queueDepth % Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth),
+            readPercent: target.readPercent, iovecs: target.iovecs, iovecStorage: iovecStorage))
         defer { if !keepMemory { state.deallocate() } }
         let records = try ChainSlot.allocate(count: target.queueDepth, state: state)
         defer { if !keepMemory { ChainSlot.deallocate(records, count: target.queueDepth) } }
@@ -232,9 +234,14 @@ struct ChainRunner {
     @inline(__always)
     static func start(_ slot: ChainSlot, state: ChainState, newSequence: Bool) -> CompletionSubmission {
         let constants = state.constants.pointee
-        if newSequence { slot.sequence.pointee &+= constants.queueDepth }
+        if newSequence {
+            slot.sequence.pointee &+= constants.queueDepth
+            var buffer = slot.buffer.pointee &+ constants.bufferStep
+            if buffer >= constants.slots { buffer &-= constants.slots }
+            slot.buffer.pointee = buffer
+        }
         let sequence = slot.sequence.pointee
-        let offset = (sequence % constants.slots) &* constants.stride
+        let offset = slot.buffer.pointee &* constants.stride
         let count = constants.iovecs
         var destination = slot.destination
         var source = slot.source
@@ -244,7 +251,15 @@ struct ChainRunner {
         }
         BenchSubmit.describe(destination, base: constants.destination + offset, size: constants.size, count: count)
         if let base = constants.source { BenchSubmit.describe(source, base: base + offset, size: constants.size, count: count) }
-        let sampled = sequence % state.sampleInterval.pointee.load(ordering: .relaxed) == 0
+        // Time one operation in `sampleInterval` (counted per slot, without a division).
+        var sampled = false
+        if newSequence {
+            slot.countdown.pointee &-= 1
+            if slot.countdown.pointee <= 0 {
+                sampled = true
+                slot.countdown.pointee = state.sampleInterval.pointee.load(ordering: .relaxed)
+            }
+        }
         slot.submittedAt.pointee = sampled ? monotonicNanoseconds() : 0
         let token = slot.token
         // Only an expired token refuses to re-arm, and an expired slot is never started again.

@@ -21,6 +21,8 @@ struct ChainConstants {
     var sampleCapacity: Int
     /// Slots (operations in flight): slot `i` runs sequence numbers `i`, `i + queueDepth`, …
     var queueDepth: Int
+    /// `queueDepth % slots`: how far a slot's buffer moves from one operation to the next.
+    var bufferStep: Int
     /// Percentage of the operations that pull; the others push (fill: ignored).
     var readPercent: Int
     /// Entries per side of an operation.
@@ -98,7 +100,8 @@ struct ChainState {
 /// One in-flight slot of a ``ChainRunner`` run (128 bytes): the state pointer, the sequence
 /// number of its operation, the submission time of a timed one, the parked flag, the last
 /// sequence that completed successfully, its completion count (read by the runner), its
-/// completion token, and the iovecs (valid until the completion). Only the slot's current
+/// completion token, the iovecs (valid until the completion), its buffer and its countdown to
+/// the next timed operation. Only the slot's current
 /// owner writes it.
 ///
 /// The device never sees the record: it completes through the slot's token (a
@@ -116,6 +119,8 @@ struct ChainSlot {
     private static let tokenOffset = 48
     private static let sourceOffset = 64
     private static let destinationOffset = 80
+    private static let bufferOffset = 96
+    private static let countdownOffset = 104
 
     init(_ record: UnsafeMutableRawPointer) { self.record = record }
 
@@ -142,6 +147,10 @@ struct ChainSlot {
             (record + parkedOffset).bindMemory(to: Atomic<Int>.self, capacity: 1).initialize(to: Atomic(0))
             (record + lastGoodOffset).bindMemory(to: Int.self, capacity: 1).initialize(to: -1)
             (record + sourceOffset).bindMemory(to: iovec.self, capacity: 2).initialize(repeating: iovec(), count: 2)
+            // The buffer of sequence `index - count`, so that the first start's step lands on `index`.
+            let slots = state.constants.pointee.slots
+            (record + bufferOffset).bindMemory(to: Int.self, capacity: 1).initialize(to: ((index - count) % slots + slots) % slots)
+            (record + countdownOffset).bindMemory(to: Int.self, capacity: 1).initialize(to: 1)
         }
         return records
     }
@@ -166,6 +175,11 @@ struct ChainSlot {
         (record + Self.parkedOffset).assumingMemoryBound(to: Atomic<Int>.self)
     }
     @inline(__always) var lastGood: UnsafeMutablePointer<Int> { (record + Self.lastGoodOffset).assumingMemoryBound(to: Int.self) }
+    /// The working-set buffer of the slot's current operation: its sequence modulo the usable
+    /// buffers, kept by adding the queue depth, so that no operation divides.
+    @inline(__always) var buffer: UnsafeMutablePointer<Int> { (record + Self.bufferOffset).assumingMemoryBound(to: Int.self) }
+    /// Operations of this slot until the next timed one.
+    @inline(__always) var countdown: UnsafeMutablePointer<Int> { (record + Self.countdownOffset).assumingMemoryBound(to: Int.self) }
     /// Operations of this slot completed (written by its owner, read by the runner).
     @inline(__always) var completions: UnsafeMutablePointer<Atomic<Int>> {
         (record + Self.completionsOffset).assumingMemoryBound(to: Atomic<Int>.self)

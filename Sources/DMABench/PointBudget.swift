@@ -9,7 +9,7 @@
 /// | device warm-up (unmeasured) | 10% |
 /// | device, measured | 50% |
 /// | baseline, second half | 12.5% (17.5% without a ceiling) |
-/// | ceiling (the same loop on as many threads as the device has workers) | 10% (none for one worker) |
+/// | ceiling (the same loop on as many threads as the device has workers, each on a working set of its own) | 10% (none for one worker) |
 ///
 /// ``Benchmark`` shares out what is left of `--seconds` once the working set is mapped and
 /// touched (at least half of it). Outside the budget: the wait for the operations still in

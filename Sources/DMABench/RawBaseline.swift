@@ -37,27 +37,47 @@ public enum RawBaseline {
         return total
     }
 
-    /// `threads` threads at once, each on its own share of the slots (thread `t` uses slots
-    /// `t`, `t + threads`, …). Throughput is the sum of their operations over the longest
-    /// thread's time.
-    public static func runParallel(_ operation: BenchOperation, on set: WorkingSet, seconds: Double, threads: Int) -> Throughput {
+    /// One thread per working set, all at once: what the machine's memory allows several
+    /// threads (the ceiling of a device with that many workers). Each thread walks its own
+    /// working set as ``run(_:on:seconds:)`` does, after one unmeasured pass over it, and all
+    /// start together; the throughput is the sum of the threads' rates, each measured over
+    /// its own `seconds`, so that a thread started late (or preempted) lowers the ceiling only
+    /// by what it failed to copy.
+    public static func runParallel(_ operation: BenchOperation, on sets: [WorkingSet], seconds: Double) -> Throughput {
+        guard let size = sets.first?.size else { return Throughput(operations: 0, size: 0, seconds: 0) }
         let results = Results()
+        let threads = sets.count
         runOnThreads(threads, name: "bench-raw") { index in
+            let set = sets[index]
+            for slot in 0..<set.slots { copyOrFill(operation, on: set, slot: slot) }
             results.ready.wrappingAdd(1, ordering: .acquiringAndReleasing)
-            while results.ready.load(ordering: .acquiring) < threads { sched_yield() }
-            let measured = run(operation, on: set, seconds: seconds, firstSlot: index, slotStep: threads)
+            while results.ready.load(ordering: .acquiring) < threads { cpuRelax() }
+            let measured = run(operation, on: set, seconds: seconds, firstSlot: 0, slotStep: 1)
             results.operations.wrappingAdd(measured.operations, ordering: .relaxed)
-            results.longest.max(Int(measured.seconds * 1e9), ordering: .relaxed)
+            // Operations per second, in millionths, summed over the threads.
+            results.microRate.wrappingAdd(Int(Double(measured.operations) / max(measured.seconds, 1e-9) * 1e6), ordering: .relaxed)
         }
-        return Throughput(operations: results.operations.load(ordering: .relaxed), size: set.size,
-                          seconds: Double(results.longest.load(ordering: .relaxed)) / 1e9)
+        let operations = results.operations.load(ordering: .relaxed)
+        let rate = Double(results.microRate.load(ordering: .relaxed)) / 1e6
+        return Throughput(operations: operations, size: size, seconds: rate > 0 ? Double(operations) / rate : 0)
     }
 
-    /// The shared counters of ``runParallel(_:on:seconds:threads:)``.
+    /// The shared counters of ``runParallel(_:on:seconds:)``.
     private final class Results: Sendable {
         let operations = Atomic<Int>(0)
-        let longest = Atomic<Int>(0)
+        let microRate = Atomic<Int>(0)
         let ready = Atomic<Int>(0)
+    }
+
+    /// One operation of the baseline on slot `slot`.
+    @inline(__always)
+    private static func copyOrFill(_ operation: BenchOperation, on set: WorkingSet, slot: Int) {
+        let destination = set.destinationSlot(slot)
+        if operation.copiesData, let source = set.sourceSlot(slot) {
+            memcpy(destination, source, set.size)
+        } else {
+            memset(destination, 0, set.size)
+        }
     }
 
     private static func run(_ operation: BenchOperation, on set: WorkingSet, seconds: Double, firstSlot: Int, slotStep: Int) -> Throughput {
@@ -70,12 +90,7 @@ public enum RawBaseline {
         var now = start
         while now < deadline {
             for _ in 0..<batch {
-                let destination = set.destinationSlot(slot)
-                if operation.copiesData, let source = set.sourceSlot(slot) {
-                    memcpy(destination, source, size)
-                } else {
-                    memset(destination, 0, size)
-                }
+                copyOrFill(operation, on: set, slot: slot)
                 slot &+= slotStep
             }
             operations &+= batch

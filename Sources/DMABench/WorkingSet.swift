@@ -56,12 +56,15 @@ public final class WorkingSet: @unchecked Sendable {
     public static let sideCap = 512 << 20
 
     private let mappingBytes: Int
+    /// What the set was planned for, to make another like it (``sibling()``).
+    private let plan: (operation: BenchOperation, queueDepth: Int, cache: CacheInfo)
 
     /// Plans and allocates the slots, and touches every page (so that no page fault is measured).
     /// - Throws: ``DMAError/outOfMemory(_:)`` when the memory cannot be mapped.
     public init(operation: BenchOperation, size: Int, queueDepth: Int, hot: Bool, cache: CacheInfo = .read()) throws(DMAError) {
         self.size = size
         self.hot = hot
+        plan = (operation, queueDepth, cache)
         stride = PageSize.roundUp(byteCount: size)
         cacheBytes = cache.lastLevelBytes ?? Self.defaultCacheBytes
         cacheSizeFromSysfs = cache.lastLevelBytes != nil
@@ -89,6 +92,14 @@ public final class WorkingSet: @unchecked Sendable {
     }
 
     deinit { munmap(source ?? destination, mappingBytes) }
+
+    /// Another working set planned like this one (same size, slots, temperature), in memory
+    /// of its own: what a second thread of the ceiling copies, so that no two threads share a
+    /// buffer or a cache line.
+    /// - Throws: ``DMAError/outOfMemory(_:)`` when the memory cannot be mapped.
+    public func sibling() throws(DMAError) -> WorkingSet {
+        try WorkingSet(operation: plan.operation, size: size, queueDepth: plan.queueDepth, hot: hot, cache: plan.cache)
+    }
 
     /// Slots per side: hot, one per in-flight operation; cold, enough to cover the cache
     /// 4 times over (2× per side for copies), at least one per in-flight operation while that

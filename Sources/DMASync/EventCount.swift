@@ -63,6 +63,16 @@ public final class EventCount: @unchecked Sendable {
         if waiters.pointee.load(ordering: .relaxed) > 0 { wake(count) }
     }
 
+    /// Wakes up to `count` waiters that this thread already sees, without the fence of
+    /// ``notify(count:)``: a waiter that is announcing itself at this moment may miss this
+    /// call. Only for a notifier that makes sure the condition is acted on anyway (a worker
+    /// that queues work for itself and looks at the queue again before it sleeps): the call
+    /// then only spreads the work to other waiters, and costs one load while nobody sleeps.
+    @inline(__always)
+    public func notifyIfWaiting(count: Int32 = 1) {
+        if waiters.pointee.load(ordering: .relaxed) > 0 { wake(count) }
+    }
+
     /// Wakes every waiter.
     public func notifyAll() { notify(count: Int32.max) }
 

@@ -36,15 +36,16 @@ public struct SpinPolicy: Sendable, Equatable {
     ///   - whilePolling: Called on every polling round (e.g. to reap completions); not called
     ///     while asleep.
     ///   - condition: Checked repeatedly; must be cheap and have no side effect.
-    @inline(__always)
-    public func wait(on events: EventCount, whilePolling: () -> Void = {}, until condition: () -> Bool) {
-        if condition() { return }
+    /// - Returns: True when the thread slept (the spin ended without the condition).
+    @inline(__always) @discardableResult
+    public func wait(on events: EventCount, whilePolling: () -> Void = {}, until condition: () -> Bool) -> Bool {
+        if condition() { return false }
         var start: UInt64 = 0
         var elapsed: UInt64 = 0
         var rounds = 0
         while true {
             whilePolling()
-            if condition() { return }
+            if condition() { return false }
             rounds &+= 1
             if rounds & 31 == 0 {
                 let now = dmasync_now_ns()
@@ -58,10 +59,10 @@ public struct SpinPolicy: Sendable, Equatable {
             let key = events.prepareWait()
             if condition() {
                 events.cancelWait()
-                return
+                return true
             }
             events.commitWait(key)
-            if condition() { return }
+            if condition() { return true }
         }
     }
 }

@@ -21,7 +21,8 @@ struct CPUPluginLoadingTests {
     func variables() throws {
         let driver = try #require(try cpuHost().driver(named: "cpu"))
         #expect(driver.configVariables.map(\.name) == ["DMAHOST_CPU_CHANNELS", "DMAHOST_CPU_WORKERS", "DMAHOST_CPU_COMPLETION",
-                                                         "DMAHOST_CPU_QUEUE_DEPTH"])
+                                                         "DMAHOST_CPU_QUEUE_DEPTH", "DMAHOST_CPU_CACHE_CONTROL"])
+        #expect(driver.configVariables.first { $0.name == "DMAHOST_CPU_CACHE_CONTROL" }?.defaultValue == "auto")
         #expect(driver.configVariables.first { $0.name == "DMAHOST_CPU_WORKERS" }?.defaultValue == nil)
         #expect(driver.configVariables.first { $0.name == "DMAHOST_CPU_COMPLETION" }?.defaultValue == "worker")
         #expect(driver.configVariables.allSatisfy { !$0.doc.isEmpty })
@@ -45,20 +46,22 @@ struct CPUPluginLoadingTests {
         #expect(!MemoryDomain.all(id: "cpu:0").contains(domain))
     }
 
-    @Test("DMAHOST_CPU_CHANNELS gives cpu:0…cpu:N-1; DMAHOST_CPU_WORKERS and _COMPLETION configure each device")
+    @Test("DMAHOST_CPU_CHANNELS gives cpu:0…cpu:N-1; DMAHOST_CPU_WORKERS, _COMPLETION and _CACHE_CONTROL configure each device")
     func settingsFromEnvironment() throws {
         let result = try dmactl(["list", "--format", "json"], environment: [
             "DMAHOST_CPU_CHANNELS": "3", "DMAHOST_CPU_WORKERS": "3", "DMAHOST_CPU_COMPLETION": "poll",
+            "DMAHOST_CPU_CACHE_CONTROL": "bypass",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         for id in ["cpu:0", "cpu:1", "cpu:2"] { #expect(result.stdout.contains("\"\(id)\""), "\(id) missing from dmactl list") }
         #expect(!result.stdout.contains("\"cpu:3\""))
         #expect(result.stdout.contains("3 worker threads, poll completions"))
+        #expect(result.stdout.contains("cache control bypass"))
     }
 
     @Test("bad settings make probe fail with a message naming the variable", arguments: [
         ("DMAHOST_CPU_CHANNELS", "0"), ("DMAHOST_CPU_WORKERS", "many"), ("DMAHOST_CPU_COMPLETION", "interrupt"),
-        ("DMAHOST_CPU_QUEUE_DEPTH", "1000"),
+        ("DMAHOST_CPU_QUEUE_DEPTH", "1000"), ("DMAHOST_CPU_CACHE_CONTROL", "sometimes"),
     ])
     func badSettings(variable: String, value: String) throws {
         let result = try dmactl(["doctor"], environment: [variable: value])

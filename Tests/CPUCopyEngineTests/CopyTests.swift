@@ -39,11 +39,13 @@ private func checkRandomCopy(engine: CopyEngine, total: Int, seed: UInt64) throw
 @Suite("CPU copy engine: copies")
 struct CopyTests {
     @Test("random scatter-gather layouts match the reference copy", arguments: [
-        (1, CompletionMode.worker), (3, .worker), (2, .poll),
+        (1, CompletionMode.worker, CacheControl.auto), (3, .worker, .auto), (2, .poll, .auto), (2, .worker, .bypass), (1, .poll, .bypass),
     ])
-    func randomLayouts(workers: Int, mode: CompletionMode) throws {
+    func randomLayouts(workers: Int, mode: CompletionMode, cacheControl: CacheControl) throws {
+        // Under bypass, parts of 1 KiB or more are written with non-temporal stores.
         let engine = try CopyEngine(configuration: CopyEngineConfiguration(
-            workers: workers, completionMode: mode, splitThreshold: 16 << 10, minimumPartSize: 4 << 10))
+            workers: workers, completionMode: mode, splitThreshold: 16 << 10, minimumPartSize: 4 << 10,
+            cacheControl: cacheControl, bypassMinimumBytes: 1 << 10))
         var generator = SeededGenerator(seed: UInt64(workers) * 1000 + (mode == .poll ? 7 : 0))
         for round in 0..<60 {
             let total = round % 10 == 0 ? Int.random(in: 64 << 10...300 << 10, using: &generator)

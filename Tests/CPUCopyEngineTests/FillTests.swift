@@ -4,9 +4,11 @@ import Testing
 
 @Suite("CPU copy engine: fill and memzero")
 struct FillTests {
-    @Test("fill patterns cover exactly the destination list", arguments: [UInt8(0), 0x5A, 0xFF])
-    func patterns(pattern: UInt8) throws {
-        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 2, splitThreshold: 32 << 10, minimumPartSize: 8 << 10))
+    @Test("fill patterns cover exactly the destination list, through the caches or around them",
+          arguments: [UInt8(0), 0x5A, 0xFF], [CacheControl.allocate, .bypass])
+    func patterns(pattern: UInt8, cacheControl: CacheControl) throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(
+            workers: 2, splitThreshold: 32 << 10, minimumPartSize: 8 << 10, cacheControl: cacheControl, bypassMinimumBytes: 1 << 10))
         var generator = SeededGenerator(seed: UInt64(pattern) + 1)
         for _ in 0..<20 {
             let total = Int.random(in: 1...100_000, using: &generator)

@@ -108,7 +108,7 @@ struct DMABenchUnitTests {
         let set = try WorkingSet(operation: .copy, size: 4096, queueDepth: 4, hot: true)
         let one = RawBaseline.run(.copy, on: set, seconds: 0.05)
         #expect(one.operations > 0 && one.seconds >= 0.05)
-        let two = RawBaseline.runParallel(.copy, on: set, seconds: 0.05, threads: 2)
-        #expect(two.operations > 0)
+        let two = RawBaseline.runParallel(.copy, on: [set, try set.sibling()], seconds: 0.05)
+        #expect(two.operations > 0 && two.seconds > 0)
     }
 }

@@ -25,15 +25,7 @@ struct EventCountTests {
         let events = EventCount()
         events.notify()
         events.notifyAll()
-        let prepared = Signal(), returned = Signal()
-        let done = Flag()
-        startThread {
-            let key = events.prepareWait()
-            prepared.fire()
-            events.commitWait(key)
-            done.raise()
-            returned.fire()
-        }
+        let (prepared, returned, done) = startSleeper(on: events)
         #expect(prepared.wait())
         sleepMilliseconds(20)
         #expect(!done.isRaised, "the waiter sleeps: nothing happened after its prepareWait")
@@ -48,20 +40,26 @@ struct EventCountTests {
             _ = events.prepareWait()
             events.cancelWait()
         }
-        let prepared = Signal(), returned = Signal()
-        let done = Flag()
-        startThread {
-            let key = events.prepareWait()
-            prepared.fire()
-            events.commitWait(key)
-            done.raise()
-            returned.fire()
-        }
+        let (prepared, returned, done) = startSleeper(on: events)
         #expect(prepared.wait())
         sleepMilliseconds(10)
         #expect(!done.isRaised)
         events.notify()
         #expect(returned.wait())
+    }
+
+    @Test("notifyIfWaiting wakes a waiter that announced itself before the call, and is a no-op without one")
+    func notifyIfWaiting() {
+        let events = EventCount()
+        events.notifyIfWaiting()
+        let (prepared, returned, done) = startSleeper(on: events)
+        #expect(prepared.wait())
+        sleepMilliseconds(10)
+        #expect(!done.isRaised, "the earlier notifyIfWaiting, with nobody waiting, did not count")
+        events.notifyIfWaiting()
+        let ok = returned.wait()
+        #expect(ok, "notifyIfWaiting woke the announced waiter")
+        if !ok { events.notifyAll() }
     }
 
     @Test("notifyAll wakes every sleeping waiter")
@@ -149,4 +147,19 @@ struct EventCountTests {
         #expect(ok, "the consumer missed the last notify: it stopped before \(producers * perProducer)")
         if !ok { events.notifyAll() }
     }
+}
+
+/// Starts a thread that announces itself on `events` (then fires `prepared`), sleeps until a
+/// notify, then raises `done` and fires `returned`.
+private func startSleeper(on events: EventCount) -> (prepared: Signal, returned: Signal, done: Flag) {
+    let prepared = Signal(), returned = Signal()
+    let done = Flag()
+    startThread {
+        let key = events.prepareWait()
+        prepared.fire()
+        events.commitWait(key)
+        done.raise()
+        returned.fire()
+    }
+    return (prepared, returned, done)
 }

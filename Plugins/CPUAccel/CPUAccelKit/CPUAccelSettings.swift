@@ -14,6 +14,7 @@ import Musl
 /// | `DMAHOST_CPU_WORKERS`     | worker threads per device (1...256)      | online CPUs        |
 /// | `DMAHOST_CPU_COMPLETION`  | `worker` or `poll`                       | `worker`           |
 /// | `DMAHOST_CPU_QUEUE_DEPTH` | descriptors per device (power of two)    | 1024               |
+/// | `DMAHOST_CPU_CACHE_CONTROL` | `allocate`, `bypass` or `auto`         | `auto`             |
 struct CPUAccelSettings: Equatable, Sendable {
     /// Number of devices.
     var channels: Int
@@ -24,6 +25,7 @@ struct CPUAccelSettings: Equatable, Sendable {
     static let workersVariable = "DMAHOST_CPU_WORKERS"
     static let completionVariable = "DMAHOST_CPU_COMPLETION"
     static let queueDepthVariable = "DMAHOST_CPU_QUEUE_DEPTH"
+    static let cacheControlVariable = "DMAHOST_CPU_CACHE_CONTROL"
     static let maximumChannels = 64
 
     /// The variables above, as `dmactl env` lists them (`dmahost_driver_ops.config_variables`).
@@ -36,6 +38,8 @@ struct CPUAccelSettings: Equatable, Sendable {
                           doc: "Where completions run: worker (on the copying worker thread) or poll (in the domain's poll function, dmahost/cpu_accel.h)."),
         DMAConfigVariable(name: queueDepthVariable, defaultValue: "1024",
                           doc: "Descriptors per device, a power of two, at least 2 x workers (4...\(CopyEngineConfiguration.maximumQueueDepth)); a full ring refuses with -EAGAIN."),
+        DMAConfigVariable(name: cacheControlVariable, defaultValue: CacheControl.auto.rawValue,
+                          doc: "Whether copies and fills leave their destination in the CPU caches: allocate (always, memcpy/memset), bypass (non-temporal stores for operation parts of 16 KiB or more: for data not read soon by this CPU) or auto (the same, except for destinations written again within a last-level cache's worth of traffic, which stay cached)."),
     ]
 
     /// Reads the settings from `environment` (a lookup function, `getenv` by default).
@@ -52,7 +56,14 @@ struct CPUAccelSettings: Equatable, Sendable {
             }
             mode = parsed
         }
-        let configuration = CopyEngineConfiguration(workers: workers, queueDepth: depth, completionMode: mode)
+        var cacheControl = CacheControl.auto
+        if let value = environment(cacheControlVariable), !value.isEmpty {
+            guard let parsed = CacheControl(rawValue: value.lowercased()) else {
+                throw .invalidArgument("\(cacheControlVariable)='\(value)' is not 'allocate', 'bypass' or 'auto'; fix or unset it")
+            }
+            cacheControl = parsed
+        }
+        let configuration = CopyEngineConfiguration(workers: workers, queueDepth: depth, completionMode: mode, cacheControl: cacheControl)
         do throws(DMAError) {
             return CPUAccelSettings(channels: channels, engine: try configuration.validated())
         } catch {

@@ -53,6 +53,10 @@ public final class CopyEngine: @unchecked Sendable {
     /// The configuration the engine runs with.
     public var configuration: CopyEngineConfiguration { core.configuration }
 
+    /// The non-temporal store kernel this CPU runs when destinations bypass the caches
+    /// (``CacheControl``): "avx512", "avx2", "sse2", or "memcpy" when it has none.
+    public static var streamingKernelName: String { CopyKernels.detectedKernelName }
+
     /// Starts the worker threads.
     /// - Throws: ``DMAError/invalidArgument(_:)`` for a bad configuration;
     ///   ``DMAError/system(errno:_:)`` when a thread cannot be created.

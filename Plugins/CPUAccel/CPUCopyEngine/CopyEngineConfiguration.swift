@@ -40,6 +40,30 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public var batchBytes: Int
     /// How long an idle worker polls the ring before it sleeps, in nanoseconds. Default 20 µs.
     public var idleSpinNanoseconds: UInt64
+    /// The longest an idle worker's poll grows to when work keeps arriving soon after it fell
+    /// asleep (the worker doubles its poll after such a wake-up, and returns to
+    /// ``idleSpinNanoseconds`` after a longer sleep). Default 200 µs.
+    public var maximumIdleSpinNanoseconds: UInt64
+    /// Whether destinations are written through the CPU caches or around them (non-temporal
+    /// stores). Default ``CacheControl/auto``.
+    public var cacheControl: CacheControl
+    /// Smallest operation part written with non-temporal stores under ``CacheControl/bypass``.
+    /// Default 16 KiB: below it the `sfence` that ends a streaming copy costs more than the
+    /// reads for ownership it saves.
+    public var bypassMinimumBytes: Int
+    /// The reuse distance under which ``CacheControl/auto`` takes a destination for cached:
+    /// one written again before the engine wrote this many bytes elsewhere is written through
+    /// the caches. Default: the last-level cache (`sysconf(_SC_LEVEL3_CACHE_SIZE)`, else 32 MiB).
+    public var reuseWindowBytes: Int
+
+    /// The last-level cache of this machine (`sysconf(_SC_LEVEL3_CACHE_SIZE)`, else level 2),
+    /// or 32 MiB when the C library does not know it.
+    public static var lastLevelCacheBytes: Int {
+        let level3 = sysconf(Int32(_SC_LEVEL3_CACHE_SIZE))
+        if level3 > 0 { return level3 }
+        let level2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+        return level2 > 0 ? level2 : 32 << 20
+    }
 
     /// The number of CPUs online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
     public static var onlineCPUCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -48,7 +72,8 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     public init(workers: Int = CopyEngineConfiguration.onlineCPUCount, queueDepth: Int = 1024,
                 completionMode: CompletionMode = .worker, splitThreshold: Int = 256 << 10,
                 minimumPartSize: Int = 128 << 10, batchLimit: Int = 32, batchBytes: Int = 256 << 10,
-                idleSpinNanoseconds: UInt64 = 20_000) {
+                idleSpinNanoseconds: UInt64 = 20_000, maximumIdleSpinNanoseconds: UInt64 = 200_000, cacheControl: CacheControl = .auto,
+                bypassMinimumBytes: Int = 16 << 10, reuseWindowBytes: Int = CopyEngineConfiguration.lastLevelCacheBytes) {
         self.workers = workers
         self.queueDepth = queueDepth
         self.completionMode = completionMode
@@ -57,6 +82,10 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         self.batchLimit = batchLimit
         self.batchBytes = batchBytes
         self.idleSpinNanoseconds = idleSpinNanoseconds
+        self.maximumIdleSpinNanoseconds = maximumIdleSpinNanoseconds
+        self.cacheControl = cacheControl
+        self.bypassMinimumBytes = bypassMinimumBytes
+        self.reuseWindowBytes = reuseWindowBytes
     }
 
     /// Largest accepted ``workers``.
@@ -81,6 +110,9 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
         }
         guard (1...1024).contains(batchLimit), batchBytes > 0 else {
             throw .invalidArgument("copy engine: batch limit must be 1...1024 and batch bytes positive, got \(batchLimit) and \(batchBytes)")
+        }
+        guard bypassMinimumBytes > 0, reuseWindowBytes > 0 else {
+            throw .invalidArgument("copy engine: the non-temporal minimum and the reuse window must be positive, got \(bypassMinimumBytes) and \(reuseWindowBytes)")
         }
         return self
     }

@@ -136,6 +136,27 @@ struct DescriptorRing {
         }
     }
 
+    /// Reserves one position: ``reserve(_:)`` for a count of 1, the path of every operation
+    /// that is not split.
+    @inline(__always)
+    func reserveOne() throws(SubmitError) -> Int {
+        var position = tail.pointee.load(ordering: .relaxed)
+        while true {
+            if position & Self.closedBit != 0 { throw .stopped }
+            let difference = cell(position).pointee.sequence.load(ordering: .acquiring) &- position
+            if difference == 0 {
+                let (exchanged, current) = tail.pointee.compareExchange(
+                    expected: position, desired: position &+ 1, ordering: .relaxed)
+                if exchanged { return position }
+                position = current
+                continue
+            }
+            let current = tail.pointee.load(ordering: .relaxed)
+            if difference < 0 && current == position { throw .queueFull }
+            position = current
+        }
+    }
+
     /// Makes a reserved, filled cell visible to workers.
     @inline(__always)
     func publish(_ position: Int) {
@@ -186,7 +207,9 @@ struct DescriptorRing {
                 position = head.pointee.load(ordering: .relaxed)
                 continue
             }
-            let count = min(withinBudget, published, (published &+ share &- 1) / share)
+            // No division for one worker (it costs more than the rest of the claim).
+            let fairShare = share == 1 ? published : (published &+ share &- 1) / share
+            let count = min(withinBudget, published, fairShare)
             let (exchanged, current) = head.pointee.compareExchange(
                 expected: position, desired: position &+ count, ordering: .relaxed)
             if exchanged { return (position, count) }

@@ -1,3 +1,4 @@
+import CCPUEngineSupport
 import DMADriverKit
 import DMASync
 import Synchronization
@@ -31,6 +32,8 @@ final class EngineCore: @unchecked Sendable {
     private let minimumPartSize: Int
     private let batchLimit: Int
     private let batchBytes: Int
+    /// Cached or non-temporal stores, by part size.
+    let kernels: CopyKernels
 
     init(configuration: CopyEngineConfiguration) {
         self.configuration = configuration
@@ -41,6 +44,7 @@ final class EngineCore: @unchecked Sendable {
         minimumPartSize = configuration.minimumPartSize
         batchLimit = configuration.batchLimit
         batchBytes = configuration.batchBytes
+        kernels = CopyKernels(configuration: configuration)
     }
 
     deinit { ring.deallocate() }
@@ -55,21 +59,38 @@ final class EngineCore: @unchecked Sendable {
                 source: UnsafePointer<iovec>?, sourceCount: UInt32, length: Int, pattern: UInt8,
                 callback: @escaping CompletionCallback, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
         let parts = partCount(length)
+        if parts == 1 {
+            let position = try ring.reserveOne()
+            let cell = ring.cell(position)
+            cell.pointee.descriptor = Descriptor(
+                callback: callback, argument: argument, source: source, destination: destination,
+                sourceCount: sourceCount, destinationCount: destinationCount,
+                sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: position,
+                parts: 1, kind: kind, pattern: pattern)
+            cell.pointee.lengthHint.store(length, ordering: .relaxed)
+            ring.publish(position)
+            wakeWorkers(1)
+            return
+        }
         let first = try ring.reserve(parts)
         var descriptor = Descriptor(
             callback: callback, argument: argument, source: source, destination: destination,
             sourceCount: sourceCount, destinationCount: destinationCount,
             sourceIndex: 0, destinationIndex: 0, sourceOffset: 0, destinationOffset: 0, length: length, leader: first,
             parts: Int32(parts), kind: kind, pattern: pattern)
-        if parts == 1 {
-            let cell = ring.cell(first)
-            cell.pointee.descriptor = descriptor
-            cell.pointee.lengthHint.store(length, ordering: .relaxed)
-            ring.publish(first)
-            work.notify(count: 1)
-            return
-        }
         submitParts(descriptor: &descriptor, first: first, parts: parts, length: length)
+    }
+
+    /// Tells sleeping workers that `count` cells were published. A worker of this engine (a
+    /// completion callback resubmitting) looks at the ring again before it sleeps, so it skips
+    /// the fence that guarantees a wake-up and only wakes workers it sees asleep.
+    @inline(__always)
+    private func wakeWorkers(_ count: Int32) {
+        if dmahost_engine_thread_get() == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) {
+            work.notifyIfWaiting(count: count)
+        } else {
+            work.notify(count: count)
+        }
     }
 
     /// How many parts an operation of `length` bytes is split into.
@@ -113,47 +134,74 @@ final class EngineCore: @unchecked Sendable {
         }
         assert(offset == length, "the parts of a split operation cover it")
         for index in 0..<parts { ring.publish(first &+ index) }
-        work.notify(count: Int32(parts))
+        wakeWorkers(Int32(parts))
     }
 
     // MARK: Execution (worker threads)
 
-    /// Claims and runs one batch. Returns false when nothing was published.
+    /// Claims one batch, runs every part in it, then completes them in ring order. Returns
+    /// false when nothing was published.
+    ///
+    /// Running the whole batch before the first completion keeps the copies back to back:
+    /// the atomic read-modify-writes of the completion path (and of the resubmissions that
+    /// callbacks make) wait for the store buffer to drain, which right after a copy into
+    /// memory that is not cached means waiting for its last lines. Once per batch, not once
+    /// per operation.
     @inline(__always)
     func runBatch() -> Bool {
-        let (first, count) = ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
+        let (first, count) = claimBatch()
         guard count > 0 else { return false }
-        for position in first..<(first &+ count) { execute(position) }
+        runParts(first, count: count)
+        completeParts(first, count: count)
         return true
     }
 
-    /// Runs the part in a claimed cell and completes its operation when it was the last part.
-    @inline(__always)
-    private func execute(_ position: Int) {
-        let descriptor = ring.cell(position).pointee.descriptor
-        var status: Int32
-        if cancelling.load(ordering: .relaxed) {
-            status = -ECANCELED
-        } else {
-            status = descriptor.kind == .copy ? ScatterGather.copy(descriptor) : ScatterGather.fill(descriptor)
+    /// Claims up to ``CopyEngineConfiguration/batchLimit`` published cells (one CAS).
+    @inline(never)
+    func claimBatch() -> (first: Int, count: Int) {
+        ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
+    }
+
+    /// Runs the parts in claimed cells, leaving each part's status in its cell.
+    @inline(never)
+    func runParts(_ first: Int, count: Int) {
+        let cancelled = cancelling.load(ordering: .relaxed)
+        for position in first..<(first &+ count) {
+            let cell = ring.cell(position)
+            var status: Int32 = -ECANCELED
+            if !cancelled {
+                status = cell.pointee.descriptor.kind == .copy ? kernels.copy(cell.pointee.descriptor) : kernels.fill(cell.pointee.descriptor)
+            }
+            if cell.pointee.descriptor.parts == 1 {
+                cell.pointee.status.store(Int(status), ordering: .relaxed)
+            } else if status != 0 {
+                // The first error of any part wins; a later one finds the status set and is dropped.
+                _ = ring.cell(cell.pointee.descriptor.leader).pointee.status.compareExchange(
+                    expected: 0, desired: Int(status), ordering: .relaxed)
+            }
         }
-        let leader = descriptor.leader
-        if descriptor.parts == 1 {
-            complete(leader, callback: descriptor.callback, argument: descriptor.argument, status: status)
-            return
+    }
+
+    /// Completes the operations of run parts: a whole operation at once, a split one when
+    /// its last part finished.
+    @inline(never)
+    func completeParts(_ first: Int, count: Int) {
+        for position in first..<(first &+ count) {
+            let cell = ring.cell(position)
+            let leader = cell.pointee.descriptor.leader
+            if cell.pointee.descriptor.parts == 1 {
+                complete(leader, callback: cell.pointee.descriptor.callback, argument: cell.pointee.descriptor.argument,
+                         status: Int32(truncatingIfNeeded: cell.pointee.status.load(ordering: .relaxed)))
+                continue
+            }
+            let leaderCell = ring.cell(leader)
+            let before = leaderCell.pointee.remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
+            assert(before >= 1, "a part finishes once")
+            if position != leader { ring.release(position) }
+            guard before == 1 else { continue }
+            complete(leader, callback: leaderCell.pointee.descriptor.callback, argument: leaderCell.pointee.descriptor.argument,
+                     status: Int32(truncatingIfNeeded: leaderCell.pointee.status.load(ordering: .relaxed)))
         }
-        let leaderCell = ring.cell(leader)
-        if status != 0 {
-            // The first error of any part wins; a later one finds the status set and is dropped.
-            _ = leaderCell.pointee.status.compareExchange(expected: 0, desired: Int(status), ordering: .relaxed)
-        }
-        let before = leaderCell.pointee.remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).oldValue
-        assert(before >= 1, "a part finishes once")
-        if position != leader { ring.release(position) }
-        guard before == 1 else { return }
-        status = Int32(truncatingIfNeeded: leaderCell.pointee.status.load(ordering: .relaxed))
-        complete(leader, callback: leaderCell.pointee.descriptor.callback, argument: leaderCell.pointee.descriptor.argument,
-                 status: status)
     }
 
     /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
@@ -210,15 +258,26 @@ final class EngineCore: @unchecked Sendable {
 
     /// The body of a worker thread: run batches; when idle, spin then sleep; exit once the
     /// engine is stopping and every reserved position was claimed.
+    ///
+    /// The spin adapts to the submitter (``IdleSpin``): a worker woken soon after it fell
+    /// asleep spins longer next time, so that a thread that submits one operation after the
+    /// other's completion finds it still spinning instead of paying a futex wake-up (tens of
+    /// microseconds in a virtual machine) per operation.
     func workerLoop() {
-        let policy = SpinPolicy(spinNanoseconds: configuration.idleSpinNanoseconds)
+        dmahost_engine_thread_set(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()))
+        defer { dmahost_engine_thread_set(nil) }
+        var spin = IdleSpin(base: configuration.idleSpinNanoseconds, maximum: configuration.maximumIdleSpinNanoseconds)
         while true {
             if runBatch() { continue }
             if stopping.load(ordering: .acquiring),
                ring.head.pointee.load(ordering: .relaxed) >= finalTail.load(ordering: .relaxed) {
                 return
             }
-            policy.wait(on: work) { ring.hasPublishedWork() || stopping.load(ordering: .acquiring) }
+            let start = monotonicNanoseconds()
+            let slept = SpinPolicy(spinNanoseconds: spin.nanoseconds).wait(on: work) {
+                ring.hasPublishedWork() || stopping.load(ordering: .acquiring)
+            }
+            if slept { spin.record(idleNanoseconds: monotonicNanoseconds() &- start) }
         }
     }
 }

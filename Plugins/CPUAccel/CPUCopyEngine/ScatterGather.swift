@@ -1,3 +1,4 @@
+import CCPUEngineSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -27,14 +28,25 @@ enum ScatterGather {
     }
 
     /// Copies `length` bytes from `source` (from `sourceStart`) to `destination` (from
-    /// `destinationStart`), one `memcpy` per overlap of a source and a destination entry.
+    /// `destinationStart`), one `memcpy` per overlap of a source and a destination entry, or,
+    /// with a `streamingKernel` other than 0, one `dmahost_copy_nontemporal` (which ends with
+    /// `sfence`: the bytes are visible before the completion is published).
     /// - Returns: 0, or -EINVAL when a list ends early (it was changed after submission).
     @inline(__always)
-    static func copy(_ descriptor: Descriptor) -> Int32 {
+    static func copy(_ descriptor: Descriptor, streamingKernel: Int32 = 0) -> Int32 {
         var left = descriptor.length
         guard left > 0 else { return 0 }
         guard let source = descriptor.source, let destination = descriptor.destination else {
             preconditionFailure("a copy descriptor holds the lists of its checked operation")
+        }
+        if descriptor.sourceCount == 1 && descriptor.destinationCount == 1 {
+            // One entry a side (most operations): one memcpy, after the same checks.
+            let sourceEntry = source.pointee
+            let destinationEntry = destination.pointee
+            guard left <= sourceEntry.iov_len &- descriptor.sourceOffset, left <= destinationEntry.iov_len &- descriptor.destinationOffset,
+                  let sourceBase = sourceEntry.iov_base, let destinationBase = destinationEntry.iov_base else { return -EINVAL }
+            move(destinationBase + descriptor.destinationOffset, sourceBase + descriptor.sourceOffset, left, streamingKernel)
+            return 0
         }
         var sourceIndex = Int(descriptor.sourceIndex)
         var sourceOffset = descriptor.sourceOffset
@@ -60,7 +72,7 @@ enum ScatterGather {
             }
             guard let sourceBase = sourceEntry.iov_base, let destinationBase = destinationEntry.iov_base else { return -EINVAL }
             let chunk = min(left, sourceAvailable, destinationAvailable)
-            memcpy(destinationBase + destinationOffset, sourceBase + sourceOffset, chunk)
+            move(destinationBase + destinationOffset, sourceBase + sourceOffset, chunk, streamingKernel)
             left &-= chunk
             sourceOffset &+= chunk
             destinationOffset &+= chunk
@@ -68,11 +80,22 @@ enum ScatterGather {
         return 0
     }
 
+    /// One piece of a copy: `memcpy`, or the non-temporal kernel `streamingKernel` (not 0).
+    @inline(__always)
+    private static func move(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int, _ streamingKernel: Int32) {
+        if streamingKernel != 0 {
+            dmahost_copy_nontemporal(streamingKernel, destination, source, count)
+        } else {
+            memcpy(destination, source, count)
+        }
+    }
+
     /// Fills `length` bytes of `destination` (from `destinationStart`) with `pattern`, one
-    /// `memset` per entry.
+    /// `memset` per entry, or with a `streamingKernel` other than 0 one
+    /// `dmahost_fill_nontemporal` (ending with `sfence`).
     /// - Returns: 0, or -EINVAL when the list ends early (it was changed after submission).
     @inline(__always)
-    static func fill(_ descriptor: Descriptor) -> Int32 {
+    static func fill(_ descriptor: Descriptor, streamingKernel: Int32 = 0) -> Int32 {
         var left = descriptor.length
         guard left > 0 else { return 0 }
         guard let destination = descriptor.destination else {
@@ -93,7 +116,11 @@ enum ScatterGather {
             }
             guard let base = entry.iov_base else { return -EINVAL }
             let chunk = min(left, available)
-            memset(base + offset, value, chunk)
+            if streamingKernel != 0 {
+                dmahost_fill_nontemporal(streamingKernel, base + offset, descriptor.pattern, chunk)
+            } else {
+                memset(base + offset, value, chunk)
+            }
             left &-= chunk
             offset &+= chunk
         }

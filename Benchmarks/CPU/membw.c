@@ -1,0 +1,78 @@
+/*
+ * DMAHost — memcpy throughput of one process over a cold working set, for checking the
+ * benchmark's multi-thread ceiling against separate processes:
+ *
+ *   membw <size bytes> <seconds>
+ *
+ * Maps a working set of slots of <size> bytes (page-aligned) covering twice the last-level
+ * cache per side (sysfs, else 32 MiB), as dmactl bench plans a cold one, touches it, makes one
+ * unmeasured pass, then copies slot after slot for <seconds> and prints GB/s (10^9 bytes/s).
+ * run.sh starts one alone and then two at once: two processes share nothing but the memory.
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* The largest data or unified cache of cpu0 in sysfs, in bytes; 32 MiB when there is none. */
+static size_t last_level_cache(void) {
+	size_t best = 0;
+	for (int index = 0; index < 16; index++) {
+		char path[128], text[64] = "";
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+		FILE *file = fopen(path, "r");
+		if (!file) continue;
+		if (fgets(text, sizeof(text), file)) {
+			char *end = NULL;
+			size_t value = strtoul(text, &end, 10);
+			if (end && *end == 'K') value <<= 10;
+			if (end && *end == 'M') value <<= 20;
+			if (value > best) best = value;
+		}
+		fclose(file);
+	}
+	return best ? best : (size_t)32 << 20;
+}
+
+int main(int argc, char **argv) {
+	if (argc != 3) {
+		fprintf(stderr, "usage: membw <size bytes> <seconds>\n");
+		return 2;
+	}
+	size_t size = strtoul(argv[1], NULL, 10);
+	double seconds = strtod(argv[2], NULL);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (size == 0 || seconds <= 0) return 2;
+	size_t stride = (size + page - 1) / page * page;
+	size_t slots = (2 * last_level_cache() + stride - 1) / stride;
+	size_t side = slots * stride;
+	char *memory = mmap(NULL, 2 * side, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (memory == MAP_FAILED) return 2;
+	char *source = memory, *destination = memory + side;
+	memset(source, 0x5a, side);
+	memset(destination, 0, side);
+	for (size_t slot = 0; slot < slots; slot++) memcpy(destination + slot * stride, source + slot * stride, size);
+	size_t batch = size >= (256 << 10) ? 1 : (256 << 10) / size;
+	size_t operations = 0, slot = 0;
+	double start = now(), elapsed = 0;
+	while (elapsed < seconds) {
+		for (size_t i = 0; i < batch; i++) {
+			memcpy(destination + slot * stride, source + slot * stride, size);
+			if (++slot == slots) slot = 0;
+		}
+		operations += batch;
+		elapsed = now() - start;
+	}
+	printf("%.3f\n", (double)operations * (double)size / elapsed / 1e9);
+	return 0;
+}
