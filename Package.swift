@@ -236,7 +236,9 @@ let package = Package(
         /// Remote memory domains over UCX's UCP API, in C against the CDMAHostABI headers; libucp is
         /// opened with dlopen at run time (no link-time dependency), so a host without UCX loads the
         /// plugin and gets no devices. The UCX headers (libucx-dev) are needed to build it fully.
+        /// Only the driver entry and the server functions (dmahost_ucx_server.h) are exported.
         .target(name: "UCXPlugin", dependencies: ["CDMAHostABI"], path: backendPath("UCX", "UCXPlugin"),
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
                 linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
 
         // MARK: - Tests

@@ -348,7 +348,8 @@ static void ucx_fini(void *driver_ctx)
 
 #endif /* DMAHOST_UCX_HEADERS */
 
-const struct dmahost_driver_ops *dmahost_driver_entry(const struct dmahost_host_api *host)
+__attribute__((visibility("default"))) const struct dmahost_driver_ops *
+dmahost_driver_entry(const struct dmahost_host_api *host)
 {
 	if (host == NULL) {
 		return NULL;
