@@ -8,7 +8,7 @@
  * dmahost_ucx_server_describe reads from other threads: the clients and the allocator.
  */
 #define _GNU_SOURCE
-#include "dmahost_ucx_server.h"
+#include "dmahost_ucx.h"
 #include "ucx_internal.h"
 
 #include <errno.h>
