@@ -272,7 +272,7 @@ static void diagnose_device(struct ucx_device *device, dmahost_diagnostic_fn emi
 	if (device->domain != NULL) {
 		snprintf(detail, sizeof(detail), "the server failed (%s%s): operations fail with -ENOTCONN; close and open the "
 			 "device to reconnect", strerror(failure < 0 ? -failure : ECONNRESET),
-			 device->stalled ? ", no request completed within " UCX_STALL_TIMEOUT_VARIABLE : "");
+			 atomic_load(&device->stalled) ? ", no request completed within " UCX_STALL_TIMEOUT_VARIABLE : "");
 		emit(emit_arg, device->id, 0, detail);
 		return;
 	}

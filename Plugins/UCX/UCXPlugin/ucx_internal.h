@@ -56,6 +56,16 @@ int ucx_parse_address(const char *text, struct sockaddr_storage *addr, socklen_t
 /** Writes the transports an endpoint's lanes use ("tcp/eth0, ...") into \b out. */
 void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, size_t out_len);
 
+/** One active-message handler: its message id and callback. */
+struct ucx_am_handler {
+	unsigned id;
+	ucp_am_recv_callback_t cb;
+};
+
+/** Registers \b count handlers on \b worker, each called with \b arg. Returns 0 or a negated errno. */
+int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const struct ucx_am_handler *handlers,
+			size_t count, void *arg);
+
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t ucx_now_ms(void);
 
@@ -117,7 +127,8 @@ struct ucx_device {
 	uint64_t bytes_read, bytes_written, operations, failed_operations;
 	uint64_t reported_operations, last_report_ms;
 	uint64_t last_progress_ms, stall_timeout_ms;
-	bool stalled;
+	/* Set when the stall watchdog failed the endpoint; read by diagnose on the host's thread. */
+	atomic_bool stalled;
 	struct ucx_op *posted;
 	struct ucx_op **flush_group;
 	uint32_t flush_count, flush_capacity;

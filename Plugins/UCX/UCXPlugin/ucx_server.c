@@ -344,28 +344,12 @@ static void *server_main(void *arg)
 
 static int set_handlers(struct dmahost_ucx_server *server)
 {
-	static const struct {
-		unsigned id;
-		ucp_am_recv_callback_t cb;
-	} handlers[] = {
+	static const struct ucx_am_handler handlers[] = {
 		{ UCX_AM_ALLOC, on_alloc },
 		{ UCX_AM_FREE, on_free },
 		{ UCX_AM_COUNTERS, on_counters },
 	};
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		ucp_am_handler_param_t param = {
-			.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
-				      UCP_AM_HANDLER_PARAM_FIELD_ARG,
-			.id = handlers[i].id,
-			.cb = handlers[i].cb,
-			.arg = server,
-		};
-		ucs_status_t status = server->api->worker_set_am_recv_handler(server->worker, &param);
-		if (status != UCS_OK) {
-			return ucx_errno(status);
-		}
-	}
-	return 0;
+	return ucx_set_am_handlers(server->api, server->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), server);
 }
 
 /* Registers the region: remote read, and remote write unless the region is read-only. */

@@ -187,6 +187,25 @@ void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, 
 	free(text);
 }
 
+int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const struct ucx_am_handler *handlers,
+			size_t count, void *arg)
+{
+	for (size_t i = 0; i < count; i++) {
+		ucp_am_handler_param_t param = {
+			.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
+				      UCP_AM_HANDLER_PARAM_FIELD_ARG,
+			.id = handlers[i].id,
+			.cb = handlers[i].cb,
+			.arg = arg,
+		};
+		ucs_status_t status = api->worker_set_am_recv_handler(worker, &param);
+		if (status != UCS_OK) {
+			return ucx_errno(status);
+		}
+	}
+	return 0;
+}
+
 uint64_t ucx_now_ms(void)
 {
 	struct timespec now;
