@@ -94,4 +94,26 @@ struct UCXDataPathTests {
         try await domain.transfer(into: second, from: domain, UnsafeRawBufferPointer(first))
         #expect(second.elementsEqual(source))
     }
+
+    @Test("transfer between two remote peers: the source peer's pull fills a bounce buffer, the destination's push empties it")
+    func transferBetweenPeers() async throws {
+        let source = try InProcessServer(size: 1 << 20)
+        let destination = try InProcessServer(size: 1 << 20)
+        try UCXExports.load().add(peer: source.address)
+        let host = try ucxHost(peer: destination.address)
+        defer { host.closeAll() }
+        let from = try #require(try host.open(deviceID: source.deviceID).first)
+        let into = try #require(try host.open(deviceID: destination.deviceID).first)
+        let length = 200_001
+        let sourceRange = UnsafeMutableRawBufferPointer(start: try remoteAlloc(try remoteContext(from), length), count: length)
+        let destinationRange = UnsafeMutableRawBufferPointer(start: try remoteAlloc(try remoteContext(into), length), count: length)
+        let expected = pattern(length, seed: 11)
+        defer { expected.deallocate() }
+        sourceRange.copyMemory(from: UnsafeRawBufferPointer(expected))  // the source server's own memory
+        destinationRange.initializeMemory(as: UInt8.self, repeating: 0)
+
+        let halves = [UnsafeRawBufferPointer(rebasing: sourceRange[..<77_777]), UnsafeRawBufferPointer(rebasing: sourceRange[77_777...])]
+        try await into.transfer(into: [destinationRange], from: from, halves)
+        #expect(destinationRange.elementsEqual(expected))
+    }
 }
