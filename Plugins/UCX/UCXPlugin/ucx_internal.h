@@ -66,6 +66,14 @@ struct ucx_am_handler {
 int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const struct ucx_am_handler *handlers,
 			size_t count, void *arg);
 
+/**
+ * Sends one active message and progresses \b worker until UCX no longer needs \b header and
+ * \b data (the request is polled, then freed: no callback can free it under the poll).
+ * Returns 0 or the negated errno of the send. Call it on the worker's thread only.
+ */
+int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, unsigned id, const void *header,
+		size_t header_length, const void *data, size_t data_length, uint32_t flags);
+
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t ucx_now_ms(void);
 

@@ -321,33 +321,11 @@ static void join_flush(struct ucx_device *device, struct ucx_op *op)
 	device->flush_group[device->flush_count++] = op;
 }
 
-static void am_sent(void *request, ucs_status_t status, void *user_data)
-{
-	(void)status;
-	struct ucx_device *device = user_data;
-	device->api->request_free(request);
-}
-
-/* Sends a small control message; its header is copied into UCX's request or sent at once. */
+/* Sends a small control message (the server learns the endpoint from it), waited for. */
 static int send_control(struct ucx_device *device, unsigned id, const void *header, size_t length)
 {
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS,
-		.cb.send = am_sent,
-		.user_data = device,
-		.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER,
-	};
-	ucs_status_ptr_t request = device->api->am_send_nbx(device->ep, id, header, length, NULL, 0, &param);
-	if (UCS_PTR_IS_ERR(request)) {
-		return ucx_errno(UCS_PTR_STATUS(request));
-	}
-	if (request != NULL) {
-		/* Eager with a small header: UCX copies it before the call returns a request. */
-		while (device->api->request_check_status(request) == UCS_INPROGRESS) {
-			device->api->worker_progress(device->worker);
-		}
-	}
-	return 0;
+	return ucx_send_am(device->api, device->worker, device->ep, id, header, length, NULL, 0,
+			   UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER);
 }
 
 static void post_rpc(struct ucx_device *device, struct ucx_op *op)

@@ -197,30 +197,12 @@ static ucs_status_t on_counters(void *arg, const void *header, size_t header_len
 	return UCS_OK;
 }
 
-static void sent(void *request, ucs_status_t status, void *user_data)
-{
-	(void)status;
-	struct dmahost_ucx_server *server = user_data;
-	server->api->request_free(request);
-}
-
-/* Sends one control message and waits until UCX no longer needs the header (small, eager). */
+/* Sends one control message and waits until UCX no longer needs its header and data. */
 static void send_message(struct dmahost_ucx_server *server, ucp_ep_h ep, unsigned id, const void *header,
 			 size_t header_length, const void *data, size_t data_length)
 {
-	const struct ucx_api *api = server->api;
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA,
-		.cb.send = sent,
-		.user_data = server,
-	};
-	ucs_status_ptr_t request = api->am_send_nbx(ep, id, header, header_length, data, data_length, &param);
-	if (request == NULL || UCS_PTR_IS_ERR(request)) {
-		return;
-	}
-	while (api->request_check_status(request) == UCS_INPROGRESS) {
-		api->worker_progress(server->worker);
-	}
+	/* A failed send means a failed endpoint: its error callback drops the client. */
+	(void)ucx_send_am(server->api, server->worker, ep, id, header, header_length, data, data_length, 0);
 }
 
 static void accept_client(struct dmahost_ucx_server *server, ucp_conn_request_h request)
