@@ -337,7 +337,11 @@ static void ucx_fini(void *driver_ctx)
 		return;
 	}
 	for (uint32_t i = 0; i < driver->device_count; i++) {
-		ucx_close(driver, driver->devices[i]->id);
+		if (driver->devices[i]->domain != NULL) {
+			ucx_device_disconnect(driver->devices[i]);
+		}
+	}
+	for (uint32_t i = 0; i < driver->device_count; i++) {
 		pthread_mutex_destroy(&driver->devices[i]->lock);
 		pthread_cond_destroy(&driver->devices[i]->cond);
 		free(driver->devices[i]);
