@@ -13,7 +13,7 @@ enum UCXTestSupport {
 
     /// nil when the suites can run; otherwise why they are skipped: the plugin's own diagnosis
     /// of libucp and its UCX context. (libucp is loaded by the plugin only: the plugin prepares
-    /// the process first, e.g. under a sanitizer.)
+    /// the process first, turning UCX's memory hooks off.)
     static let skipReason: String? = {
         guard FileManager.default.fileExists(atPath: pluginPath) else {
             return "\(pluginPath) is missing: build the products first (swift build)"

@@ -43,6 +43,10 @@ static const struct dmahost_config_variable g_config_variables[] = {
 	{ sizeof(struct dmahost_config_variable), "UCX_KEEPALIVE_INTERVAL", "1s",
 	  "How often UCX probes an idle peer; a peer that stops answering fails its operations (the plugin's "
 	  "default; UCX's own is longer)." },
+	{ sizeof(struct dmahost_config_variable), "UCX_MEM_EVENTS", "no",
+	  "UCX's memory hooks, which patch mmap, munmap, mremap and malloc of the whole process: off by the "
+	  "plugin's default (with UCX_MEM_MALLOC_HOOKS=no), since they hide mremap from the RDMA backend's memory "
+	  "monitor and break sanitizers; yes lets UCX cache registrations of user memory." },
 	{ sizeof(struct dmahost_config_variable), "UCX_TCP_KEEPIDLE", "10s",
 	  "TCP keepalive idle time of UCX's tcp transport (with UCX_TCP_KEEPINTVL, UCX_TCP_KEEPCNT): bounds how long "
 	  "a peer that vanished without closing its connections (a cut link) takes to fail an idle endpoint." },

@@ -2,7 +2,6 @@
  * DMAHost UCX backend — resolving libucp at run time.
  * SPDX-License-Identifier: BSD-3-Clause
  */
-#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "ucx_api.h"
 
 #ifdef DMAHOST_UCX_HEADERS
@@ -30,24 +29,23 @@ static pthread_once_t g_api_once = PTHREAD_ONCE_INIT;
 	} while (0)
 
 /*
- * UCX's memory hooks (libucm) patch mmap, munmap and malloc in the running process, which a
- * sanitizer runtime's own interceptors do not survive (ThreadSanitizer crashes). In a process
- * that runs ThreadSanitizer or AddressSanitizer they are turned off before libucp loads,
- * unless the variables are set: UCX then only does without caching registrations of user
- * memory. Other processes are left alone.
+ * UCX's memory hooks (libucm) patch mmap, munmap, mremap and malloc of the whole process in
+ * place. Other backends in the same process depend on those calls as the kernel does them:
+ * the RDMA backend's userfaultfd memory monitor stops seeing mremap moves, and a sanitizer
+ * runtime's interceptors do not survive the patching. So the plugin turns them off before
+ * libucp loads (UCX_MEM_EVENTS=no, UCX_MEM_MALLOC_HOOKS=no), unless the variables are set:
+ * UCX then does without invalidating cached registrations of user memory on unmap (it
+ * registers per operation where a transport needs it).
  */
-static void disable_memory_hooks_under_sanitizers(void)
+static void disable_memory_hooks(void)
 {
-	if (dlsym(RTLD_DEFAULT, "__tsan_init") == NULL && dlsym(RTLD_DEFAULT, "__asan_init") == NULL) {
-		return;
-	}
 	setenv("UCX_MEM_EVENTS", "no", 0);
 	setenv("UCX_MEM_MALLOC_HOOKS", "no", 0);
 }
 
 static void load_once(void)
 {
-	disable_memory_hooks_under_sanitizers();
+	disable_memory_hooks();
 	g_api.handle = dlopen("libucp.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (g_api.handle == NULL) {
 		const char *why = dlerror();
