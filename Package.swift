@@ -63,6 +63,8 @@ let package = Package(
         .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
         /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
         .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
+        /// UCX backend: remote memory domains of servers on other hosts (UCP RMA), and the server.
+        .library(name: "dmahost-ucx", type: .dynamic, targets: ["UCXPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -233,6 +235,16 @@ let package = Package(
         .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
                 linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
 
+        // MARK: - UCX backend (libdmahost-ucx.so)
+
+        /// Remote memory domains over UCX's UCP API, in C against the CDMAHostABI headers; libucp is
+        /// opened with dlopen at run time (no link-time dependency), so a host without UCX loads the
+        /// plugin and gets no devices. The UCX headers (libucx-dev) are needed to build it fully.
+        /// Only the driver entry and the functions of dmahost_ucx.h (the server, adding a peer) are exported.
+        .target(name: "UCXPlugin", dependencies: ["CDMAHostABI"], path: backendPath("UCX", "UCXPlugin"),
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
+
         // MARK: - Tests
 
         /// Test support: sanitizer runtime options for the test binaries that link it
@@ -297,6 +309,14 @@ let package = Package(
         .testTarget(
             name: "IOVecContractTests",
             dependencies: ["DMAHost", "DriverHost", "DMADriverKit", "DMABuf", "CDMAHostABI"],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+        /// The UCX plugin on loopback, in one process (a server started through the plugin's entry) and
+        /// with dmactl serve as a child process: data, scatter-gather, the region's bounds and access,
+        /// allocation, unreachable and dying peers. Skipped when libucp is absent.
+        .testTarget(
+            name: "UCXTests",
+            dependencies: ["DriverHost", "DMAHost", "CDMAHostABI"],
             linkerSettings: pluginHostLinkerSettings
         ),
     ],

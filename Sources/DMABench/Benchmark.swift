@@ -131,6 +131,7 @@ public enum Benchmark {
         // The ceiling's other threads copy working sets of their own (when memory allows;
         // else they share this one).
         let ceilingSets = [set] + (1..<max(1, ceilingThreads)).compactMap { _ in try? set.sibling() }
+        let remote = try RemoteSlots(domain: domain, set: set, operation: parameters.operation, readPercent: parameters.effectiveReadPercent)
         let timerCost = BenchTimer.readCost()
         // Mapping and touching the working set counts against the point's time: the phases
         // share what is left (at least half the point).
@@ -140,7 +141,7 @@ public enum Benchmark {
         _ = RawBaseline.run(parameters.operation, on: set, seconds: budget.baselineWarmup)  // warm the pages and caches
         let before = RawBaseline.run(parameters.operation, on: set, seconds: budget.baseline / 2, every: 0.5) { report(.baseline) }
         let target = RunTarget(domain: domain.handle, operation: parameters.operation, readPercent: parameters.effectiveReadPercent,
-                               iovecs: parameters.iovecs, set: set, queueDepth: parameters.queueDepth, cpu: cpu,
+                               iovecs: parameters.iovecs, set: set, remote: remote, queueDepth: parameters.queueDepth, cpu: cpu,
                                timerCost: timerCost, timeoutNanoseconds: UInt64(parameters.timeout * 1e9))
         report(.warmingUp)
         let measurement = try measure(target, parameters: parameters, budget: budget) { device in
