@@ -5,7 +5,8 @@
 # PASS or FAIL with what it measured:
 #   1. the namespaces carry UCX: ucx_perftest ucp_put_bw between them;
 #   2. the server's first line ("serving ucx:IP:PORT BYTES bytes read-write") and `dmactl list`
-#      in B showing the device (peer from --ucx-peer, and from DMAHOST_UCX_PEERS);
+#      in B showing the device (peer from --ucx-peer, and from DMAHOST_UCX_PEERS); a peer with
+#      no server (no listener; no host) fails with a reason within --failure-bound seconds;
 #   3. byte-exact copies both ways (`dmactl copy`, verified), odd sizes;
 #   4. scatter-gather: copies cut into many segments on both sides, `dmactl bench --iovecs`;
 #   5. at least --operations (default 10,000) random operations of every kind, each ended
@@ -156,6 +157,19 @@ check "list" "dmactl list in B with --ucx-peer shows $main_device" grep -q "\"$m
 netns_exec B env "DMAHOST_UCX_PEERS=$NETNS_ADDR_A:$main_port" "$dmactl" --driver-dir "$plugin" --no-default-drivers list --format json \
     > "$work/list-env.json" 2> "$work/list-env.err"
 check "list-env" "dmactl list in B with DMAHOST_UCX_PEERS shows $main_device" grep -q "\"$main_device\"" "$work/list-env.json"
+
+# A peer nobody serves (a port without a listener; an address without a host): open fails,
+# with a reason, within the bound.
+for peer in "$NETNS_ADDR_A:18999" "10.231.0.9:18600"; do
+    started=$(now)
+    netns_exec B "$dmactl" --driver-dir "$plugin" --no-default-drivers --ucx-peer "$peer" \
+        copy --from system --to "ucx:$peer" --size 4096 --format json > "$work/unreachable.json" 2> "$work/unreachable.err"
+    status=$?
+    took=$(elapsed "$started" "$(now)")
+    message=$(json "$work/unreachable.json" 'd["error"]["message"]')
+    check "unreachable-peer" "copy to ucx:$peer: exit $status after $took s (bound $failure_bound s): '$message'" \
+        [ "$status" -ne 0 -a -n "$message" ] && le "$took" "$failure_bound"
+done
 
 # ---- 3. byte-exact copies both ways
 copy "copy-push" "$main_port" system "$main_device" 1048577 1
