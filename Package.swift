@@ -63,6 +63,8 @@ let package = Package(
         .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
         /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
         .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
+        /// UCX backend: remote memory domains of servers on other hosts (UCP RMA), and the server.
+        .library(name: "dmahost-ucx", type: .dynamic, targets: ["UCXPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -228,6 +230,16 @@ let package = Package(
         /// alone).
         .target(name: "VendorSampleC", dependencies: ["CDMAHostABI"], path: "Plugins/VendorSampleC",
                 linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread")]),
+
+        // MARK: - UCX backend (libdmahost-ucx.so)
+
+        /// Remote memory domains over UCX's UCP API, in C against the CDMAHostABI headers; libucp is
+        /// opened with dlopen at run time (no link-time dependency), so a host without UCX loads the
+        /// plugin and gets no devices. The UCX headers (libucx-dev) are needed to build it fully.
+        /// Only the driver entry and the server functions (dmahost_ucx_server.h) are exported.
+        .target(name: "UCXPlugin", dependencies: ["CDMAHostABI"], path: backendPath("UCX", "UCXPlugin"),
+                cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
+                linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
 
         // MARK: - Tests
 

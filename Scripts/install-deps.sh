@@ -4,12 +4,15 @@
 # (libibverbs, libdrm, libpci) and the kernel uapi headers. Tests: binutils (nm), gcc (the C
 # conformance programs), valgrind (the C ABI instruction-count benchmark). Install
 # (Scripts/install.sh and its test): patchelf (SONAME and RUNPATHs of the installed files) and
-# make (the C plugin template). UCX backend: libucx-dev (UCP headers and libucp); its tests and
-# benchmark: ucx-utils (ucx_perftest, ucx_info) and iproute2 (`ip netns`).
+# make (the C plugin template).
 # The qemu guest's own packages are installed by Tests/VM/run-in-vm.sh when it runs.
 set -euo pipefail
 
-packages=(pkg-config gcc libc6-dev binutils linux-libc-dev libibverbs-dev libdrm-dev libpci-dev valgrind patchelf make libucx-dev ucx-utils iproute2)
+packages=(pkg-config gcc libc6-dev binutils linux-libc-dev libibverbs-dev libdrm-dev libpci-dev valgrind patchelf make)
+# UCX backend: the UCP headers and libucp (libucx-dev), ucx_info and ucx_perftest (ucx-utils).
+packages+=(libucx-dev ucx-utils)
+# The UCX suite and benchmark between two network namespaces (Tests/UCX, Benchmarks/UCX): `ip netns`.
+packages+=(iproute2)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 #include "dmahost/iovec.h"
 #include "dmahost/cpu_accel.h"
 #include "dmahost/dmabuf.h"
+#include "dmahost/remote.h"
 
 #if defined(__LP64__)
 _Static_assert(sizeof(struct spdk_memory_domain_translation_result) == 56, "translation_result layout");
@@ -21,5 +22,6 @@ _Static_assert(offsetof(struct spdk_memory_domain_translation_ctx, rdma.ibv_qp) 
 _Static_assert(sizeof(struct spdk_memory_domain_ctx) == 24, "domain ctx layout");
 _Static_assert(sizeof(struct spdk_memory_domain_rdma_ctx) == 16, "rdma ctx layout");
 _Static_assert(sizeof(enum spdk_dma_device_type) == 4, "enum size");
+_Static_assert(sizeof(struct dmahost_remote_domain_ctx) == 64, "remote domain ctx layout");
 _Static_assert(DMAHOST_IOV_LEN_MAX == (size_t)INT64_MAX, "SSIZE_MAX");
 #endif

@@ -43,10 +43,14 @@ final class SegmentedBuffer {
     }
 
     /// Allocates the buffer where `endpoint`'s domain can address it: from a dma-buf domain
-    /// through its allocation interface (`dmahost/dmabuf.h`; page-aligned), else host memory.
+    /// through its allocation interface (`dmahost/dmabuf.h`; page-aligned), from a remote domain
+    /// through its server's allocator (`dmahost/remote.h`; never dereferenced here), else host memory.
     convenience init(for endpoint: Endpoint, length: Int, alignment: Int, lengths: [Int], lead: Int = 0, trail: Int = 0) throws(Failure) {
         if let context = endpoint.dmabufContext {
             try self.init(dmabuf: context, domain: endpoint.name, length: length, lengths: lengths, lead: lead, trail: trail)
+        } else if let context = endpoint.remoteContext {
+            try self.init(remote: context, domain: endpoint.name, length: length, alignment: alignment, lengths: lengths,
+                          lead: lead, trail: trail)
         } else {
             try self.init(length: length, alignment: alignment, lengths: lengths, lead: lead, trail: trail)
         }
@@ -68,6 +72,25 @@ final class SegmentedBuffer {
         (allocationBase, base, self.length, self.lead, self.trail) = (address, address + lead, length, lead, trail)
         iovecs = Self.cut(base, lengths)
         span = Self.cut(address, [total])
+    }
+
+    private init(remote context: UnsafePointer<dmahost_remote_domain_ctx>, domain: String, length: Int, alignment: Int,
+                 lengths: [Int], lead: Int, trail: Int) throws(Failure) {
+        guard let alloc = context.pointee.alloc, let release = context.pointee.free else {
+            throw Failure(.failed, "\(domain): its remote context has no alloc/free")
+        }
+        let total = lead + length + trail
+        var address: UInt64 = 0
+        var powerOfTwo: UInt64 = 64
+        while powerOfTwo < UInt64(alignment) { powerOfTwo <<= 1 }
+        let rc = alloc(context, UInt64(max(total, 1)), powerOfTwo, &address)
+        guard rc == 0, let start = UnsafeMutableRawPointer(bitPattern: UInt(address)) else {
+            throw Failure(.failed, "\(domain): the server cannot allocate \(total) bytes: \(String(cString: strerror(-rc)))")
+        }
+        releaseMemory = { _ = release(context, UInt64(UInt(bitPattern: $0))) }
+        (allocationBase, base, self.length, self.lead, self.trail) = (start, start + lead, length, lead, trail)
+        iovecs = Self.cut(base, lengths)
+        span = Self.cut(start, [total])
     }
 
     /// `lengths` consecutive segments from `base`.

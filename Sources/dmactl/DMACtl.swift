@@ -35,7 +35,7 @@ struct DMACtl: AsyncParsableCommand {
 
             \(ExitStatus.help)
             """,
-        subcommands: [List.self, Info.self, Env.self, Doctor.self, Copy.self, Bench.self, Stress.self, IsolatedCheck.self]
+        subcommands: [List.self, Info.self, Env.self, Doctor.self, Copy.self, Bench.self, Stress.self, Serve.self, IsolatedCheck.self]
     )
 
     @OptionGroup var global: GlobalOptions

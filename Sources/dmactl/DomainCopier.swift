@@ -42,7 +42,14 @@ struct DomainCopier {
             lengths: SegmentedBuffer.layout(length: size, count: segments, alignment: alignment, using: &generator))
         let to = try SegmentedBuffer(for: destination, length: size, alignment: alignment,
             lengths: SegmentedBuffer.layout(length: size, count: segments, alignment: alignment, using: &generator))
-        to.bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        if destination.remoteContext == nil {
+            to.bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        } else {
+            // A remote buffer is not mapped here: it is zeroed by its domain.
+            try await EndpointAccess.perform("zero the destination in \(destination.name)") { () async throws(DMAError) in
+                try await destination.domain.memzero(to.iovecs, timeout: timeout)
+            }
+        }
         let result = try SegmentedBuffer(length: size, alignment: 64, lengths: [size])
 
         let sourceAccess: String, destinationAccess: String, method: String, fallback: String?, elapsed: Duration

@@ -26,6 +26,12 @@ struct Endpoint: Sendable {
         return dmahost_dmabuf_domain_ctx_get(base, user.count)
     }
 
+    /// The region and allocation interface of a remote domain (`dmahost/remote.h`); nil for other domains.
+    var remoteContext: UnsafePointer<dmahost_remote_domain_ctx>? {
+        guard let user = domain.userContext, let base = user.baseAddress else { return nil }
+        return dmahost_remote_domain_ctx_get(base, user.count)
+    }
+
     /// Resolves 'system', a selection of exactly one device (whose first domain is taken), or a
     /// domain id as `dmactl list` prints it (e.g. `dmabuf:udmabuf`: the device that provides it
     /// is opened and that domain is taken). A device id wins over a domain id of the same text.

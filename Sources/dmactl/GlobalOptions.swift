@@ -26,6 +26,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log plugin and loader messages at debug level on stderr.")
     var verbose = false
 
+    @Option(name: .customLong("ucx-peer"),
+            help: ArgumentHelp("A UCX server to reach as device ucx:HOST:PORT (repeatable; added to DMAHOST_UCX_PEERS "
+                               + "before the plugins load). A server: dmactl serve.", valueName: "host:port"))
+    var ucxPeers: [String] = []
+
     /// The plugin search these options describe, for a process in `execution`.
     func search(in execution: ExecutionContext) -> DriverSearch {
         noDefaultDrivers ? DriverSearch(explicit: driverDirectories)
@@ -41,6 +46,8 @@ struct GlobalOptions: ParsableArguments {
         result.noDefaultDrivers = noDefaultDrivers || parent.noDefaultDrivers
         if format == .text { result.format = parent.format }
         result.verbose = verbose || parent.verbose
+        var peers = Set<String>()
+        result.ucxPeers = (parent.ucxPeers + ucxPeers).filter { peers.insert($0).inserted }
         return result
     }
 }
@@ -68,6 +75,7 @@ struct Session {
             throw Failure(.usage, "--driver-dir \(options.driverDirectories.joined(separator: ", ")): \(refusal)")
         }
         search = options.search(in: host.execution)
+        UCXPeers.export(options.ucxPeers)
         let start = ContinuousClock.now
         outcomes = host.load(search)
         loadWallTime = start.duration(to: .now)

@@ -1,0 +1,270 @@
+/*
+ * DMAHost UCX backend — a client device's connection: open, the region, close.
+ * SPDX-License-Identifier: BSD-3-Clause
+ *
+ * open runs on the host's thread: it creates the device's worker (serialized thread mode: the
+ * open thread, then only the progress thread, call it), connects a UCP client endpoint to the
+ * peer's socket address with UCP_ERR_HANDLING_MODE_PEER, and progresses the worker until the
+ * server's region description arrived, the endpoint failed, or the connect timeout passed
+ * (DMAHOST_UCX_CONNECT_TIMEOUT_MS, 5 s by default). Then it unpacks the rkey, maps the zero
+ * buffer, starts the progress thread and creates the domain.
+ */
+#define _GNU_SOURCE
+#include "ucx_internal.h"
+
+#ifdef DMAHOST_UCX_HEADERS
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void on_endpoint_error(void *arg, ucp_ep_h ep, ucs_status_t status)
+{
+	(void)ep;
+	struct ucx_device *device = arg;
+	device->ep_failed = true;
+	device->ep_status = status;
+}
+
+static uint64_t connect_timeout_ms(void)
+{
+	const char *value = getenv(UCX_CONNECT_TIMEOUT_VARIABLE);
+	if (value == NULL || value[0] == '\0') {
+		return UCX_CONNECT_TIMEOUT_DEFAULT_MS;
+	}
+	char *end = NULL;
+	unsigned long long parsed = strtoull(value, &end, 10);
+	return (end != NULL && *end == '\0' && parsed > 0 && parsed <= 600000) ? parsed : UCX_CONNECT_TIMEOUT_DEFAULT_MS;
+}
+
+/* Releases what a failed or finished connection left (progress thread stopped). */
+static void release_worker(struct ucx_device *device)
+{
+	const struct ucx_api *api = device->api;
+	if (device->ep != NULL) {
+		ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
+		if (device->rkey != NULL) {
+			api->rkey_destroy(device->rkey);
+			device->rkey = NULL;
+		}
+		ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
+		while (request != NULL && !UCS_PTR_IS_ERR(request) && api->request_check_status(request) == UCS_INPROGRESS) {
+			api->worker_progress(device->worker);
+		}
+		if (request != NULL && !UCS_PTR_IS_ERR(request)) {
+			api->request_free(request);
+		}
+		device->ep = NULL;
+	}
+	if (device->rkey != NULL) {
+		api->rkey_destroy(device->rkey);
+		device->rkey = NULL;
+	}
+	if (device->worker != NULL) {
+		api->worker_destroy(device->worker);
+		device->worker = NULL;
+	}
+	free(device->region_rkey);
+	device->region_rkey = NULL;
+	free(device->flush_group);
+	device->flush_group = NULL;
+	device->flush_count = device->flush_capacity = 0;
+}
+
+static int map_zero_buffer(struct ucx_device *device, ucp_context_h context)
+{
+	if (device->zero != NULL) {
+		return 0;
+	}
+	void *zero = calloc(1, UCX_ZERO_BUFFER_BYTES);
+	if (zero == NULL) {
+		return -ENOMEM;
+	}
+	ucp_mem_map_params_t params = {
+		.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH,
+		.address = zero,
+		.length = UCX_ZERO_BUFFER_BYTES,
+	};
+	ucs_status_t status = device->api->mem_map(context, &params, &device->zero_memh);
+	if (status != UCS_OK) {
+		free(zero);
+		return ucx_errno(status);
+	}
+	device->zero = zero;
+	return 0;
+}
+
+/* Connects, receives the region and unpacks its rkey: what open and diagnose share. */
+static int establish(struct ucx_device *device, struct ucx_shared *shared_out, char *err, size_t err_len)
+{
+	struct ucx_shared shared;
+	int rc = ucx_shared_get(&shared, err, err_len);
+	if (rc != 0) {
+		return rc;
+	}
+	const struct ucx_api *api = shared.api;
+	device->api = api;
+	device->ep_failed = false;
+	device->region_received = false;
+	device->region_error = 0;
+	device->bytes_read = device->bytes_written = device->operations = device->failed_operations = 0;
+	device->reported_operations = 0;
+	device->last_report_ms = ucx_now_ms();
+	atomic_store(&device->stop, false);
+
+	ucp_worker_params_t worker_params = {
+		.field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
+		.thread_mode = UCS_THREAD_MODE_SERIALIZED,
+	};
+	ucs_status_t status = api->worker_create(shared.context, &worker_params, &device->worker);
+	if (status != UCS_OK) {
+		snprintf(err, err_len, "ucp_worker_create: %s", api->status_string(status));
+		device->worker = NULL;
+		return ucx_errno(status);
+	}
+	status = api->worker_get_efd(device->worker, &device->worker_fd);
+	rc = status == UCS_OK ? ucx_client_set_handlers(device) : ucx_errno(status);
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot set up the worker's wake-up and message handlers: %s", strerror(-rc));
+		release_worker(device);
+		return rc;
+	}
+	ucp_ep_params_t ep_params = {
+		.field_mask = UCP_EP_PARAM_FIELD_FLAGS | UCP_EP_PARAM_FIELD_SOCK_ADDR | UCP_EP_PARAM_FIELD_ERR_HANDLER |
+			      UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE,
+		.flags = UCP_EP_PARAMS_FLAGS_CLIENT_SERVER,
+		.sockaddr = { .addr = (const struct sockaddr *)&device->addr, .addrlen = device->addr_len },
+		.err_mode = UCP_ERR_HANDLING_MODE_PEER,
+		.err_handler = { .cb = on_endpoint_error, .arg = device },
+	};
+	status = api->ep_create(device->worker, &ep_params, &device->ep);
+	if (status != UCS_OK) {
+		snprintf(err, err_len, "cannot connect to %s: ucp_ep_create: %s", device->address_text, api->status_string(status));
+		device->ep = NULL;
+		release_worker(device);
+		return ucx_errno(status);
+	}
+	uint64_t timeout = connect_timeout_ms();
+	uint64_t deadline = ucx_now_ms() + timeout;
+	while (!device->region_received && !device->ep_failed && ucx_now_ms() < deadline) {
+		if (api->worker_progress(device->worker) == 0) {
+			struct timespec pause = { .tv_nsec = 200000 };
+			nanosleep(&pause, NULL);
+		}
+	}
+	if (!device->region_received || device->region_error != 0) {
+		if (device->ep_failed) {
+			snprintf(err, err_len, "cannot connect to %s: %s (is `dmactl serve --listen %s` running there, and "
+				 "the port open?)", device->address_text, api->status_string(device->ep_status), device->address_text);
+			rc = device->ep_status == UCS_ERR_UNREACHABLE ? -EHOSTUNREACH
+			     : device->ep_status == UCS_ERR_ENDPOINT_TIMEOUT ? -ETIMEDOUT : -ECONNREFUSED;
+		} else if (device->region_error != 0) {
+			snprintf(err, err_len, "%s answered with a region description this plugin cannot read (not a dmactl serve "
+				 "of the same version?)", device->address_text);
+			rc = device->region_error;
+		} else {
+			snprintf(err, err_len, "%s did not answer within %llu ms (%s; is the address right and the port open?)",
+				 device->address_text, (unsigned long long)timeout, UCX_CONNECT_TIMEOUT_VARIABLE);
+			rc = -ETIMEDOUT;
+		}
+		release_worker(device);
+		return rc;
+	}
+	status = api->ep_rkey_unpack(device->ep, device->region_rkey, &device->rkey);
+	if (status != UCS_OK) {
+		snprintf(err, err_len, "cannot unpack the remote key of %s: %s", device->address_text, api->status_string(status));
+		device->rkey = NULL;
+		release_worker(device);
+		return ucx_errno(status);
+	}
+	ucx_describe_transports(api, device->ep, device->transports, sizeof(device->transports));
+	*shared_out = shared;
+	return 0;
+}
+
+int ucx_device_connect_probe(struct ucx_device *device, char *err, size_t err_len)
+{
+	struct ucx_shared shared;
+	int rc = establish(device, &shared, err, err_len);
+	if (rc == 0) {
+		release_worker(device);
+	}
+	return rc;
+}
+
+int ucx_device_connect(struct ucx_device *device, char *err, size_t err_len)
+{
+	struct ucx_shared shared;
+	int rc = establish(device, &shared, err, err_len);
+	if (rc != 0) {
+		return rc;
+	}
+	rc = map_zero_buffer(device, shared.context);
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot register the zero buffer of memzero: %s", strerror(-rc));
+		release_worker(device);
+		return rc;
+	}
+	pthread_mutex_lock(&device->lock);
+	device->state = UCX_DEVICE_CONNECTED;
+	device->failure = 0;
+	device->in_flight = 0;
+	pthread_mutex_unlock(&device->lock);
+	rc = pthread_create(&device->thread, NULL, ucx_progress_main, device);
+	if (rc != 0) {
+		snprintf(err, err_len, "cannot start the progress thread: %s", strerror(rc));
+		device->state = UCX_DEVICE_CLOSED;
+		release_worker(device);
+		return -rc;
+	}
+	device->thread_started = true;
+	pthread_setname_np(device->thread, "ucx-progress");
+	rc = ucx_domain_create(device, err, err_len);
+	if (rc != 0) {
+		ucx_device_disconnect(device);
+		return rc;
+	}
+	return 0;
+}
+
+void ucx_device_disconnect(struct ucx_device *device)
+{
+	pthread_mutex_lock(&device->lock);
+	if (device->state == UCX_DEVICE_CONNECTED || device->state == UCX_DEVICE_FAILED) {
+		device->state = UCX_DEVICE_CLOSING;
+	}
+	/* In-flight operations end (data moved, or failed with the peer) before the domain goes. */
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 30;
+	int rc = 0;
+	while (device->in_flight > 0 && rc != ETIMEDOUT) {
+		rc = pthread_cond_timedwait(&device->cond, &device->lock, &deadline);
+	}
+	pthread_mutex_unlock(&device->lock);
+	if (device->thread_started) {
+		atomic_store(&device->stop, true);
+		(void)device->api->worker_signal(device->worker);
+		pthread_join(device->thread, NULL);
+		device->thread_started = false;
+	}
+	const struct dmahost_host_api *host = device->driver->host;
+	if (device->domain != NULL) {
+		host->domain_destroy(host->host_ctx, device->domain);
+		device->domain = NULL;
+	}
+	if (device->zero != NULL) {
+		struct ucx_shared shared;
+		if (ucx_shared_get(&shared, NULL, 0) == 0) {
+			(void)device->api->mem_unmap(shared.context, device->zero_memh);
+		}
+		free(device->zero);
+		device->zero = NULL;
+	}
+	release_worker(device);
+	pthread_mutex_lock(&device->lock);
+	device->state = UCX_DEVICE_CLOSED;
+	pthread_mutex_unlock(&device->lock);
+}
+#endif /* DMAHOST_UCX_HEADERS */

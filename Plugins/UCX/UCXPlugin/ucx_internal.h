@@ -1,0 +1,178 @@
+/*
+ * DMAHost UCX backend — shared state of the plugin: the UCP context, client devices, operations.
+ * SPDX-License-Identifier: BSD-3-Clause
+ */
+#ifndef DMAHOST_UCX_INTERNAL_H
+#define DMAHOST_UCX_INTERNAL_H
+
+#include "ucx_api.h"
+
+#ifdef DMAHOST_UCX_HEADERS
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "dmahost/driver.h"
+#include "dmahost/remote.h"
+
+/**
+ * The device type of remote domains: a vendor type (the host reserves RDMA, DMA and ACCEL for
+ * its built-in backends), SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START + 100.
+ */
+#define UCX_DEVICE_TYPE ((int32_t)SPDK_DMA_DEVICE_VENDOR_SPECIFIC_TYPE_START + 100)
+
+/** Configuration variables (declared in the ops table so that `dmactl env` lists them). */
+#define UCX_PEERS_VARIABLE "DMAHOST_UCX_PEERS"
+#define UCX_CONNECT_TIMEOUT_VARIABLE "DMAHOST_UCX_CONNECT_TIMEOUT_MS"
+/** How long open waits for a peer's region description, unless configured. */
+#define UCX_CONNECT_TIMEOUT_DEFAULT_MS 5000
+/** How long alloc/free wait for the server's answer. */
+#define UCX_RPC_TIMEOUT_MS 5000
+/** Bytes of the registered zero buffer memzero puts from. */
+#define UCX_ZERO_BUFFER_BYTES (256u * 1024u)
+
+/** The process-wide UCP context, made on first use. */
+struct ucx_shared {
+	const struct ucx_api *api;
+	ucp_context_h context;
+};
+
+/**
+ * The UCP context (features RMA, AM and WAKEUP; workers shared across threads), created once
+ * per process with keepalive settings unless the environment sets them. Returns 0 or a
+ * negated errno with the reason in \b err.
+ */
+int ucx_shared_get(struct ucx_shared *shared, char *err, size_t err_len);
+
+/** Splits "HOST:PORT" or "[IPv6]:PORT" and resolves it. Returns 0 or -EINVAL with a reason. */
+int ucx_parse_address(const char *text, struct sockaddr_storage *addr, socklen_t *len, char *err, size_t err_len);
+
+/** Writes the transports an endpoint's lanes use ("tcp/eth0, ...") into \b out. */
+void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, size_t out_len);
+
+/** Milliseconds of CLOCK_MONOTONIC. */
+uint64_t ucx_now_ms(void);
+
+/** States of a client device. */
+enum ucx_device_state {
+	UCX_DEVICE_CLOSED = 0,
+	UCX_DEVICE_CONNECTED,
+	UCX_DEVICE_FAILED,
+	UCX_DEVICE_CLOSING
+};
+
+struct ucx_op;
+struct ucx_rpc;
+struct ucx_driver;
+
+/** One configured peer: a client device and, while open, its connection and domain. */
+struct ucx_device {
+	struct ucx_driver *driver;
+	char id[128];
+	char address_text[112];
+	char description[256];
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+
+	/* Set by open, read-only afterwards until close. */
+	struct spdk_memory_domain *domain;
+	const struct ucx_api *api;
+	ucp_worker_h worker;
+	int worker_fd;
+	ucp_rkey_h rkey;
+	ucp_mem_h zero_memh;
+	void *zero;
+	uint64_t base, length;
+	uint32_t flags;
+	char transports[160];
+	pthread_t thread;
+	bool thread_started;
+
+	/* Guarded by lock: the state, the submission queue, the RPCs, the in-flight count. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum ucx_device_state state;
+	int failure;
+	struct ucx_op *queue_head, *queue_tail;
+	struct ucx_rpc *pending_rpcs;
+	uint64_t in_flight;
+	uint64_t next_rpc_id;
+	bool sleeping;
+	atomic_bool stop;
+
+	/* Progress thread only (and open, before the thread starts). */
+	ucp_ep_h ep;
+	bool ep_failed;
+	ucs_status_t ep_status;
+	void *region_rkey;
+	size_t region_rkey_length;
+	bool region_received;
+	int region_error;
+	uint64_t bytes_read, bytes_written, operations, failed_operations;
+	uint64_t reported_operations, last_report_ms;
+	struct ucx_op **flush_group;
+	uint32_t flush_count, flush_capacity;
+};
+
+/** The driver: its ops table and the devices of the configured peers. */
+struct ucx_driver {
+	struct dmahost_driver_ops ops;
+	const struct dmahost_host_api *host;
+	int32_t types[1];
+	pthread_mutex_t lock;
+	struct ucx_device **devices;
+	struct dmahost_device_info *infos;
+	uint32_t device_count, device_capacity;
+	int unavailable;
+	char unavailable_reason[320];
+	char peers_note[320];
+};
+
+/** Opens a device: connects, receives the region, starts the progress thread. */
+int ucx_device_connect(struct ucx_device *device, char *err, size_t err_len);
+/** Connects to the device's peer and disconnects again (diagnose): 0, or why it failed in \b err. */
+int ucx_device_connect_probe(struct ucx_device *device, char *err, size_t err_len);
+/** Closes an open device after its operations completed (bounded), then frees its UCX state. */
+void ucx_device_disconnect(struct ucx_device *device);
+
+/* Operations (ucx_ops.c). */
+
+/** What an operation does. */
+enum ucx_op_kind {
+	UCX_OP_GET,   /**< remote → local: one ucp_get_nbx per contiguous piece */
+	UCX_OP_PUT,   /**< local → remote: one ucp_put_nbx per piece, then an endpoint flush */
+	UCX_OP_ZERO,  /**< zeroes remote ranges from the registered zero buffer, then a flush */
+	UCX_OP_RPC    /**< sends an alloc/free request */
+};
+
+/**
+ * Queues a data operation (lists copied) for the progress thread. \b status, when not 0,
+ * completes it with that status without moving anything (a failed bounce read). \b bounce is
+ * freed when it completes. Returns 0, or -ENOTCONN when the device is not connected, -ENOMEM.
+ */
+int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct iovec *local, uint32_t local_count,
+		  const struct iovec *remote, uint32_t remote_count, spdk_memory_domain_data_cpl_cb cpl_cb,
+		  void *cpl_cb_arg, void *bounce, int status);
+
+/** Sends an alloc (\b is_alloc) or free request and waits for the answer (bounded). */
+int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint64_t extra, uint64_t *address);
+
+/** The progress thread's body. */
+void *ucx_progress_main(void *arg);
+
+/** Registers the client's active-message handlers on \b device's worker. */
+int ucx_client_set_handlers(struct ucx_device *device);
+
+/* Domain callbacks (ucx_domain.c). */
+
+/** Creates the device's domain and registers its callbacks. */
+int ucx_domain_create(struct ucx_device *device, char *err, size_t err_len);
+
+/* Plugin-wide (plugin.c). */
+
+/** The first host table seen (the spdk_memory_domain_* functions are the same in every table). */
+const struct dmahost_host_api *ucx_host_functions(void);
+
+#endif /* DMAHOST_UCX_HEADERS */
+#endif /* DMAHOST_UCX_INTERNAL_H */
