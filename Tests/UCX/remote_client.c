@@ -495,6 +495,7 @@ int main(int argc, char **argv)
 	struct remote remote = { .device = argv[2] };
 	pthread_condattr_t attr;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* the script reads the lines while this runs */
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&changed, &attr);
