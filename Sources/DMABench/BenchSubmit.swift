@@ -17,6 +17,17 @@ enum BenchSubmit {
         return (step &+ 1) &* readPercent / 100 > step &* readPercent / 100
     }
 
+    /// The bases of operation `sequence`'s lists: the working set's source and destination slots,
+    /// except that with a remote domain (`remote`, the operation's slot in it) the domain's side
+    /// is the remote slot: a pull's source, a push's or memzero's destination.
+    @inline(__always)
+    static func bases(source: UnsafeMutableRawPointer?, destination: UnsafeMutableRawPointer, remote: UnsafeMutableRawPointer?,
+                      operation: BenchOperation, readPercent: Int, sequence: Int) -> (UnsafeMutableRawPointer?, UnsafeMutableRawPointer) {
+        guard let remote else { return (source, destination) }
+        if operation == .fill { return (nil, remote) }
+        return isRead(sequence: sequence, readPercent: readPercent) ? (remote, destination) : (source, remote)
+    }
+
     /// Describes `size` bytes at `base` as `count` entries of (nearly) equal length in `list`.
     @inline(__always)
     static func describe(_ list: UnsafeMutablePointer<iovec>, base: UnsafeMutableRawPointer, size: Int, count: Int) {

@@ -128,6 +128,7 @@ public enum Benchmark {
         }
         let set = try WorkingSet(operation: parameters.operation, size: parameters.size,
                                  queueDepth: parameters.queueDepth, hot: parameters.hot)
+        let remote = try RemoteSlots(domain: domain, set: set, operation: parameters.operation, readPercent: parameters.effectiveReadPercent)
         let timerCost = BenchTimer.readCost()
         // Mapping and touching the working set counts against the point's time: the phases
         // share what is left (at least half the point).
@@ -137,7 +138,7 @@ public enum Benchmark {
         _ = RawBaseline.run(parameters.operation, on: set, seconds: budget.baselineWarmup)  // warm the pages and caches
         let before = RawBaseline.run(parameters.operation, on: set, seconds: budget.baseline / 2, every: 0.5) { report(.baseline) }
         let target = RunTarget(domain: domain.handle, operation: parameters.operation, readPercent: parameters.effectiveReadPercent,
-                               iovecs: parameters.iovecs, set: set, queueDepth: parameters.queueDepth, cpu: cpu,
+                               iovecs: parameters.iovecs, set: set, remote: remote, queueDepth: parameters.queueDepth, cpu: cpu,
                                timerCost: timerCost, timeoutNanoseconds: UInt64(parameters.timeout * 1e9))
         report(.warmingUp)
         let measurement = try measure(target, parameters: parameters, budget: budget) { device in

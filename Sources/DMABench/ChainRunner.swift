@@ -45,7 +45,7 @@ struct ChainRunner {
         defer { if !keepMemory { iovecStorage?.deallocate() } }
         let state = ChainState(constants: ChainConstants(
             domain: target.domain, operation: target.operation, size: target.set.size, slots: Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth), stride: target.set.stride,
-            source: target.set.source, destination: target.set.destination, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
+            source: target.set.source, destination: target.set.destination, remote: target.remote?.base, samples: samples, sampleCapacity: DomainRunner.maximumSamples,
             queueDepth: target.queueDepth, readPercent: target.readPercent, iovecs: target.iovecs, iovecStorage: iovecStorage))
         defer { if !keepMemory { state.deallocate() } }
         let records = try ChainSlot.allocate(count: target.queueDepth, state: state)
@@ -207,6 +207,9 @@ struct ChainRunner {
     private func verify(lastGood lastSequence: Int) -> Bool {
         guard lastSequence >= 0 else { return false }
         let sequence = lastSequence % Self.usableBuffers(target.set.slots, queueDepth: target.queueDepth)
+        if let remote = target.remote {
+            return remote.verify(sequence: sequence, set: target.set, operation: target.operation, readPercent: target.readPercent)
+        }
         let destination = target.set.destinationSlot(sequence)
         if target.operation.copiesData, let source = target.set.sourceSlot(sequence) {
             return memcmp(destination, source, target.set.size) == 0
@@ -239,8 +242,11 @@ struct ChainRunner {
             source = storage + (sequence % constants.queueDepth) &* (count &* 2)
             destination = source + count
         }
-        BenchSubmit.describe(destination, base: constants.destination + offset, size: constants.size, count: count)
-        if let base = constants.source { BenchSubmit.describe(source, base: base + offset, size: constants.size, count: count) }
+        let (sourceBase, destinationBase) = BenchSubmit.bases(
+            source: constants.source.map { $0 + offset }, destination: constants.destination + offset, remote: constants.remote.map { $0 + offset },
+            operation: constants.operation, readPercent: constants.readPercent, sequence: sequence)
+        BenchSubmit.describe(destination, base: destinationBase, size: constants.size, count: count)
+        if let sourceBase { BenchSubmit.describe(source, base: sourceBase, size: constants.size, count: count) }
         let sampled = sequence % state.sampleInterval.pointee.load(ordering: .relaxed) == 0
         slot.submittedAt.pointee = sampled ? monotonicNanoseconds() : 0
         let token = slot.token

@@ -17,6 +17,8 @@ struct ChainConstants {
     var stride: Int
     var source: UnsafeMutableRawPointer?
     var destination: UnsafeMutableRawPointer
+    /// The first slot of the domain's side when the domain is remote (``RemoteSlots``).
+    var remote: UnsafeMutableRawPointer?
     var samples: UnsafeMutablePointer<UInt64>
     var sampleCapacity: Int
     /// Slots (operations in flight): slot `i` runs sequence numbers `i`, `i + queueDepth`, …

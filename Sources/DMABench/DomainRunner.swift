@@ -84,8 +84,11 @@ struct DomainRunner {
                 source = iovecStorage + index * 2 * count
                 destination = source + count
             }
-            BenchSubmit.describe(destination, base: target.set.destinationSlot(sequence), size: target.set.size, count: count)
-            if let base = target.set.sourceSlot(sequence) { BenchSubmit.describe(source, base: base, size: target.set.size, count: count) }
+            let (sourceBase, destinationBase) = BenchSubmit.bases(
+                source: target.set.sourceSlot(sequence), destination: target.set.destinationSlot(sequence),
+                remote: target.remote?.slot(sequence, of: target.set), operation: target.operation, readPercent: target.readPercent, sequence: sequence)
+            BenchSubmit.describe(destination, base: destinationBase, size: target.set.size, count: count)
+            if let sourceBase { BenchSubmit.describe(source, base: sourceBase, size: target.set.size, count: count) }
             let sampled = sequence % sampleInterval == 0 && latencies.count < Self.maximumSamples
             BenchSlots.sampled(record).pointee.store(sampled ? 1 : 0, ordering: .relaxed)
             var retryStart: UInt64 = 0
@@ -284,6 +287,9 @@ struct DomainRunner {
     /// Checks the buffer of operation `sequence` (the last one, all operations done).
     private func verify(sequence: Int) -> Bool {
         guard sequence >= 0 else { return false }
+        if let remote = target.remote {
+            return remote.verify(sequence: sequence, set: target.set, operation: target.operation, readPercent: target.readPercent)
+        }
         let destination = target.set.destinationSlot(sequence)
         if target.operation.copiesData, let source = target.set.sourceSlot(sequence) {
             return memcmp(destination, source, target.set.size) == 0

@@ -9,6 +9,8 @@ struct RunTarget {
     /// Entries each side of an operation is split into.
     let iovecs: Int
     let set: WorkingSet
+    /// For a remote domain, the domain's side of the set (the set's slots stay the local side).
+    let remote: RemoteSlots?
     /// Operations kept in flight.
     let queueDepth: Int
     /// Set for a CPU domain: in poll mode, the runner delivers completions itself.

@@ -47,6 +47,9 @@ extension DMACtl {
 
         func run() async throws {
             let options = self.options.merged(with: root.global)
+            // A server restarted after it died listens on its port again at once (its old
+            // connections linger in TIME_WAIT): UCX's TCP connection manager reuses the address.
+            setenv("UCX_TCP_CM_REUSEADDR", "y", 0)
             let session = try Session(options)
             guard let driver = session.host.drivers.first(where: { $0.name == "ucx" }) else {
                 throw Failure(.noDrivers, "the ucx plugin (libdmahost-ucx.so) is not loaded; `dmactl doctor` says why")

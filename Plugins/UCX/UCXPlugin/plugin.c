@@ -31,6 +31,10 @@ static const struct dmahost_config_variable g_config_variables[] = {
 	  "ucx:HOST:PORT each; `dmactl --ucx-peer HOST:PORT` sets it. Unset: no devices." },
 	{ sizeof(struct dmahost_config_variable), "DMAHOST_UCX_CONNECT_TIMEOUT_MS", "5000",
 	  "How long opening a device waits for its server's answer, in milliseconds (1...600000)." },
+	{ sizeof(struct dmahost_config_variable), "DMAHOST_UCX_STALL_TIMEOUT_MS", "10000",
+	  "How long operations may be outstanding with no UCX request completing before the peer counts as "
+	  "failed (a cut link, a stopped host): they then fail with -ECONNRESET, later ones with -ENOTCONN. "
+	  "Milliseconds, 1...600000. A peer process that dies is noticed at once (its kernel closes the connection)." },
 	{ sizeof(struct dmahost_config_variable), "UCX_TLS", "all",
 	  "UCX's transport selection (e.g. tcp, or rc,sm): read by libucp; `ucx_info -d` lists the transports." },
 	{ sizeof(struct dmahost_config_variable), "UCX_NET_DEVICES", "all",
@@ -224,8 +228,9 @@ static void diagnose_device(struct ucx_device *device, dmahost_diagnostic_fn emi
 		return;
 	}
 	if (device->domain != NULL) {
-		snprintf(detail, sizeof(detail), "the server failed (%s): operations fail with -ENOTCONN; close and open the "
-			 "device to reconnect", strerror(failure < 0 ? -failure : ECONNRESET));
+		snprintf(detail, sizeof(detail), "the server failed (%s%s): operations fail with -ENOTCONN; close and open the "
+			 "device to reconnect", strerror(failure < 0 ? -failure : ECONNRESET),
+			 device->stalled ? ", no request completed within " UCX_STALL_TIMEOUT_VARIABLE : "");
 		emit(emit_arg, device->id, 0, detail);
 		return;
 	}

@@ -95,8 +95,8 @@ int ucx_errno(ucs_status_t status)
 		return 0;
 	case UCS_ERR_CONNECTION_RESET:
 	case UCS_ERR_CANCELED:
+	case UCS_ERR_ENDPOINT_TIMEOUT: /* the peer stopped answering: the connection is lost */
 		return -ECONNRESET;
-	case UCS_ERR_ENDPOINT_TIMEOUT:
 	case UCS_ERR_TIMED_OUT:
 		return -ETIMEDOUT;
 	case UCS_ERR_UNREACHABLE:

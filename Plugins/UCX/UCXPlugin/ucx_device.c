@@ -27,15 +27,16 @@ static void on_endpoint_error(void *arg, ucp_ep_h ep, ucs_status_t status)
 	device->ep_status = status;
 }
 
-static uint64_t connect_timeout_ms(void)
+/* A duration in milliseconds from \b variable (1...600000), else \b fallback. */
+static uint64_t milliseconds_setting(const char *variable, uint64_t fallback)
 {
-	const char *value = getenv(UCX_CONNECT_TIMEOUT_VARIABLE);
+	const char *value = getenv(variable);
 	if (value == NULL || value[0] == '\0') {
-		return UCX_CONNECT_TIMEOUT_DEFAULT_MS;
+		return fallback;
 	}
 	char *end = NULL;
 	unsigned long long parsed = strtoull(value, &end, 10);
-	return (end != NULL && *end == '\0' && parsed > 0 && parsed <= 600000) ? parsed : UCX_CONNECT_TIMEOUT_DEFAULT_MS;
+	return (end != NULL && *end == '\0' && parsed > 0 && parsed <= 600000) ? parsed : fallback;
 }
 
 /* Releases what a failed or finished connection left (progress thread stopped). */
@@ -65,6 +66,7 @@ static void release_worker(struct ucx_device *device)
 		api->worker_destroy(device->worker);
 		device->worker = NULL;
 	}
+	ucx_ops_release_posted(device);
 	free(device->region_rkey);
 	device->region_rkey = NULL;
 	free(device->flush_group);
@@ -111,6 +113,8 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 	device->bytes_read = device->bytes_written = device->operations = device->failed_operations = 0;
 	device->reported_operations = 0;
 	device->last_report_ms = ucx_now_ms();
+	device->stall_timeout_ms = milliseconds_setting(UCX_STALL_TIMEOUT_VARIABLE, UCX_STALL_TIMEOUT_DEFAULT_MS);
+	device->stalled = false;
 	atomic_store(&device->stop, false);
 
 	ucp_worker_params_t worker_params = {
@@ -145,7 +149,7 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 		release_worker(device);
 		return ucx_errno(status);
 	}
-	uint64_t timeout = connect_timeout_ms();
+	uint64_t timeout = milliseconds_setting(UCX_CONNECT_TIMEOUT_VARIABLE, UCX_CONNECT_TIMEOUT_DEFAULT_MS);
 	uint64_t deadline = ucx_now_ms() + timeout;
 	while (!device->region_received && !device->ep_failed && ucx_now_ms() < deadline) {
 		if (api->worker_progress(device->worker) == 0) {

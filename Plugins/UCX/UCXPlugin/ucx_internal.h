@@ -29,6 +29,11 @@
 #define UCX_CONNECT_TIMEOUT_DEFAULT_MS 5000
 /** How long alloc/free wait for the server's answer. */
 #define UCX_RPC_TIMEOUT_MS 5000
+#define UCX_STALL_TIMEOUT_VARIABLE "DMAHOST_UCX_STALL_TIMEOUT_MS"
+/** How long requests may stay outstanding with none completing before the peer counts as failed. */
+#define UCX_STALL_TIMEOUT_DEFAULT_MS 10000
+/** Largest piece one put or get moves (larger entries are split). */
+#define UCX_PIECE_MAX_BYTES (4u * 1024u * 1024u)
 /** Bytes of the registered zero buffer memzero puts from. */
 #define UCX_ZERO_BUFFER_BYTES (256u * 1024u)
 
@@ -111,6 +116,9 @@ struct ucx_device {
 	int region_error;
 	uint64_t bytes_read, bytes_written, operations, failed_operations;
 	uint64_t reported_operations, last_report_ms;
+	uint64_t last_progress_ms, stall_timeout_ms;
+	bool stalled;
+	struct ucx_op *posted;
 	struct ucx_op **flush_group;
 	uint32_t flush_count, flush_capacity;
 };
@@ -157,6 +165,9 @@ int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct
 
 /** Sends an alloc (\b is_alloc) or free request and waits for the answer (bounded). */
 int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint64_t extra, uint64_t *address);
+
+/** Frees the operations still posted after the worker is gone (each reported once already). */
+void ucx_ops_release_posted(struct ucx_device *device);
 
 /** The progress thread's body. */
 void *ucx_progress_main(void *arg);

@@ -28,6 +28,10 @@
 /** One operation: its lists (copied) and what is outstanding. */
 struct ucx_op {
 	struct ucx_op *next;
+	/* The device's list of posted operations (progress thread only). */
+	struct ucx_op *posted_prev, *posted_next;
+	bool posted;
+	bool completed;
 	struct ucx_device *device;
 	enum ucx_op_kind kind;
 	spdk_memory_domain_data_cpl_cb cpl_cb;
@@ -61,10 +65,14 @@ static void rpc_release_locked(struct ucx_rpc *rpc)
 	}
 }
 
-/* Ends the operation: the completion runs on the progress thread, outside every lock. */
-static void op_finish(struct ucx_op *op)
+/* Reports the operation's outcome, once: on the progress thread, outside every lock. */
+static void op_complete(struct ucx_op *op)
 {
 	struct ucx_device *device = op->device;
+	if (op->completed) {
+		return;
+	}
+	op->completed = true;
 	if (op->kind != UCX_OP_RPC) {
 		if (op->status == 0) {
 			device->operations++;
@@ -78,14 +86,38 @@ static void op_finish(struct ucx_op *op)
 		}
 		op->cpl_cb(op->cpl_cb_arg, op->status);
 	}
-	free(op->bounce);
-	free(op);
 	pthread_mutex_lock(&device->lock);
 	device->in_flight--;
 	if (device->in_flight == 0) {
 		pthread_cond_broadcast(&device->cond);
 	}
 	pthread_mutex_unlock(&device->lock);
+}
+
+static void unlink_posted(struct ucx_op *op)
+{
+	if (!op->posted) {
+		return;
+	}
+	struct ucx_device *device = op->device;
+	if (op->posted_prev != NULL) {
+		op->posted_prev->posted_next = op->posted_next;
+	} else {
+		device->posted = op->posted_next;
+	}
+	if (op->posted_next != NULL) {
+		op->posted_next->posted_prev = op->posted_prev;
+	}
+	op->posted = false;
+}
+
+/* Ends the operation: reports it (unless that happened already) and frees it. */
+static void op_finish(struct ucx_op *op)
+{
+	op_complete(op);
+	unlink_posted(op);
+	free(op->bounce);
+	free(op);
 }
 
 static void op_release(struct ucx_op *op, int status)
@@ -152,6 +184,7 @@ int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct
 static void piece_done(void *request, ucs_status_t status, void *user_data)
 {
 	struct ucx_op *op = user_data;
+	op->device->last_progress_ms = ucx_now_ms();
 	op->device->api->request_free(request);
 	op_release(op, ucx_errno(status));
 }
@@ -197,6 +230,9 @@ static void post_pieces(struct ucx_device *device, struct ucx_op *op)
 			continue;
 		}
 		size_t length = op->remote[ri].iov_len - roff;
+		if (length > UCX_PIECE_MAX_BYTES) {
+			length = UCX_PIECE_MAX_BYTES; /* regular completions: the stall watchdog's evidence of progress */
+		}
 		void *local = device->zero;
 		if (op->kind == UCX_OP_ZERO) {
 			if (length > UCX_ZERO_BUFFER_BYTES) {
@@ -229,6 +265,7 @@ static void flush_done(void *request, ucs_status_t status, void *user_data)
 {
 	struct ucx_op **group = user_data;
 	struct ucx_device *device = group[0]->device;
+	device->last_progress_ms = ucx_now_ms();
 	device->api->request_free(request);
 	for (uint32_t i = 0; group[i] != NULL; i++) {
 		op_release(group[i], ucx_errno(status));
@@ -336,8 +373,18 @@ static void post(struct ucx_device *device, struct ucx_op *op)
 		return;
 	}
 	op->pending = 1; /* held until posting ends (writes: until their flush) */
+	if (device->posted == NULL) {
+		device->last_progress_ms = ucx_now_ms(); /* the stall clock starts with the first request */
+	}
+	op->posted = true;
+	op->posted_prev = NULL;
+	op->posted_next = device->posted;
+	if (device->posted != NULL) {
+		device->posted->posted_prev = op;
+	}
+	device->posted = op;
 	if (op->status == 0 && device->ep_failed) {
-		op->status = ucx_errno(device->ep_status) ? ucx_errno(device->ep_status) : -ECONNRESET;
+		op->status = -ECONNRESET;
 	}
 	if (op->status == 0) {
 		post_pieces(device, op);
@@ -544,7 +591,8 @@ static void report_counters(struct ucx_device *device, bool force)
 static void handle_failure(struct ucx_device *device)
 {
 	const struct ucx_api *api = device->api;
-	int failure = ucx_errno(device->ep_status) ? ucx_errno(device->ep_status) : -ECONNRESET;
+	/* Whatever UCX reports (reset, endpoint timeout), the connection is gone: -ECONNRESET. */
+	const int failure = -ECONNRESET;
 	pthread_mutex_lock(&device->lock);
 	if (device->state == UCX_DEVICE_CONNECTED) {
 		device->state = UCX_DEVICE_FAILED;
@@ -571,9 +619,29 @@ static void handle_failure(struct ucx_device *device)
 		api->request_free(request);
 	}
 	device->ep = NULL;
+	/* The forced close completed the endpoint's requests; whatever UCX did not call back for
+	 * ends here, so that every operation ends within the failure bound. Late callbacks (none
+	 * are expected) only release the operation's memory. */
+	for (struct ucx_op *op = device->posted; op != NULL; op = op->posted_next) {
+		if (op->status == 0) {
+			op->status = failure;
+		}
+		op_complete(op);
+	}
 }
 
-/* Orderly end on close: final counters, then a flushing close (bounded), else a forced one. */
+void ucx_ops_release_posted(struct ucx_device *device)
+{
+	while (device->posted != NULL) {
+		struct ucx_op *op = device->posted;
+		op_complete(op);
+		unlink_posted(op);
+		free(op->bounce);
+		free(op);
+	}
+}
+
+/* Orderly end on close: final counters, then a flushing close, waited for at most 2 s. */
 static void close_endpoint(struct ucx_device *device)
 {
 	const struct ucx_api *api = device->api;
@@ -592,18 +660,8 @@ static void close_endpoint(struct ucx_device *device)
 		while (api->request_check_status(request) == UCS_INPROGRESS && ucx_now_ms() < deadline) {
 			api->worker_progress(device->worker);
 		}
-		if (api->request_check_status(request) == UCS_INPROGRESS) {
-			param.flags = UCP_EP_CLOSE_FLAG_FORCE;
-			api->request_free(request);
-			request = api->ep_close_nbx(device->ep, &param);
-			while (request != NULL && !UCS_PTR_IS_ERR(request) &&
-			       api->request_check_status(request) == UCS_INPROGRESS) {
-				api->worker_progress(device->worker);
-			}
-		}
-		if (request != NULL && !UCS_PTR_IS_ERR(request)) {
-			api->request_free(request);
-		}
+		/* Still flushing after the bound: destroying the worker ends the close. */
+		api->request_free(request);
 	}
 	device->ep = NULL;
 }
@@ -641,6 +699,14 @@ void *ucx_progress_main(void *arg)
 	while (!atomic_load(&device->stop)) {
 		uint32_t taken = drain(device);
 		unsigned progressed = api->worker_progress(device->worker);
+		if (!device->ep_failed && device->posted != NULL &&
+		    ucx_now_ms() - device->last_progress_ms > device->stall_timeout_ms) {
+			/* Requests outstanding and none completed for that long: a peer that vanished
+			 * without closing its connections (a cut link, a host that stopped). */
+			device->ep_failed = true;
+			device->ep_status = UCS_ERR_ENDPOINT_TIMEOUT;
+			device->stalled = true;
+		}
 		if (device->ep_failed && !failure_handled) {
 			handle_failure(device);
 			failure_handled = true;

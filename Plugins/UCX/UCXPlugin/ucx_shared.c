@@ -165,6 +165,14 @@ void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, 
 		if (word_len == 0 || word_len > 64 || memchr(word, '/', word_len) == NULL) {
 			continue;
 		}
+		/* "tl/device.N": N is the lane's path index, not part of the device's name. */
+		size_t name_len = word_len;
+		while (name_len > 0 && word[name_len - 1] >= '0' && word[name_len - 1] <= '9') {
+			name_len--;
+		}
+		if (name_len > 0 && name_len < word_len && word[name_len - 1] == '.') {
+			word_len = name_len - 1;
+		}
 		char item[72];
 		snprintf(item, sizeof(item), "%.*s", (int)word_len, word);
 		if (strstr(out, item) != NULL) {
