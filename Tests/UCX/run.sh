@@ -256,7 +256,7 @@ spawn_client "$work/killed-client.log" "$main_port" bench --device "$main_device
 victim=$NETNS_PID
 if netns_wait_traffic A 5 40; then
     kill -KILL "$victim" 2> /dev/null
-    wait "$victim" 2> /dev/null
+    { wait "$victim"; } 2> /dev/null
     sleep 1
     check "client-killed-server-alive" "a bench client killed with SIGKILL while writing; the server (pid $main_pid) still runs" kill -0 "$main_pid"
     copy "copy-after-client-killed" "$main_port" system "$main_device" 4M 4
@@ -304,7 +304,7 @@ else
     fail "server-killed-bench" "the bench client sent no data within 40 s: $(tail -n 3 "$work/bench-server-killed.log" | tr '\n' ' ')"
     kill -KILL "$main_pid" "$bench_pid" 2> /dev/null
 fi
-wait "$main_pid" 2> /dev/null
+{ wait "$main_pid"; } 2> /dev/null
 
 # restart NAME PORT: the server again on the address of one that was killed; a check either way.
 restart() {
@@ -342,7 +342,7 @@ if [ -n "$client_bin" ] && start_server loss "$loss_port"; then
     if [ -e "$ready" ]; then
         killed_at=$(now)
         kill -KILL "$loss_pid"
-        wait "$loss_pid" 2> /dev/null
+        { wait "$loss_pid"; } 2> /dev/null
         for _ in $(seq 600); do grep -q '^later_rc=' "$work/c-server-loss.log" || ! kill -0 "$loss_client" 2> /dev/null && break; sleep 0.1; done
         restart loss "$loss_port" && loss_pid=$server_pid
         touch "$restarted"
