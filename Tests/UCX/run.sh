@@ -18,9 +18,10 @@
 #   7. a client killed (SIGKILL) in the middle of a bench: the server goes on, another client
 #      copies, and the server's counters (SIGUSR1) show both clients;
 #   8. the server killed (SIGKILL) in the middle of a bench: the client exits with an error
-#      within --failure-bound seconds (measured); with the C client, every operation in flight
-#      fails within the bound, a later one fails at once, and close + open of the device
-#      reconnects to the restarted server; a new dmactl copies through the restarted server;
+#      within --failure-bound seconds (measured); a new server listens on the same address at
+#      once and a new dmactl copies through it; with the C client (8 pushes of 1 MiB in flight,
+#      against a server of its own), every operation in flight fails within the bound, a later
+#      one fails at once, and close + open of the device reconnects to the restarted server;
 #   9. 1, 2 and 4 concurrent clients (`dmactl stress` each), all verified;
 #  10. the server exits 0 on SIGTERM, printing its counters.
 #
