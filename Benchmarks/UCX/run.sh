@@ -25,7 +25,7 @@
 # Exit status: 0 measured (and every ratio >= R); 1 a ratio below R or a run that failed; 2 usage
 # or a missing build product.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 bin_dir=.build/release sizes="4096 65536 1048576" ops="write read" qd=32 seconds=3 repeat=3 min_ratio=0
 clients_list="1 2 4" scaling_size=65536 scaling=1

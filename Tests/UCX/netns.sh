@@ -66,8 +66,8 @@ netns_unavailable() {
 # Removes one namespace and ends the processes inside it.
 _netns_remove() {
     local ns=$1 pids
-    pids=$(ip netns pids "$ns" 2> /dev/null || true)
-    [ -z "$pids" ] || kill -KILL $pids 2> /dev/null || true
+    mapfile -t pids < <(ip netns pids "$ns" 2> /dev/null)
+    ((${#pids[@]} == 0)) || kill -KILL "${pids[@]}" 2> /dev/null || true
     ip netns delete "$ns" 2> /dev/null || true
 }
 
@@ -102,15 +102,16 @@ netns_setup() {
         && ip -n "$NETNS_A" link set lo up && ip -n "$NETNS_B" link set lo up \
         || { echo "netns: could not create $NETNS_A and $NETNS_B joined by a veth pair" >&2; netns_cleanup; return 1; }
     # The veth carrier comes up asynchronously; UCX ignores an interface that is not running yet.
-    local tries ns
+    local ns
     for ns in "$NETNS_A" "$NETNS_B"; do
-        for tries in $(seq 50); do
+        for _ in $(seq 50); do
             [ "$(ip netns exec "$ns" cat "/sys/class/net/$NETNS_DEVICE/operstate" 2> /dev/null)" = up ] && break
             sleep 0.1
         done
         [ "$(ip netns exec "$ns" cat "/sys/class/net/$NETNS_DEVICE/operstate" 2> /dev/null)" = up ] \
             || { echo "netns: $NETNS_DEVICE in $ns did not come up within 5 s" >&2; netns_cleanup; return 1; }
     done
+    # shellcheck disable=SC2016 # the watchdog's script gets its values as arguments
     # The watchdog: outlives a SIGKILL of this shell (its own session, no terminal), then removes
     # both namespaces.
     setsid bash -c 'while kill -0 "$1" 2> /dev/null; do sleep 1; done
@@ -197,12 +198,12 @@ netns_at_exit() {
 netns_cleanup() {
     ((_netns_cleaned == 0)) || return 0
     _netns_cleaned=1
-    local pid ns command waited pids
+    local pid ns command pids
     for pid in "${_netns_pids[@]}"; do kill -TERM "$pid" 2> /dev/null || true; done
     for ns in "$NETNS_A" "$NETNS_B"; do
-        [ -z "$ns" ] || { pids=$(ip netns pids "$ns" 2> /dev/null || true); [ -z "$pids" ] || kill -TERM $pids 2> /dev/null || true; }
+        [ -z "$ns" ] || { mapfile -t pids < <(ip netns pids "$ns" 2> /dev/null); ((${#pids[@]} == 0)) || kill -TERM "${pids[@]}" 2> /dev/null || true; }
     done
-    for waited in $(seq 20); do
+    for _ in $(seq 20); do
         local alive=0
         for pid in "${_netns_pids[@]}"; do kill -0 "$pid" 2> /dev/null && alive=1; done
         ((alive)) || break

@@ -33,10 +33,10 @@
 # Exit status: 0 every check passed or the suite was skipped; 1 a check failed; 2 usage or a
 # missing build product.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 root=$PWD
 
-bin_dir= operations=10000 failure_bound=10 keep=0
+bin_dir='' operations=10000 failure_bound=10 keep=0
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while (($#)); do
     case $1 in
@@ -196,12 +196,11 @@ done
 
 # ---- 5. stress: at least $operations operations, each ended exactly once and verified
 stress_seconds=10
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
     out=$work/stress.json
     client "$main_port" stress --device "$main_device" --seconds "$stress_seconds" --max-size 256K --format json \
         > "$out" 2> "$work/stress.err"
     status=$?
-    submitted=$(json "$out" 'd["devices"][0]["submitted"]')
     verified=$(json "$out" 'd["devices"][0]["verified"]')
     [ "$status" -ne 0 ] || [ -z "$verified" ] || ((verified >= operations)) && break
     # Too few in that time: run again, long enough for the count (at most 3 runs, 180 s).
