@@ -236,7 +236,7 @@ let package = Package(
         /// Remote memory domains over UCX's UCP API, in C against the CDMAHostABI headers; libucp is
         /// opened with dlopen at run time (no link-time dependency), so a host without UCX loads the
         /// plugin and gets no devices. The UCX headers (libucx-dev) are needed to build it fully.
-        /// Only the driver entry and the server functions (dmahost_ucx_server.h) are exported.
+        /// Only the driver entry and the functions of dmahost_ucx.h (the server, adding a peer) are exported.
         .target(name: "UCXPlugin", dependencies: ["CDMAHostABI"], path: backendPath("UCX", "UCXPlugin"),
                 cSettings: [.unsafeFlags(["-fvisibility=hidden"])],
                 linkerSettings: pluginLinkerSettings + [.linkedLibrary("pthread"), .linkedLibrary("dl")]),
@@ -305,6 +305,14 @@ let package = Package(
         .testTarget(
             name: "IOVecContractTests",
             dependencies: ["DMAHost", "DriverHost", "DMADriverKit", "DMABuf", "CDMAHostABI"],
+            linkerSettings: pluginHostLinkerSettings
+        ),
+        /// The UCX plugin on loopback, in one process (a server started through the plugin's entry) and
+        /// with dmactl serve as a child process: data, scatter-gather, the region's bounds and access,
+        /// allocation, unreachable and dying peers. Skipped when libucp is absent.
+        .testTarget(
+            name: "UCXTests",
+            dependencies: ["DriverHost", "DMAHost", "CDMAHostABI"],
             linkerSettings: pluginHostLinkerSettings
         ),
     ],

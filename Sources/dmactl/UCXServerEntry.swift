@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 
-/// The server functions the loaded UCX plugin exports (`dmahost_ucx_server.h` of the plugin),
+/// The server functions the loaded UCX plugin exports (`dmahost_ucx.h` of the plugin),
 /// found with `dlsym` in the very image the driver host loaded: dmactl never links libucp.
 struct UCXServerEntry {
     typealias Start = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UInt64, UInt32,

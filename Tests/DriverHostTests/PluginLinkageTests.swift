@@ -8,7 +8,7 @@ import Testing
 struct PluginLinkageTests {
     /// The plugins this package builds; the check fails if one is missing, so that it cannot
     /// pass on an empty directory.
-    static let knownPlugins = ["cpu", "dmaengine", "rdma", "vendor-c", "vendor-swift"]
+    static let knownPlugins = ["cpu", "dmaengine", "rdma", "ucx", "vendor-c", "vendor-swift"]
 
     static var core: String { Fixtures.buildDirectory + "/libDMAHost.so" }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dmahost/driver.h"
+#include "dmahost_ucx.h"
 
 #ifndef DMAHOST_UCX_HEADERS
 /** The vendor device type of remote domains (see ucx_internal.h). */
@@ -124,10 +125,39 @@ static int add_peer(struct ucx_driver *driver, const char *text)
 	return 0;
 }
 
-static int parse_peers(struct ucx_driver *driver)
+/* Peers added with dmahost_ucx_add_peer, comma-separated like the variable. */
+static pthread_mutex_t g_added_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *g_added_peers;
+
+__attribute__((visibility("default"))) int dmahost_ucx_add_peer(const char *address, char *err, size_t err_len)
 {
-	driver->peers_note[0] = '\0';
-	const char *value = getenv(UCX_PEERS_VARIABLE);
+	struct sockaddr_storage addr;
+	socklen_t addr_len = 0;
+	char reason[256];
+	if (address == NULL || strchr(address, ',') != NULL) {
+		set_error(err, err_len, "one peer, HOST:PORT or [IPv6]:PORT, is needed");
+		return -EINVAL;
+	}
+	if (ucx_parse_address(address, &addr, &addr_len, reason, sizeof(reason)) != 0) {
+		set_error(err, err_len, reason);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&g_added_lock);
+	size_t used = g_added_peers != NULL ? strlen(g_added_peers) : 0;
+	char *grown = realloc(g_added_peers, used + strlen(address) + 2);
+	if (grown == NULL) {
+		pthread_mutex_unlock(&g_added_lock);
+		set_error(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(grown + used, strlen(address) + 2, "%s%s", used > 0 ? "," : "", address);
+	g_added_peers = grown;
+	pthread_mutex_unlock(&g_added_lock);
+	return 0;
+}
+
+static int parse_list(struct ucx_driver *driver, const char *value)
+{
 	if (value == NULL) {
 		return 0;
 	}
@@ -150,6 +180,18 @@ static int parse_peers(struct ucx_driver *driver)
 		}
 	}
 	free(copy);
+	return rc;
+}
+
+static int parse_peers(struct ucx_driver *driver)
+{
+	driver->peers_note[0] = '\0';
+	int rc = parse_list(driver, getenv(UCX_PEERS_VARIABLE));
+	pthread_mutex_lock(&g_added_lock);
+	if (rc == 0) {
+		rc = parse_list(driver, g_added_peers);
+	}
+	pthread_mutex_unlock(&g_added_lock);
 	return rc;
 }
 
@@ -230,7 +272,7 @@ static void diagnose_device(struct ucx_device *device, dmahost_diagnostic_fn emi
 	if (device->domain != NULL) {
 		snprintf(detail, sizeof(detail), "the server failed (%s%s): operations fail with -ENOTCONN; close and open the "
 			 "device to reconnect", strerror(failure < 0 ? -failure : ECONNRESET),
-			 device->stalled ? ", no request completed within " UCX_STALL_TIMEOUT_VARIABLE : "");
+			 atomic_load(&device->stalled) ? ", no request completed within " UCX_STALL_TIMEOUT_VARIABLE : "");
 		emit(emit_arg, device->id, 0, detail);
 		return;
 	}
@@ -349,6 +391,13 @@ static int ucx_diagnose(void *driver_ctx, dmahost_diagnostic_fn emit, void *emit
 static void ucx_fini(void *driver_ctx)
 {
 	free(driver_ctx);
+}
+
+__attribute__((visibility("default"))) int dmahost_ucx_add_peer(const char *address, char *err, size_t err_len)
+{
+	(void)address;
+	set_error(err, err_len, "this plugin was built without the UCX headers (libucx-dev)");
+	return -ENOTSUP;
 }
 
 #endif /* DMAHOST_UCX_HEADERS */

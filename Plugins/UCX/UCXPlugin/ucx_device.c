@@ -114,7 +114,7 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 	device->reported_operations = 0;
 	device->last_report_ms = ucx_now_ms();
 	device->stall_timeout_ms = milliseconds_setting(UCX_STALL_TIMEOUT_VARIABLE, UCX_STALL_TIMEOUT_DEFAULT_MS);
-	device->stalled = false;
+	atomic_store(&device->stalled, false);
 	atomic_store(&device->stop, false);
 
 	ucp_worker_params_t worker_params = {

@@ -56,6 +56,24 @@ int ucx_parse_address(const char *text, struct sockaddr_storage *addr, socklen_t
 /** Writes the transports an endpoint's lanes use ("tcp/eth0, ...") into \b out. */
 void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, size_t out_len);
 
+/** One active-message handler: its message id and callback. */
+struct ucx_am_handler {
+	unsigned id;
+	ucp_am_recv_callback_t cb;
+};
+
+/** Registers \b count handlers on \b worker, each called with \b arg. Returns 0 or a negated errno. */
+int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const struct ucx_am_handler *handlers,
+			size_t count, void *arg);
+
+/**
+ * Sends one active message and progresses \b worker until UCX no longer needs \b header and
+ * \b data (the request is polled, then freed: no callback can free it under the poll).
+ * Returns 0 or the negated errno of the send. Call it on the worker's thread only.
+ */
+int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, unsigned id, const void *header,
+		size_t header_length, const void *data, size_t data_length, uint32_t flags);
+
 /** Milliseconds of CLOCK_MONOTONIC. */
 uint64_t ucx_now_ms(void);
 
@@ -117,7 +135,8 @@ struct ucx_device {
 	uint64_t bytes_read, bytes_written, operations, failed_operations;
 	uint64_t reported_operations, last_report_ms;
 	uint64_t last_progress_ms, stall_timeout_ms;
-	bool stalled;
+	/* Set when the stall watchdog failed the endpoint; read by diagnose on the host's thread. */
+	atomic_bool stalled;
 	struct ucx_op *posted;
 	struct ucx_op **flush_group;
 	uint32_t flush_count, flush_capacity;

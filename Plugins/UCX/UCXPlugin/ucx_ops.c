@@ -139,6 +139,22 @@ static size_t list_total(const struct iovec *iov, uint32_t count)
 	return total;
 }
 
+/* Appends \b op to the queue (device lock held) and wakes the progress thread if it sleeps. */
+static void enqueue_locked(struct ucx_device *device, struct ucx_op *op)
+{
+	if (device->queue_tail != NULL) {
+		device->queue_tail->next = op;
+	} else {
+		device->queue_head = op;
+	}
+	device->queue_tail = op;
+	device->in_flight++;
+	if (device->sleeping) {
+		/* Under the lock: close destroys the worker only after taking it (thread-safe, no wait). */
+		(void)device->api->worker_signal(device->worker);
+	}
+}
+
 int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct iovec *local, uint32_t local_count,
 		  const struct iovec *remote, uint32_t remote_count, spdk_memory_domain_data_cpl_cb cpl_cb,
 		  void *cpl_cb_arg, void *bounce, int status)
@@ -166,18 +182,8 @@ int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct
 		free(op);
 		return -ENOTCONN;
 	}
-	if (device->queue_tail != NULL) {
-		device->queue_tail->next = op;
-	} else {
-		device->queue_head = op;
-	}
-	device->queue_tail = op;
-	device->in_flight++;
-	bool wake = device->sleeping;
+	enqueue_locked(device, op);
 	pthread_mutex_unlock(&device->lock);
-	if (wake) {
-		(void)device->api->worker_signal(device->worker);
-	}
 	return 0;
 }
 
@@ -315,33 +321,11 @@ static void join_flush(struct ucx_device *device, struct ucx_op *op)
 	device->flush_group[device->flush_count++] = op;
 }
 
-static void am_sent(void *request, ucs_status_t status, void *user_data)
-{
-	(void)status;
-	struct ucx_device *device = user_data;
-	device->api->request_free(request);
-}
-
-/* Sends a small control message; its header is copied into UCX's request or sent at once. */
+/* Sends a small control message (the server learns the endpoint from it), waited for. */
 static int send_control(struct ucx_device *device, unsigned id, const void *header, size_t length)
 {
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS,
-		.cb.send = am_sent,
-		.user_data = device,
-		.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER,
-	};
-	ucs_status_ptr_t request = device->api->am_send_nbx(device->ep, id, header, length, NULL, 0, &param);
-	if (UCS_PTR_IS_ERR(request)) {
-		return ucx_errno(UCS_PTR_STATUS(request));
-	}
-	if (request != NULL) {
-		/* Eager with a small header: UCX copies it before the call returns a request. */
-		while (device->api->request_check_status(request) == UCS_INPROGRESS) {
-			device->api->worker_progress(device->worker);
-		}
-	}
-	return 0;
+	return ucx_send_am(device->api, device->worker, device->ep, id, header, length, NULL, 0,
+			   UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER);
 }
 
 static void post_rpc(struct ucx_device *device, struct ucx_op *op)
@@ -439,18 +423,8 @@ int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint6
 		return -ENOTCONN;
 	}
 	rpc->id = ++device->next_rpc_id;
-	if (device->queue_tail != NULL) {
-		device->queue_tail->next = op;
-	} else {
-		device->queue_head = op;
-	}
-	device->queue_tail = op;
-	device->in_flight++;
-	bool wake = device->sleeping;
+	enqueue_locked(device, op);
 	pthread_mutex_unlock(&device->lock);
-	if (wake) {
-		(void)device->api->worker_signal(device->worker);
-	}
 
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -543,28 +517,12 @@ static ucs_status_t on_region(void *arg, const void *header, size_t header_lengt
 
 int ucx_client_set_handlers(struct ucx_device *device)
 {
-	static const struct {
-		unsigned id;
-		ucp_am_recv_callback_t cb;
-	} handlers[] = {
+	static const struct ucx_am_handler handlers[] = {
 		{ UCX_AM_REGION, on_region },
 		{ UCX_AM_ALLOC_REPLY, on_reply },
 		{ UCX_AM_FREE_REPLY, on_reply },
 	};
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		ucp_am_handler_param_t param = {
-			.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
-				      UCP_AM_HANDLER_PARAM_FIELD_ARG,
-			.id = handlers[i].id,
-			.cb = handlers[i].cb,
-			.arg = device,
-		};
-		ucs_status_t status = device->api->worker_set_am_recv_handler(device->worker, &param);
-		if (status != UCS_OK) {
-			return ucx_errno(status);
-		}
-	}
-	return 0;
+	return ucx_set_am_handlers(device->api, device->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), device);
 }
 
 static void report_counters(struct ucx_device *device, bool force)
@@ -705,7 +663,7 @@ void *ucx_progress_main(void *arg)
 			 * without closing its connections (a cut link, a host that stopped). */
 			device->ep_failed = true;
 			device->ep_status = UCS_ERR_ENDPOINT_TIMEOUT;
-			device->stalled = true;
+			atomic_store(&device->stalled, true);
 		}
 		if (device->ep_failed && !failure_handled) {
 			handle_failure(device);
@@ -741,14 +699,14 @@ void *ucx_progress_main(void *arg)
 		pthread_mutex_unlock(&device->lock);
 	}
 	drain(device);
-	while (device->in_flight > 0 && !device->ep_failed) {
-		api->worker_progress(device->worker);
+	while (!device->ep_failed) {
 		pthread_mutex_lock(&device->lock);
 		uint64_t left = device->in_flight;
 		pthread_mutex_unlock(&device->lock);
 		if (left == 0) {
 			break;
 		}
+		api->worker_progress(device->worker);
 	}
 	if (device->ep_failed && !failure_handled) {
 		handle_failure(device);

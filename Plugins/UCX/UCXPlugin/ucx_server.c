@@ -8,7 +8,7 @@
  * dmahost_ucx_server_describe reads from other threads: the clients and the allocator.
  */
 #define _GNU_SOURCE
-#include "dmahost_ucx_server.h"
+#include "dmahost_ucx.h"
 #include "ucx_internal.h"
 
 #include <errno.h>
@@ -197,30 +197,12 @@ static ucs_status_t on_counters(void *arg, const void *header, size_t header_len
 	return UCS_OK;
 }
 
-static void sent(void *request, ucs_status_t status, void *user_data)
-{
-	(void)status;
-	struct dmahost_ucx_server *server = user_data;
-	server->api->request_free(request);
-}
-
-/* Sends one control message and waits until UCX no longer needs the header (small, eager). */
+/* Sends one control message and waits until UCX no longer needs its header and data. */
 static void send_message(struct dmahost_ucx_server *server, ucp_ep_h ep, unsigned id, const void *header,
 			 size_t header_length, const void *data, size_t data_length)
 {
-	const struct ucx_api *api = server->api;
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA,
-		.cb.send = sent,
-		.user_data = server,
-	};
-	ucs_status_ptr_t request = api->am_send_nbx(ep, id, header, header_length, data, data_length, &param);
-	if (request == NULL || UCS_PTR_IS_ERR(request)) {
-		return;
-	}
-	while (api->request_check_status(request) == UCS_INPROGRESS) {
-		api->worker_progress(server->worker);
-	}
+	/* A failed send means a failed endpoint: its error callback drops the client. */
+	(void)ucx_send_am(server->api, server->worker, ep, id, header, header_length, data, data_length, 0);
 }
 
 static void accept_client(struct dmahost_ucx_server *server, ucp_conn_request_h request)
@@ -344,28 +326,12 @@ static void *server_main(void *arg)
 
 static int set_handlers(struct dmahost_ucx_server *server)
 {
-	static const struct {
-		unsigned id;
-		ucp_am_recv_callback_t cb;
-	} handlers[] = {
+	static const struct ucx_am_handler handlers[] = {
 		{ UCX_AM_ALLOC, on_alloc },
 		{ UCX_AM_FREE, on_free },
 		{ UCX_AM_COUNTERS, on_counters },
 	};
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
-		ucp_am_handler_param_t param = {
-			.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
-				      UCP_AM_HANDLER_PARAM_FIELD_ARG,
-			.id = handlers[i].id,
-			.cb = handlers[i].cb,
-			.arg = server,
-		};
-		ucs_status_t status = server->api->worker_set_am_recv_handler(server->worker, &param);
-		if (status != UCS_OK) {
-			return ucx_errno(status);
-		}
-	}
-	return 0;
+	return ucx_set_am_handlers(server->api, server->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), server);
 }
 
 /* Registers the region: remote read, and remote write unless the region is read-only. */

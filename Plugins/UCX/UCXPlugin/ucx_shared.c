@@ -187,6 +187,44 @@ void ucx_describe_transports(const struct ucx_api *api, ucp_ep_h ep, char *out, 
 	free(text);
 }
 
+int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const struct ucx_am_handler *handlers,
+			size_t count, void *arg)
+{
+	for (size_t i = 0; i < count; i++) {
+		ucp_am_handler_param_t param = {
+			.field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID | UCP_AM_HANDLER_PARAM_FIELD_CB |
+				      UCP_AM_HANDLER_PARAM_FIELD_ARG,
+			.id = handlers[i].id,
+			.cb = handlers[i].cb,
+			.arg = arg,
+		};
+		ucs_status_t status = api->worker_set_am_recv_handler(worker, &param);
+		if (status != UCS_OK) {
+			return ucx_errno(status);
+		}
+	}
+	return 0;
+}
+
+int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, unsigned id, const void *header,
+		size_t header_length, const void *data, size_t data_length, uint32_t flags)
+{
+	ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = flags };
+	ucs_status_ptr_t request = api->am_send_nbx(ep, id, header, header_length, data, data_length, &param);
+	if (request == NULL) {
+		return 0;
+	}
+	if (UCS_PTR_IS_ERR(request)) {
+		return ucx_errno(UCS_PTR_STATUS(request));
+	}
+	ucs_status_t status;
+	while ((status = api->request_check_status(request)) == UCS_INPROGRESS) {
+		api->worker_progress(worker);
+	}
+	api->request_free(request);
+	return ucx_errno(status);
+}
+
 uint64_t ucx_now_ms(void)
 {
 	struct timespec now;

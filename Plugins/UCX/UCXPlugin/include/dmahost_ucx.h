@@ -1,12 +1,13 @@
 /*
- * DMAHost UCX backend — the server that exposes a region of memory to remote domains.
+ * DMAHost UCX backend — the functions the plugin exports besides its driver entry.
  * SPDX-License-Identifier: BSD-3-Clause
  */
 
 /** \file
- * The server side of the UCX backend, exported by `libdmahost-ucx.so` for `dmactl serve` (which
- * finds these functions with `dlsym` on the loaded plugin, so that it never links libucp) and
- * for programs that embed a server.
+ * What `libdmahost-ucx.so` exports besides its driver entry: the server side of the UCX backend,
+ * for `dmactl serve` (which finds these functions with `dlsym` on the loaded plugin, so that it
+ * never links libucp) and for programs that embed a server; and \ref dmahost_ucx_add_peer, which
+ * adds a client peer without the environment.
  *
  * A server listens on a socket address (`ucp_listener`), registers one region of memory
  * (`ucp_mem_map`, remote-read only for a read-only region) and, for every client that
@@ -19,8 +20,8 @@
  * Threads: the server runs one progress thread of its own. The functions below may be called
  * from any thread; \ref dmahost_ucx_server_stop once per server, after which the handle is invalid.
  */
-#ifndef DMAHOST_UCX_SERVER_H
-#define DMAHOST_UCX_SERVER_H
+#ifndef DMAHOST_UCX_H
+#define DMAHOST_UCX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,21 @@ extern "C" {
 #define DMAHOST_UCX_SERVER_DESCRIBE_SYMBOL "dmahost_ucx_server_describe"
 /** Name of \ref dmahost_ucx_server_stop, for dlsym. */
 #define DMAHOST_UCX_SERVER_STOP_SYMBOL "dmahost_ucx_server_stop"
+
+/** Name of \ref dmahost_ucx_add_peer, for dlsym. */
+#define DMAHOST_UCX_ADD_PEER_SYMBOL "dmahost_ucx_add_peer"
+
+/**
+ * Adds a peer to the devices the plugin reports, for the life of the process, beside those of
+ * DMAHOST_UCX_PEERS: for programs that configure peers at run time rather than through the
+ * environment. Takes effect at the host's next probe of the plugin (its load).
+ *
+ * \param address "HOST:PORT" or "[IPv6]:PORT".
+ * \param err Receives a NUL-terminated reason on failure (\b err_len bytes).
+ * \return 0 (also when the peer is already listed); -EINVAL for an address that does not parse or
+ * resolve; -ENOMEM.
+ */
+int dmahost_ucx_add_peer(const char *address, char *err, size_t err_len);
 
 /** An opaque running server. */
 struct dmahost_ucx_server;
@@ -76,4 +92,4 @@ void dmahost_ucx_server_stop(struct dmahost_ucx_server *server);
 }
 #endif
 
-#endif /* DMAHOST_UCX_SERVER_H */
+#endif /* DMAHOST_UCX_H */
