@@ -35,7 +35,8 @@ for suite in "${vm_suites[@]}"; do
 done
 
 echo "== UCX backend between two network namespaces (Tests/UCX/run.sh; skipped without UCX or ip netns)"
-bash Tests/UCX/run.sh --bin-path "$(swift build --show-bin-path)" || failed+=("Tests/UCX/run.sh")
+# The link cut (a server whose host vanishes) runs when the suite is run by hand.
+bash Tests/UCX/run.sh --bin-path "$(swift build --show-bin-path)" --no-link-loss || failed+=("Tests/UCX/run.sh")
 
 echo "== C ABI hot-path benchmark (callgrind instruction counts)"
 if [ -f Benchmarks/CABI/run.sh ]; then

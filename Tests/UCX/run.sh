@@ -373,6 +373,9 @@ peer_loss() {
             [ "$(netns_exec B cat "/sys/class/net/$NETNS_DEVICE/operstate")" = up ] && break
             sleep 0.1
         done
+        sleep 1
+        check "$name-server-survives" "the server (pid $pid) runs on after its link was cut and restored: $(grep -m 1 -i -E 'fatal|error' "$server_log" | cut -c 1-200)" \
+            kill -0 "$pid"
     fi
     touch "$resumed"
     wait "$client"
