@@ -50,11 +50,7 @@ for word in $ops; do [[ $word == read || $word == write ]] || { echo "ucx-bench:
 
 source Tests/UCX/netns.sh
 
-if reason=$(netns_unavailable); then :; else echo "SKIP: UCX benchmark: $reason"; exit 0; fi
-if ! command -v ucx_perftest > /dev/null || ! ldconfig -p | grep -q 'libucp\.so'; then
-    echo "SKIP: UCX benchmark: UCX is not installed (Debian packages libucx-dev and ucx-utils; Scripts/install-deps.sh installs them)"
-    exit 0
-fi
+if ! reason=$(netns_ucx_unavailable); then echo "SKIP: UCX benchmark: $reason"; exit 0; fi
 bin_dir=$(cd "$bin_dir" 2> /dev/null && pwd) || { echo "ucx-bench: no build directory; run 'swift build -c release' first" >&2; exit 2; }
 dmactl=$bin_dir/dmactl
 plugin=$bin_dir/libdmahost-ucx.so

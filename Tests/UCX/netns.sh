@@ -7,6 +7,8 @@
 #
 #   netns_unavailable            prints why two namespaces cannot be made here (not root, no
 #                                `ip netns`), or nothing; status 0 when they can
+#   netns_ucx_unavailable        the same for UCX over them: prints why not (not root, no `ip
+#                                netns`, no libucp or ucx_perftest), or nothing; status 0 when ready
 #   netns_setup                  creates A and B and arms the cleanup (below); sets NETNS_A,
 #                                NETNS_B, NETNS_ADDR_A, NETNS_ADDR_B, NETNS_DEVICE
 #   netns_exec A|B CMD...        runs CMD in the namespace, in the foreground
@@ -61,6 +63,14 @@ netns_unavailable() {
         return 0
     fi
     return 1
+}
+
+netns_ucx_unavailable() {
+    netns_unavailable || return 1
+    if ! command -v ucx_perftest > /dev/null || ! ldconfig -p | grep -q 'libucp\.so'; then
+        echo "UCX is not installed (Debian packages libucx-dev and ucx-utils; Scripts/install-deps.sh installs them)"
+        return 1
+    fi
 }
 
 # Removes one namespace and ends the processes inside it.

@@ -57,11 +57,7 @@ done
 
 source Tests/UCX/netns.sh
 
-if reason=$(netns_unavailable); then :; else echo "SKIP: UCX suite: $reason"; exit 0; fi
-if ! command -v ucx_perftest > /dev/null || ! ldconfig -p | grep -q 'libucp\.so'; then
-    echo "SKIP: UCX suite: UCX is not installed (Debian packages libucx-dev and ucx-utils; Scripts/install-deps.sh installs them)"
-    exit 0
-fi
+if ! reason=$(netns_ucx_unavailable); then echo "SKIP: UCX suite: $reason"; exit 0; fi
 
 [[ -n $bin_dir ]] || bin_dir=$(swift build --show-bin-path 2> /dev/null || echo .build/debug)
 bin_dir=$(cd "$bin_dir" 2> /dev/null && pwd) || { echo "ucx-tests: --bin-path $bin_dir is no directory" >&2; exit 2; }
