@@ -30,7 +30,7 @@
 #
 # Cleanup runs on every exit of the sourcing shell: normal exit, `exit N`, a failed command
 # under `set -e`, and SIGINT, SIGTERM or SIGHUP (then the shell exits 128+N). A SIGKILL cannot
-# be trapped: a watchdog process in a session of its own waits for the sourcing shell to
+# be trapped: a watchdog process detached with setsid waits for the sourcing shell to
 # disappear and then removes what it left, and netns_setup also removes the namespaces of runs
 # whose shell no longer exists.
 #
@@ -122,7 +122,7 @@ netns_setup() {
             || { echo "netns: $NETNS_DEVICE in $ns did not come up within 5 s" >&2; netns_cleanup; return 1; }
     done
     # shellcheck disable=SC2016 # the watchdog's script gets its values as arguments
-    # The watchdog: outlives a SIGKILL of this shell (its own session, no terminal), then removes
+    # The watchdog: outlives a SIGKILL of this shell (setsid: no terminal, no process group to share), then removes
     # both namespaces.
     setsid bash -c 'while kill -0 "$1" 2> /dev/null; do sleep 1; done
         for ns in "$2" "$3"; do
