@@ -11,15 +11,20 @@ enum UCXTestSupport {
     static let pluginPath = buildDirectory + "/libdmahost-ucx.so"
     static let dmactlPath = buildDirectory + "/dmactl"
 
-    /// nil when the suites can run; otherwise why they are skipped.
+    /// nil when the suites can run; otherwise why they are skipped: the plugin's own diagnosis
+    /// of libucp and its UCX context. (libucp is loaded by the plugin only: the plugin prepares
+    /// the process first, e.g. under a sanitizer.)
     static let skipReason: String? = {
-        guard dlopen("libucp.so.0", RTLD_NOW | RTLD_LOCAL) != nil else {
-            return "libucp.so.0 is not installed (Debian: apt-get install libucx-dev ucx-utils, or Scripts/install-deps.sh)"
-        }
         guard FileManager.default.fileExists(atPath: pluginPath) else {
             return "\(pluginPath) is missing: build the products first (swift build)"
         }
-        return nil
+        let host = DriverHost()
+        for outcome in host.load(paths: [pluginPath]) {
+            if case .rejected(let rejection) = outcome { return "the UCX plugin was rejected: \(rejection)" }
+        }
+        guard let driver = host.driver(named: "ucx") else { return "the UCX plugin did not load" }
+        let failed = driver.diagnose().first { ["libucp", "context"].contains($0.subject) && !$0.ok }
+        return failed.map { "\($0.subject): \($0.detail)" }
     }()
 
     /// For `.enabled(if:)`: true when the suites can run; prints the reason once when not.

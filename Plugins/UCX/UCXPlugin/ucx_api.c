@@ -2,6 +2,7 @@
  * DMAHost UCX backend — resolving libucp at run time.
  * SPDX-License-Identifier: BSD-3-Clause
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "ucx_api.h"
 
 #ifdef DMAHOST_UCX_HEADERS
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct ucx_api g_api;
@@ -27,8 +29,25 @@ static pthread_once_t g_api_once = PTHREAD_ONCE_INIT;
 		}                                                                           \
 	} while (0)
 
+/*
+ * UCX's memory hooks (libucm) patch mmap, munmap and malloc in the running process, which a
+ * sanitizer runtime's own interceptors do not survive (ThreadSanitizer crashes). In a process
+ * that runs ThreadSanitizer or AddressSanitizer they are turned off before libucp loads,
+ * unless the variables are set: UCX then only does without caching registrations of user
+ * memory. Other processes are left alone.
+ */
+static void disable_memory_hooks_under_sanitizers(void)
+{
+	if (dlsym(RTLD_DEFAULT, "__tsan_init") == NULL && dlsym(RTLD_DEFAULT, "__asan_init") == NULL) {
+		return;
+	}
+	setenv("UCX_MEM_EVENTS", "no", 0);
+	setenv("UCX_MEM_MALLOC_HOOKS", "no", 0);
+}
+
 static void load_once(void)
 {
+	disable_memory_hooks_under_sanitizers();
 	g_api.handle = dlopen("libucp.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (g_api.handle == NULL) {
 		const char *why = dlerror();

@@ -400,6 +400,9 @@ static uint32_t drain(struct ucx_device *device)
 
 int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint64_t extra, uint64_t *address)
 {
+	if (device->thread_started && pthread_equal(pthread_self(), device->thread)) {
+		return -EDEADLK; /* from a completion: the answer could only come through this very thread */
+	}
 	struct ucx_rpc *rpc = calloc(1, sizeof(*rpc));
 	struct ucx_op *op = calloc(1, sizeof(*op));
 	if (rpc == NULL || op == NULL) {

@@ -82,7 +82,8 @@ struct dmahost_remote_domain_ctx {
 	 * \param address Receives the first address of the range (in the domain's address space).
 	 * \return 0; -EINVAL for a zero length or an alignment that is not a power of two; -ENOMEM
 	 * when the region has no free range that large; -ENOTCONN when the server is gone;
-	 * -ETIMEDOUT when it did not answer in time.
+	 * -ETIMEDOUT when it did not answer in time; -EDEADLK when called from a completion
+	 * callback of this domain.
 	 */
 	int (*alloc)(const struct dmahost_remote_domain_ctx *ctx, uint64_t length, uint64_t alignment, uint64_t *address);
 	/**
