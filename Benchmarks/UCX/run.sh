@@ -94,14 +94,10 @@ ours() { # OP SIZE -> MB/s
 }
 perftest_port=18800
 theirs() { # OP SIZE ITERATIONS -> MB/s (10^6) of perftest's overall bandwidth
-    local op=$1 size=$2 iterations=$3 test log=$work/perftest-$1-$2-$run.log server
+    local op=$1 size=$2 iterations=$3 test log=$work/perftest-$1-$2-$run.log
     [ "$op" = write ] && test=ucp_put_bw || test=ucp_get
     perftest_port=$((perftest_port + 1))
-    netns_spawn A "$log.server" ucx_perftest -p "$perftest_port"
-    server=$NETNS_PID
-    sleep 0.3
-    if netns_exec B timeout 300 ucx_perftest "$NETNS_ADDR_A" -p "$perftest_port" -t "$test" -s "$size" -O "$qd" \
-        -n "$iterations" -w "$((iterations / 10 + 10))" -f > "$log" 2>&1; then
+    if netns_perftest "$perftest_port" "$log" -t "$test" -s "$size" -O "$qd" -n "$iterations" -w "$((iterations / 10 + 10))" -f; then
         # The result line: iterations, latency (typical, average, overall), bandwidth (average,
         # overall) in MiB/s, message rate (average, overall).
         awk 'NF == 8 && $1 ~ /^[0-9]+$/ { printf "%.2f\n", $6 * 1.048576 }' "$log" | tail -n 1 | grep . || echo 0
@@ -109,8 +105,6 @@ theirs() { # OP SIZE ITERATIONS -> MB/s (10^6) of perftest's overall bandwidth
         sed 's/^/  perftest: /' "$log" | tail -n 3 >&2
         echo 0
     fi
-    kill "$server" 2> /dev/null
-    wait "$server" 2> /dev/null
 }
 # Median of the successful runs (a failed run is 0 and left out; all failed: 0).
 median() { python3 -c 'import statistics, sys; v = [float(x) for x in sys.argv[1:] if float(x) > 0]; print("%.2f" % (statistics.median(v) if v else 0))' "$@"; }

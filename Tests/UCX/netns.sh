@@ -19,6 +19,11 @@
 #                                waits until LOG has a line starting "serving " (the first line of
 #                                `dmactl serve`); sets NETNS_SERVING to that line; status 1 (with
 #                                the log on stderr) when PID exits first or SECONDS pass
+#   netns_perftest PORT LOG ARGS...
+#                                ucx_perftest between the namespaces: its server in A on PORT, its
+#                                client in B with ARGS (`-t ucp_put_bw -s 65536 ...`), the client's
+#                                output in LOG; retries while the server is not listening yet;
+#                                status: the client's
 #   netns_rx_bytes A|B           bytes received so far on the namespace's end of the veth pair
 #   netns_wait_traffic A|B MB SECONDS
 #                                waits until that end receives at least MB MB (10^6 bytes) within
@@ -180,6 +185,22 @@ netns_wait_serving() {
     echo "netns: no 'serving' line within $seconds s; the server's output so far:" >&2
     sed 's/^/  | /' "$log" >&2
     return 1
+}
+
+netns_perftest() {
+    local port=$1 log=$2 server status=1 try
+    shift 2
+    netns_spawn A "$log.server" ucx_perftest -p "$port"
+    server=$NETNS_PID
+    for try in 1 2 3 4 5; do
+        sleep "0.$((try * 2))"
+        netns_exec B timeout 300 ucx_perftest "$NETNS_ADDR_A" -p "$port" "$@" > "$log" 2>&1
+        status=$?
+        ((status != 0)) && kill -0 "$server" 2> /dev/null && grep -q 'connect() failed' "$log" || break
+    done
+    kill "$server" 2> /dev/null
+    { wait "$server"; } 2> /dev/null
+    return "$status"
 }
 
 netns_rx_bytes() {
