@@ -11,6 +11,8 @@ set -euo pipefail
 packages=(pkg-config gcc libc6-dev binutils linux-libc-dev libibverbs-dev libdrm-dev libpci-dev valgrind patchelf make)
 # UCX backend: the UCP headers and libucp (libucx-dev), ucx_info and ucx_perftest (ucx-utils).
 packages+=(libucx-dev ucx-utils)
+# The UCX suite and benchmark between two network namespaces (Tests/UCX, Benchmarks/UCX): `ip netns`.
+packages+=(iproute2)
 
 missing=()
 for pkg in "${packages[@]}"; do

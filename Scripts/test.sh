@@ -2,7 +2,9 @@
 # Runs every test suite: the hardware suites inside a qemu guest (RDMA over soft-RoCE,
 # dma-buf over udmabuf and vgem), `dmactl stress` on the host (CPU backend, vendor samples) and
 # in the guest (every backend), the instruction-count gate of the C ABI hot paths, the RDMA
-# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), the
+# throughput gate (4 KiB READ and WRITE against perftest in the guest, ratio >= 0.9), the UCX
+# suite between two network namespaces on the host (Tests/UCX/run.sh) and its throughput gate
+# (64 KiB read and write against ucx_perftest between the same namespaces, ratio >= 0.9), the
 # install test (Tests/Install/run.sh: install into a temporary prefix, then build and run a C
 # application and both plugin templates against it as a user would), a short
 # run of every fuzz target (Scripts/fuzz.sh), the host suites (hardware tests skip there with
@@ -60,12 +62,16 @@ for suite in "${vm_suites[@]}"; do
     fi
 done
 
+echo "== UCX backend between two network namespaces (Tests/UCX/run.sh; skipped without UCX or ip netns)"
+# The link cut (a server whose host vanishes) runs when the suite is run by hand.
+step Tests/UCX/run.sh bash Tests/UCX/run.sh --bin-path "$(swift build --show-bin-path)" --no-link-loss
+
 echo "== C ABI hot-path benchmark (callgrind instruction counts)"
 if [ -f Benchmarks/CABI/run.sh ]; then
     step Benchmarks/CABI/run.sh bash Benchmarks/CABI/run.sh
 fi
 
-echo "== release build (the RDMA throughput gate and the install test use it)"
+echo "== release build (the RDMA and UCX throughput gates and the install test use it)"
 release_built=1
 swift build -c release || { release_built=0; failed+=("swift build -c release"); }
 
@@ -76,6 +82,13 @@ elif ((release_built)); then
     step Tests/VM/rdma-bench.sh bash Tests/VM/rdma-bench.sh --sizes 4096 --repeat 3 --min-ratio 0.9
 else
     echo "skipped: Tests/VM/rdma-bench.sh (the release build failed)"
+fi
+
+echo "== UCX throughput against ucx_perftest between two network namespaces (64 KiB, medians of 3; gate: ratio >= 0.9)"
+if ((release_built)); then
+    step Benchmarks/UCX/run.sh bash Benchmarks/UCX/run.sh --sizes 65536 --ops "write read" --repeat 3 --min-ratio 0.9 --no-scaling
+else
+    echo "skipped: Benchmarks/UCX/run.sh (the release build failed)"
 fi
 
 echo "== install into a temporary prefix and use it as a user would (Tests/Install/run.sh)"
