@@ -97,7 +97,8 @@ theirs() { # OP SIZE ITERATIONS -> MB/s (10^6) of perftest's overall bandwidth
     local op=$1 size=$2 iterations=$3 test log=$work/perftest-$1-$2-$run.log
     [ "$op" = write ] && test=ucp_put_bw || test=ucp_get
     perftest_port=$((perftest_port + 1))
-    if netns_perftest "$perftest_port" "$log" -t "$test" -s "$size" -O "$qd" -n "$iterations" -w "$((iterations / 10 + 10))" -f; then
+    # -e: endpoints with peer-failure handling, as the backend's (UCP_ERR_HANDLING_MODE_PEER).
+    if netns_perftest "$perftest_port" "$log" -t "$test" -s "$size" -O "$qd" -n "$iterations" -w "$((iterations / 10 + 10))" -f -e; then
         # The result line: iterations, latency (typical, average, overall), bandwidth (average,
         # overall) in MiB/s, message rate (average, overall).
         awk 'NF == 8 && $1 ~ /^[0-9]+$/ { printf "%.2f\n", $6 * 1.048576 }' "$log" | tail -n 1 | grep . || echo 0
