@@ -25,10 +25,16 @@ struct IDIndexChurnTests {
         var live = true
     }
 
-    /// The model's answer to get_next(prev, id): the first live domain created after `prev`
-    /// whose id is `id`.
-    private func expectedNext(after position: Int, id: Int, in entries: [Entry]) -> CDomain? {
-        entries[(position + 1)...].first { $0.live && $0.id == id }?.domain
+    /// The model's answers to get_next(prev, id) for every prev of `entries`: the first live
+    /// domain created after it whose id is `id` (nil at the end). One pass from the newest.
+    private func expectedNext(id: Int, in entries: [Entry]) -> [CDomain?] {
+        var answers = [CDomain?](repeating: nil, count: entries.count)
+        var following: CDomain?
+        for position in entries.indices.reversed() {
+            answers[position] = following
+            if entries[position].live && entries[position].id == id { following = entries[position].domain }
+        }
+        return answers
     }
 
     /// Whether the registry no longer knows a destroyed domain: its tombstone left the graveyard
@@ -41,12 +47,16 @@ struct IDIndexChurnTests {
         return AddressTable.state(of: UInt(bitPattern: domain)) == nil
     }
 
-    /// The domains with `id` in the order the list holds them (the list walk).
-    private func listWalk(_ id: String) -> [CDomain] {
-        Registry.snapshot(id: nil).filter { record in
-            guard let own = record.pointee.id else { return false }
-            return String(cString: own) == id
-        }.map { CDomain($0) }
+    /// The domains with each of `ids` in the order the list holds them (one walk of the list).
+    private func listWalk(_ ids: [String]) -> [String: [CDomain]] {
+        let wanted = Set(ids)
+        var found: [String: [CDomain]] = [:]
+        for record in Registry.snapshot(id: nil) {
+            guard let own = record.pointee.id else { continue }
+            let id = String(cString: own)
+            if wanted.contains(id) { found[id, default: []].append(CDomain(record)) }
+        }
+        return found
     }
 
     /// Runs `steps` random creates and destroys over `idCount` ids and checks every answer
@@ -72,19 +82,20 @@ struct IDIndexChurnTests {
                     entries[victim].live = false
                 }
                 guard step % checkEvery == 0 || step == steps - 1 else { continue }
+                let lists = listWalk(ids)
                 for (number, id) in ids.enumerated() {
                     let expected = entries.filter { $0.live && $0.id == number }.map(\.domain)
                     let walked = cWalk(id: id)
                     if walked != expected { note("step \(step): walk of id \(number) is \(walked.count) domains, model \(expected.count)") }
-                    let listed = listWalk(id)
-                    if walked != listed { note("step \(step): index walk of id \(number) differs from the list walk") }
+                    if walked != lists[id, default: []] { note("step \(step): index walk of id \(number) differs from the list walk") }
                     if cFirst(id: id) != expected.first { note("step \(step): get_first of id \(number)") }
                     if cNext(spdk_memory_domain_get_system_domain(), id: id) != expected.first {
                         note("step \(step): get_next(system) of id \(number)")
                     }
+                    let answers = expectedNext(id: number, in: entries)
                     for (position, entry) in entries.enumerated() {
                         let answer = cNext(entry.domain, id: id)
-                        let wanted = expectedNext(after: position, id: number, in: entries)
+                        let wanted = answers[position]
                         if answer != wanted && !(answer == nil && !entry.live && forgotten(entry.domain)) {
                             note("step \(step): get_next from \(entry.live ? "live" : "destroyed") domain \(position) (id \(entry.id.map(String.init) ?? "none")), id \(number)")
                         }
