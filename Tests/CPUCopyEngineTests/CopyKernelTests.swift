@@ -77,6 +77,13 @@ struct CopyKernelTests {
         #expect(throws: DMAError.self) { try configuration.validated() }
     }
 
+    @Test("the reuse window defaults to a last-level cache size read from sysfs, as dmactl bench plans its working sets")
+    func lastLevelCache() {
+        let bytes = CopyEngineConfiguration.lastLevelCacheBytes
+        #expect(bytes > 0)
+        #expect(CopyEngineConfiguration().reuseWindowBytes == bytes)
+    }
+
     @Test("a destination written again within the reuse window counts as cached; after more traffic, or the first time, it does not")
     func destinationHistory() {
         let history = DestinationHistory(windowBytes: 1 << 20)
