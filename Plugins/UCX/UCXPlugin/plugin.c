@@ -47,6 +47,13 @@ static const struct dmahost_config_variable g_config_variables[] = {
 	  "UCX's memory hooks, which patch mmap, munmap, mremap and malloc of the whole process: off by the "
 	  "plugin's default (with UCX_MEM_MALLOC_HOOKS=no), since they hide mremap from the RDMA backend's memory "
 	  "monitor and break sanitizers; yes lets UCX cache registrations of user memory." },
+	{ sizeof(struct dmahost_config_variable), "UCX_IB_FORK_INIT", "no",
+	  "Whether UCX's InfiniBand transports call ibv_fork_init(), which makes every later ibv_reg_mr of the process "
+	  "madvise(MADV_DONTFORK) its range: off by the plugin's default, since that call fails with EINVAL on device "
+	  "mappings (dma-buf heaps) the RDMA backend registers in the same process." },
+	{ sizeof(struct dmahost_config_variable), "UCX_ERROR_SIGNALS", "",
+	  "The signals UCX catches to print its own backtrace: none by the plugin's default, so that crashes are "
+	  "reported by the host's own handling, as without UCX." },
 	{ sizeof(struct dmahost_config_variable), "UCX_TCP_KEEPIDLE", "10s",
 	  "TCP keepalive idle time of UCX's tcp transport (with UCX_TCP_KEEPINTVL, UCX_TCP_KEEPCNT): bounds how long "
 	  "a peer that vanished without closing its connections (a cut link) takes to fail an idle endpoint." },
@@ -207,15 +214,23 @@ static int ucx_probe(void *driver_ctx, const struct dmahost_device_info **device
 		set_error(err, err_len, "probe: NULL argument");
 		return -EINVAL;
 	}
-	struct ucx_shared shared;
-	driver->unavailable = ucx_shared_get(&shared, driver->unavailable_reason, sizeof(driver->unavailable_reason));
 	*devices = driver->infos;
 	*count = 0;
+	pthread_mutex_lock(&driver->lock);
+	int rc = parse_peers(driver);
+	uint32_t configured = driver->device_count;
+	pthread_mutex_unlock(&driver->lock);
+	if (rc == 0 && configured == 0) {
+		/* No peers: libucp is not even loaded, so a process that does not use this backend
+		 * keeps none of UCX's process-wide state (diagnose still reports on UCX). */
+		return 0;
+	}
+	struct ucx_shared shared;
+	driver->unavailable = ucx_shared_get(&shared, driver->unavailable_reason, sizeof(driver->unavailable_reason));
 	if (driver->unavailable != 0) {
 		return 0; /* loaded without devices; diagnose says why */
 	}
 	pthread_mutex_lock(&driver->lock);
-	int rc = parse_peers(driver);
 	for (uint32_t i = 0; i < driver->device_count; i++) {
 		struct ucx_device *device = driver->devices[i];
 		driver->infos[i] = (struct dmahost_device_info) {

@@ -29,23 +29,33 @@ static pthread_once_t g_api_once = PTHREAD_ONCE_INIT;
 	} while (0)
 
 /*
- * UCX's memory hooks (libucm) patch mmap, munmap, mremap and malloc of the whole process in
- * place. Other backends in the same process depend on those calls as the kernel does them:
- * the RDMA backend's userfaultfd memory monitor stops seeing mremap moves, and a sanitizer
- * runtime's interceptors do not survive the patching. So the plugin turns them off before
- * libucp loads (UCX_MEM_EVENTS=no, UCX_MEM_MALLOC_HOOKS=no), unless the variables are set:
- * UCX then does without invalidating cached registrations of user memory on unmap (it
- * registers per operation where a transport needs it).
+ * libucp changes state of the whole process that other backends in it depend on, so the
+ * plugin turns those changes off before libucp loads, unless the variables are set:
+ *   - UCX's memory hooks (libucm) patch mmap, munmap, mremap and malloc in place: the RDMA
+ *     backend's userfaultfd memory monitor stops seeing mremap moves, and a sanitizer
+ *     runtime's interceptors do not survive the patching (UCX_MEM_EVENTS=no,
+ *     UCX_MEM_MALLOC_HOOKS=no; UCX then registers per operation where a transport needs it).
+ *   - UCX's InfiniBand transports call ibv_fork_init(): every later ibv_reg_mr of the process,
+ *     the RDMA backend's included, then madvises its range MADV_DONTFORK, which the kernel
+ *     refuses (EINVAL) for device mappings such as a dma-buf heap's (UCX_IB_FORK_INIT=no).
+ *   - UCX catches SIGSEGV, SIGBUS, SIGILL and SIGFPE to print its own backtrace, in place of
+ *     the host's crash handling (UCX_ERROR_SIGNALS empty).
+ * UCX warns on standard output about a UCX_* variable that no loaded transport reads (a
+ * machine without InfiniBand does not read UCX_IB_FORK_INIT), which would come before
+ * `dmactl serve`'s first line: UCX_WARN_UNUSED_ENV_VARS=n, unless it is set.
  */
-static void disable_memory_hooks(void)
+static void keep_process_state(void)
 {
 	setenv("UCX_MEM_EVENTS", "no", 0);
 	setenv("UCX_MEM_MALLOC_HOOKS", "no", 0);
+	setenv("UCX_IB_FORK_INIT", "no", 0);
+	setenv("UCX_ERROR_SIGNALS", "", 0);
+	setenv("UCX_WARN_UNUSED_ENV_VARS", "n", 0);
 }
 
 static void load_once(void)
 {
-	disable_memory_hooks();
+	keep_process_state();
 	g_api.handle = dlopen("libucp.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (g_api.handle == NULL) {
 		const char *why = dlerror();
