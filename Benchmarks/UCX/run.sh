@@ -112,7 +112,7 @@ median() { python3 -c 'import statistics, sys; v = [float(x) for x in sys.argv[1
 # Iterations for perftest to move, at RATE MB/s, SIZE-byte messages for --seconds.
 iterations_for() { python3 -c 'import sys; rate, size, s = map(float, sys.argv[1:]); print(max(200, int((rate if rate > 0 else 500) * 1e6 * s / size)))' "$1" "$2" "$seconds"; }
 
-status=0
+status=0 below=()
 echo "UCX over ${NETNS_UCX_ENV[*]} between two network namespaces; qd $qd; $(nproc) CPUs; load average before: $(load)"
 echo
 echo "| op | size | dmactl MB/s | ucx_perftest MB/s | ratio | runs (dmactl / perftest) |"
@@ -130,6 +130,7 @@ for op in $ops; do
         echo "| $op | $size | $x | $y | $ratio | ${a[*]} / ${b[*]} |"
         if [[ $ratio == n/a ]] || python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$ratio" "$min_ratio"; then
             status=1
+            below+=("$op $size: ratio $ratio below $min_ratio")
         fi
     done
 done
@@ -172,4 +173,5 @@ print("| %s | %s | %.1f | %s | %.0f |" % (sys.argv[1], sys.argv[2], sum(rates), 
 fi
 kill -TERM "$server_pid" 2> /dev/null
 wait "$server_pid" 2> /dev/null
+for miss in "${below[@]}"; do echo "FAILED: $miss"; done
 exit "$status"
