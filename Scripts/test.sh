@@ -45,8 +45,8 @@ failure_digest() {
     [ -f "$step_log" ] || return 0
     echo "---- $name: what it reported"
     # The first sanitizer report, whole (up to its SUMMARY line).
-    awk '/WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer/ { on = 1 } on { print; if (++n >= 40 || /^SUMMARY: /) exit }' "$step_log"
-    grep -E -A3 '✘|FAIL|ERROR|error:|WARNING: ThreadSanitizer|SUMMARY: |Fatal error|Assertion|Crash|timed out|signal [0-9]+' "$step_log" | grep -v -E '^--$' | head -n 60
+    awk '/WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer/ { on = 1 } on { print; if (++n >= 40 || /^SUMMARY: /) exit }' "$step_log" || true
+    grep -E -A3 '✘|FAIL|ERROR|error:|WARNING: ThreadSanitizer|SUMMARY: |Fatal error|Assertion|Crash|timed out|signal [0-9]+' "$step_log" | grep -v -E '^--$' | head -n 60 || true
 }
 
 echo "== dmactl stress on the host (CPU backend and vendor samples, 20 s)"
