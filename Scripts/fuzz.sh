@@ -25,7 +25,7 @@ out=$root/.build-fuzz
 # Modules a target imports, in build order (transitively: a module's own imports come first).
 declare -A target_modules=(
     [iovec_contract]="CDMAHostABI DMADriverKit"
-    [cpu_scatter_gather]="CDMAHostABI DMADriverKit CDMASync DMASync"
+    [cpu_scatter_gather]="CDMAHostABI DMADriverKit CDMASync DMASync CCPUEngineSupport"
     [rdma_work_planner]=""
     [dmabuf_segments]="CDMAHostABI DMADriverKit"
     [byte_size]=""
@@ -64,11 +64,13 @@ declare -A c_module_headers=(
     [CDMAHostABI]="Sources/CDMAHostABI/include"
     [CDMASync]="Sources/CDMASync/include"
     [CDriverHostSupport]="Sources/CDriverHostSupport/include"
+    [CCPUEngineSupport]="Plugins/CPUAccel/CCPUEngineSupport/include"
 )
 declare -A c_module_sources=(
     [CDMAHostABI]=""
     [CDMASync]="Sources/CDMASync/*.c"
     [CDriverHostSupport]="Sources/CDriverHostSupport/*.c"
+    [CCPUEngineSupport]="Plugins/CPUAccel/CCPUEngineSupport/*.c"
 )
 
 swift_flags=(-swift-version 6 -parse-as-library -Onone -g -sanitize=fuzzer,address -use-ld=lld)
