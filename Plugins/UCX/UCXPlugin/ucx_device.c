@@ -213,7 +213,8 @@ int ucx_device_connect(struct ucx_device *device, char *err, size_t err_len)
 	pthread_mutex_lock(&device->lock);
 	device->state = UCX_DEVICE_CONNECTED;
 	device->failure = 0;
-	device->in_flight = 0;
+	atomic_store(&device->in_flight, 0);
+	atomic_store(&device->queued, false);
 	pthread_mutex_unlock(&device->lock);
 	rc = pthread_create(&device->thread, NULL, ucx_progress_main, device);
 	if (rc != 0) {
@@ -243,7 +244,7 @@ void ucx_device_disconnect(struct ucx_device *device)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 30;
 	int rc = 0;
-	while (device->in_flight > 0 && rc != ETIMEDOUT) {
+	while (atomic_load(&device->in_flight) > 0 && rc != ETIMEDOUT) {
 		rc = pthread_cond_timedwait(&device->cond, &device->lock, &deadline);
 	}
 	pthread_mutex_unlock(&device->lock);

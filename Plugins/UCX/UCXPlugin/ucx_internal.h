@@ -74,7 +74,7 @@ int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const st
 int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, unsigned id, const void *header,
 		size_t header_length, const void *data, size_t data_length, uint32_t flags);
 
-/** Milliseconds of CLOCK_MONOTONIC. */
+/** Milliseconds of CLOCK_MONOTONIC_COARSE (a scheduler tick's resolution: for bounds of milliseconds and more). */
 uint64_t ucx_now_ms(void);
 
 /** States of a client device. */
@@ -112,16 +112,21 @@ struct ucx_device {
 	pthread_t thread;
 	bool thread_started;
 
-	/* Guarded by lock: the state, the submission queue, the RPCs, the in-flight count. */
+	/* Guarded by lock: the state, the submission queue, the RPCs. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	enum ucx_device_state state;
 	int failure;
 	struct ucx_op *queue_head, *queue_tail;
 	struct ucx_rpc *pending_rpcs;
-	uint64_t in_flight;
 	uint64_t next_rpc_id;
 	bool sleeping;
+	/* Set (under lock) when the queue gains an operation, cleared when the progress thread
+	 * takes it: lets the busy progress loop skip the lock while nothing was submitted. */
+	atomic_bool queued;
+	/* Operations submitted and not yet ended: incremented under lock, decremented by the
+	 * progress thread, which broadcasts cond (under lock) when it reaches 0. */
+	atomic_uint_fast64_t in_flight;
 	atomic_bool stop;
 
 	/* Progress thread only (and open, before the thread starts). */

@@ -86,12 +86,12 @@ static void op_complete(struct ucx_op *op)
 		}
 		op->cpl_cb(op->cpl_cb_arg, op->status);
 	}
-	pthread_mutex_lock(&device->lock);
-	device->in_flight--;
-	if (device->in_flight == 0) {
+	if (atomic_fetch_sub_explicit(&device->in_flight, 1, memory_order_acq_rel) == 1) {
+		/* The last one: wake close, which waits (under the lock) for none to be left. */
+		pthread_mutex_lock(&device->lock);
 		pthread_cond_broadcast(&device->cond);
+		pthread_mutex_unlock(&device->lock);
 	}
-	pthread_mutex_unlock(&device->lock);
 }
 
 static void unlink_posted(struct ucx_op *op)
@@ -148,7 +148,8 @@ static void enqueue_locked(struct ucx_device *device, struct ucx_op *op)
 		device->queue_head = op;
 	}
 	device->queue_tail = op;
-	device->in_flight++;
+	atomic_fetch_add_explicit(&device->in_flight, 1, memory_order_relaxed);
+	atomic_store_explicit(&device->queued, true, memory_order_release);
 	if (device->sleeping) {
 		/* Under the lock: close destroys the worker only after taking it (thread-safe, no wait). */
 		(void)device->api->worker_signal(device->worker);
@@ -383,10 +384,14 @@ static void post(struct ucx_device *device, struct ucx_op *op)
 /* Takes the queue and posts it; returns the number of operations taken. */
 static uint32_t drain(struct ucx_device *device)
 {
-	pthread_mutex_lock(&device->lock);
-	struct ucx_op *op = device->queue_head;
-	device->queue_head = device->queue_tail = NULL;
-	pthread_mutex_unlock(&device->lock);
+	struct ucx_op *op = NULL;
+	if (atomic_load_explicit(&device->queued, memory_order_acquire)) {
+		pthread_mutex_lock(&device->lock);
+		op = device->queue_head;
+		device->queue_head = device->queue_tail = NULL;
+		atomic_store_explicit(&device->queued, false, memory_order_relaxed);
+		pthread_mutex_unlock(&device->lock);
+	}
 	uint32_t count = 0;
 	while (op != NULL) {
 		struct ucx_op *next = op->next;
@@ -633,6 +638,7 @@ static void fail_queued(struct ucx_device *device)
 	pthread_mutex_lock(&device->lock);
 	struct ucx_op *op = device->queue_head;
 	device->queue_head = device->queue_tail = NULL;
+	atomic_store_explicit(&device->queued, false, memory_order_relaxed);
 	pthread_mutex_unlock(&device->lock);
 	while (op != NULL) {
 		struct ucx_op *next = op->next;
@@ -677,11 +683,11 @@ void *ucx_progress_main(void *arg)
 		} else {
 			report_counters(device, false);
 		}
-		if (taken > 0 || progressed > 0) {
-			continue;
+		if (taken > 0 || progressed > 0 || (device->posted != NULL && !failure_handled)) {
+			continue; /* busy, or operations in flight: keep polling */
 		}
 		pthread_mutex_lock(&device->lock);
-		bool idle = device->queue_head == NULL && device->in_flight == 0;
+		bool idle = device->queue_head == NULL && atomic_load(&device->in_flight) == 0;
 		device->sleeping = idle;
 		pthread_mutex_unlock(&device->lock);
 		if (!idle) {
@@ -702,13 +708,7 @@ void *ucx_progress_main(void *arg)
 		pthread_mutex_unlock(&device->lock);
 	}
 	drain(device);
-	while (!device->ep_failed) {
-		pthread_mutex_lock(&device->lock);
-		uint64_t left = device->in_flight;
-		pthread_mutex_unlock(&device->lock);
-		if (left == 0) {
-			break;
-		}
+	while (!device->ep_failed && atomic_load(&device->in_flight) > 0) {
 		api->worker_progress(device->worker);
 	}
 	if (device->ep_failed && !failure_handled) {
