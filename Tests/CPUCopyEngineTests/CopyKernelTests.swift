@@ -9,9 +9,9 @@ import Glibc
 import Musl
 #endif
 
-/// The non-temporal copy and fill kernels (`dmahost_copy_kernels.h`), each one this CPU can
-/// run, against `memcpy` and `memset`: every alignment of both sides, lengths around the
-/// 64-byte lines, and nothing written outside the destination.
+/// The copy and fill kernels (`dmahost_copy_kernels.h`): each non-temporal one this CPU can
+/// run, and the cached copy, against `memcpy` and `memset`: every alignment of both sides,
+/// lengths around the 64-byte lines, and nothing written outside the destination.
 @Suite("CPU copy engine: non-temporal copy kernels")
 struct CopyKernelTests {
     /// Every kernel up to the widest this CPU supports (on other architectures, only memcpy).
@@ -29,7 +29,24 @@ struct CopyKernelTests {
 
     @Test("a streaming copy writes what memcpy writes, and nothing else", arguments: kernels)
     func copy(kernel: Int32) {
-        var generator = SeededGenerator(seed: UInt64(kernel) + 11)
+        Self.expectCopiesLikeMemcpy(seed: UInt64(kernel) + 11, label: "kernel \(kernel)") { to, from, length in
+            dmahost_copy_nontemporal(kernel, to, from, length)
+        }
+    }
+
+    @Test("a cached copy (rep movsb or memcpy) writes what memcpy writes, and nothing else")
+    func cachedCopy() {
+        #expect(["rep movsb", "memcpy"].contains(CopyKernels.cachedCopyName))
+        Self.expectCopiesLikeMemcpy(seed: 5, label: CopyKernels.cachedCopyName) { to, from, length in
+            dmahost_copy_cached(to, from, length)
+        }
+    }
+
+    /// Runs `copy` for every alignment of both sides and lengths around the 64-byte lines, and
+    /// expects the destination buffer (with guard bytes around the copy) to equal memcpy's.
+    static func expectCopiesLikeMemcpy(seed: UInt64, label: String,
+                                       _ copy: (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> Void) {
+        var generator = SeededGenerator(seed: seed)
         let capacity = 9000
         let source = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         let written = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + 128, alignment: 64)
@@ -42,10 +59,10 @@ struct CopyKernelTests {
                 written.initializeMemory(as: UInt8.self, repeating: 0xEE)
                 expected.initializeMemory(as: UInt8.self, repeating: 0xEE)
                 guard let to = written.baseAddress, let reference = expected.baseAddress, let from = source.baseAddress else { return }
-                dmahost_copy_nontemporal(kernel, to + destinationOffset, from + sourceOffset, length)
+                copy(to + destinationOffset, from + sourceOffset, length)
                 memcpy(reference + destinationOffset, from + sourceOffset, length)
                 #expect(memcmp(to, reference, written.count) == 0,
-                        "kernel \(kernel): \(length) bytes from offset \(sourceOffset) to offset \(destinationOffset)")
+                        "\(label): \(length) bytes from offset \(sourceOffset) to offset \(destinationOffset)")
             }
         }
     }

@@ -33,7 +33,7 @@ package final class CPUAccelDriver: DMADeviceDriver {
         return settings.deviceIDs.map { id in
             DMADeviceInfo(
                 id: id, type: .accel,
-                description: "CPU copy engine (memcpy/memset on \(engine.workers) worker thread\(engine.workers == 1 ? "" : "s"), \(engine.completionMode.rawValue) completions, \(engine.queueDepth) descriptors, cache control \(engine.cacheControl.rawValue), \(CopyEngine.streamingKernelName) non-temporal stores)",
+                description: "CPU copy engine (\(CopyEngine.cachedCopyName)/memset on \(engine.workers) worker thread\(engine.workers == 1 ? "" : "s"), \(engine.completionMode.rawValue) completions, \(engine.queueDepth) descriptors, cache control \(engine.cacheControl.rawValue), \(CopyEngine.streamingKernelName) non-temporal stores)",
                 capabilities: Self.capabilities)
         }
     }
@@ -66,6 +66,8 @@ package final class CPUAccelDriver: DMADeviceDriver {
             lines.append(DriverDiagnostic(
                 subject: "settings", ok: true,
                 detail: "\(settings.channels) device(s), \(engine.workers) worker(s) each, \(engine.completionMode.rawValue) completions, \(engine.queueDepth) descriptors, cache control \(engine.cacheControl.rawValue) (\(CPUAccelSettings.channelsVariable), \(CPUAccelSettings.workersVariable), \(CPUAccelSettings.completionVariable), \(CPUAccelSettings.queueDepthVariable), \(CPUAccelSettings.cacheControlVariable))"))
+            lines.append(DriverDiagnostic(subject: "cached copies", ok: true,
+                                          detail: "\(CopyEngine.cachedCopyName) (cpuid: rep movsb where the CPU reports fast short rep movsb)"))
             lines.append(DriverDiagnostic(subject: "non-temporal stores", ok: true,
                                           detail: "\(CopyEngine.streamingKernelName) (cpuid; memcpy: none on this CPU)"))
         } catch {

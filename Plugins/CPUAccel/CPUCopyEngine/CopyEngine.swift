@@ -57,6 +57,10 @@ public final class CopyEngine: @unchecked Sendable {
     /// (``CacheControl``): "avx512", "avx2", "sse2", or "memcpy" when it has none.
     public static var streamingKernelName: String { CopyKernels.detectedKernelName }
 
+    /// How copies through the caches run on this CPU: "rep movsb" where the CPU reports fast
+    /// short `rep movsb` (FSRM), else "memcpy".
+    public static var cachedCopyName: String { CopyKernels.cachedCopyName }
+
     /// Starts the worker threads.
     /// - Throws: ``DMAError/invalidArgument(_:)`` for a bad configuration;
     ///   ``DMAError/system(errno:_:)`` when a thread cannot be created.

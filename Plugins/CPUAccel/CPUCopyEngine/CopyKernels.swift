@@ -39,7 +39,13 @@ struct CopyKernels {
         String(cString: dmahost_copy_kernel_name(dmahost_copy_kernel_detect()))
     }
 
-    /// Runs a copy part: non-temporal stores when it is large enough, else `memcpy`.
+    /// How parts below the threshold (and recent destinations) are copied: "rep movsb" or
+    /// "memcpy" (`dmahost_copy_cached`).
+    static var cachedCopyName: String {
+        dmahost_copy_cached_uses_movsb() == 1 ? "rep movsb" : "memcpy"
+    }
+
+    /// Runs a copy part: non-temporal stores when it is large enough, else a cached copy.
     @inline(__always)
     func copy(_ descriptor: Descriptor) -> Int32 {
         // Small parts (the most frequent) take the memcpy path without looking further.

@@ -80,13 +80,14 @@ enum ScatterGather {
         return 0
     }
 
-    /// One piece of a copy: `memcpy`, or the non-temporal kernel `streamingKernel` (not 0).
+    /// One piece of a copy: through the caches (`dmahost_copy_cached`: `rep movsb` where the CPU
+    /// makes it fast, else `memcpy`), or the non-temporal kernel `streamingKernel` (not 0).
     @inline(__always)
     private static func move(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int, _ streamingKernel: Int32) {
         if streamingKernel != 0 {
             dmahost_copy_nontemporal(streamingKernel, destination, source, count)
         } else {
-            memcpy(destination, source, count)
+            dmahost_copy_cached(destination, source, count)
         }
     }
 
