@@ -2,12 +2,16 @@
  * DMAHost — memcpy throughput of one process over a cold working set, for checking the
  * benchmark's multi-thread ceiling against separate processes:
  *
- *   membw <size bytes> <seconds>
+ *   membw <size bytes> <seconds> [<start>]
  *
  * Maps a working set of slots of <size> bytes (page-aligned) covering twice the last-level
  * cache per side (sysfs, else 32 MiB), as dmactl bench plans a cold one, touches it, makes one
  * unmeasured pass, then copies slot after slot for <seconds> and prints GB/s (10^9 bytes/s).
- * run.sh starts one alone and then two at once: two processes share nothing but the memory.
+ * With <start> (seconds since the epoch, CLOCK_REALTIME), the measured copying begins at that
+ * moment, so that processes started together measure the same window: each one's setup ends
+ * at a different time, and a process measuring while the other still sets up would count
+ * bandwidth it did not share. run.sh starts one alone and then two at once: two processes
+ * share nothing but the memory, and their sum is a ceiling for two threads.
  * SPDX-License-Identifier: BSD-3-Clause
  */
 #define _GNU_SOURCE
@@ -45,8 +49,8 @@ static size_t last_level_cache(void) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 3) {
-		fprintf(stderr, "usage: membw <size bytes> <seconds>\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: membw <size bytes> <seconds> [<start: seconds since the epoch>]\n");
 		return 2;
 	}
 	size_t size = strtoul(argv[1], NULL, 10);
@@ -62,6 +66,12 @@ int main(int argc, char **argv) {
 	memset(source, 0x5a, side);
 	memset(destination, 0, side);
 	for (size_t slot = 0; slot < slots; slot++) memcpy(destination + slot * stride, source + slot * stride, size);
+	if (argc == 4) {
+		double at = strtod(argv[3], NULL);
+		struct timespec start_at = { .tv_sec = (time_t)at, .tv_nsec = (long)((at - (double)(time_t)at) * 1e9) };
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &start_at, NULL) != 0) {
+		}
+	}
 	size_t batch = size >= (256 << 10) ? 1 : (256 << 10) / size;
 	size_t operations = 0, slot = 0;
 	double start = now(), elapsed = 0;

@@ -16,9 +16,10 @@
 #   copy 64B qd 1, 1 worker, hot,    round trip <= 2 us with one submitting thread (no futex wake
 #     thread resubmission            per operation: both sides spin before they park)
 #   copy 64KiB qd 32, 1 worker       >= 0.95 x memcpy
-#   copy 64KiB qd 32, 2 workers      >= 0.95 x the ceiling: two memcpy threads, each on a working
-#                                    set of its own (dmactl's ceiling), checked against two
-#                                    separate processes (membw.c: one alone, then two at once)
+#   copy 64KiB qd 32, 2 workers      >= 0.95 x the ceiling in GB/s: the higher of two memcpy
+#                                    threads, each on a working set of its own (dmactl's ceiling),
+#                                    and two separate processes copying in the same window
+#                                    (membw.c: one alone, then two at once)
 #   copy 64KiB, 256KiB, 1MiB qd 32,  >= 1.20 x memcpy with DMAHOST_CPU_CACHE_CONTROL=bypass
 #     1 worker, cold destination       (non-temporal stores; working set >= 4 x LLC)
 #   the same, hot (one buffer per    >= 1.00 x memcpy with the default cache control
@@ -90,6 +91,21 @@ configs=(
   "h1m-byp|bypass|--op copy --size 1MiB --qd 32 --workers 1 --hot"
 )
 
+# The ceiling checked against separate processes, right after each run of two workers (the
+# memory bandwidth two vCPUs of a VM get changes with where the host runs them, so device and
+# ceiling are measured together): 64KiB memcpy over a cold working set, one process alone, then
+# two at once measuring the same window (both start copying at the same moment, 1-2 s after
+# launch). Each line of membw.txt: the run, one alone, the two together (GB/s).
+separate_processes() {
+  local one at first
+  one="$("$OUT/membw" 65536 "$SECONDS_PER_RUN")"
+  at=$(( $(date +%s) + 2 ))
+  "$OUT/membw" 65536 "$SECONDS_PER_RUN" "$at" > "$OUT/membw.a" & first=$!
+  "$OUT/membw" 65536 "$SECONDS_PER_RUN" "$at" > "$OUT/membw.b"
+  wait "$first"
+  echo "$1 $one $(cat "$OUT/membw.a") $(cat "$OUT/membw.b")" >> "$OUT/membw.txt"
+}
+
 machine_state before
 for config in "${configs[@]}"; do
   name="${config%%|*}"
@@ -101,16 +117,8 @@ for config in "${configs[@]}"; do
     env ${cache:+DMAHOST_CPU_CACHE_CONTROL=$cache} "$BIN/dmactl" bench --no-default-drivers --driver-dir "$BIN/libdmahost-cpu.so" \
       --device cpu:0 $args --seconds "$SECONDS_PER_RUN" --format json > "$OUT/$name.$run.json" \
       || die "dmactl bench $args failed (see $OUT/$name.$run.json)"
+    [ "$name" = t64k-w2 ] && separate_processes "$run"
   done
-done
-# The ceiling checked against separate processes: 64KiB memcpy over a cold working set, one
-# process alone, then two at once; each line of membw.txt: one alone, the two together.
-for run in $(seq 1 "$REPEATS"); do
-  one="$("$OUT/membw" 65536 "$SECONDS_PER_RUN")"
-  "$OUT/membw" 65536 "$SECONDS_PER_RUN" > "$OUT/membw.a" & first=$!
-  "$OUT/membw" 65536 "$SECONDS_PER_RUN" > "$OUT/membw.b"
-  wait "$first"
-  echo "$one $(cat "$OUT/membw.a") $(cat "$OUT/membw.b")" >> "$OUT/membw.txt"
 done
 machine_state after
 if (( busy )); then
@@ -170,20 +178,31 @@ check("copy 64B qd1, 1 worker, hot, one submitting thread: ns per round trip",
       metric("t64b-w1-thr", "ns_per_op")[0], 2000, spread("t64b-w1-thr", "ns_per_op"), at_most=True)
 check("copy 64KiB qd32, 1 worker, ratio to memcpy", metric("t64k-w1", "ratio")[0], 0.95, spread("t64k-w1", "ratio"))
 
-# The ceiling: dmactl's (two memcpy threads, working sets of their own) and two processes.
-ceilings = [r["ceiling_gb_per_s"] / r["baseline_gb_per_s"] for r in runs["t64k-w2"]]
-processes = []
+# The ceiling, in GB/s: dmactl's (two memcpy threads, working sets of their own, measured
+# after a common start) and two separate processes measuring the same window. Both are
+# absolute rates, compared with the device's absolute rate: each tool's one-thread baseline
+# varies from run to run more than the two-thread totals do, so ratios to different baselines
+# are not comparable. Each run of two workers is judged against the ceiling measured with it,
+# and the median of those ratios is checked.
+pairs, threads, processes, alone, devices = [], [], [], [], []
 with open(os.path.join(out, "membw.txt")) as f:
     for line in f:
-        one, a, b = (float(x) for x in line.split())
-        processes.append((a + b) / one)
-print(f"      two memcpy threads reach {median(ceilings):.3f}x one thread ({min(ceilings):.3f}..{max(ceilings):.3f}, dmactl's ceiling); "
-      f"two processes {median(processes):.3f}x one ({min(processes):.3f}..{max(processes):.3f}, membw)")
-if median(ceilings) < 0.9 * median(processes):
+        run, one, a, b = line.split()
+        with open(os.path.join(out, f"t64k-w2.{run}.json")) as g:
+            r = json.load(g)
+        thread_ceiling = r["ceiling_gb_per_s"]
+        threads.append(thread_ceiling)
+        processes.append(float(a) + float(b))
+        alone.append(float(one))
+        devices.append(r["gb_per_s"])
+        pairs.append(r["gb_per_s"] / max(thread_ceiling, float(a) + float(b)))
+print(f"      two workers {median(devices):.2f} GB/s ({min(devices):.2f}..{max(devices):.2f}); ceiling: two memcpy threads {median(threads):.2f} GB/s "
+      f"({min(threads):.2f}..{max(threads):.2f}, dmactl's), two processes {median(processes):.2f} GB/s "
+      f"({min(processes):.2f}..{max(processes):.2f}; one alone {median(alone):.2f}, membw)")
+if median(threads) < 0.9 * median(processes):
     print("WARNING: dmactl's ceiling is more than 10% below two separate processes: the ceiling measurement is off")
-ceiling = max(median(ceilings), median(processes))
-check("copy 64KiB qd32, 2 workers, ratio to one memcpy thread over the ceiling's",
-      metric("t64k-w2", "ratio")[0] / ceiling, 0.95, f"device {metric('t64k-w2', 'ratio')[0]:.3f}x, ceiling {ceiling:.3f}x")
+check("copy 64KiB qd32, 2 workers, GB/s over the ceiling's measured with it (the higher of two threads and two processes)",
+      median(pairs), 0.95, f"median of {len(pairs)}, {min(pairs):.3f}..{max(pairs):.3f}")
 for name, size in (("c64k", "64KiB"), ("c256k", "256KiB"), ("c1m", "1MiB")):
     check(f"copy {size} qd32, 1 worker, cold destination, cache control bypass, ratio to memcpy", metric(name, "ratio")[0], 1.20,
           spread(name, "ratio"))
