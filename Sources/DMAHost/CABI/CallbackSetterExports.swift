@@ -19,11 +19,11 @@ private func withSettableRecord(_ domain: OpaquePointer?, _ setter: StaticString
     case .live:
         break
     case .system:
-        CoreLog.warning("\(setter): the system domain's callbacks cannot be changed; call ignored")
+        CoreLog.warning("\(setter): the system domain's callbacks cannot be changed; call ignored", kind: "\(setter): system domain")
     case .destroyed:
-        CoreLog.warning("\(setter): \(record) was destroyed; call ignored")
+        CoreLog.warning("\(setter): \(record) was destroyed; call ignored", kind: "\(setter): destroyed domain")
     case .unknown:
-        CoreLog.warning("\(setter): \(record) is not a registered memory domain; call ignored")
+        CoreLog.warning("\(setter): \(record) is not a registered memory domain; call ignored", kind: "\(setter): unknown pointer")
     }
 }
 

@@ -42,11 +42,11 @@ import Musl
     case .live:
         break
     case .system:
-        CoreLog.warning("spdk_memory_domain_destroy: the system domain cannot be destroyed; call ignored")
+        CoreLog.warning("spdk_memory_domain_destroy: the system domain cannot be destroyed; call ignored", kind: "spdk_memory_domain_destroy: system domain")
     case .destroyed:
-        CoreLog.warning("spdk_memory_domain_destroy: \(record) was already destroyed; call ignored")
+        CoreLog.warning("spdk_memory_domain_destroy: \(record) was already destroyed; call ignored", kind: "spdk_memory_domain_destroy: destroyed domain")
     case .unknown:
-        CoreLog.warning("spdk_memory_domain_destroy: \(record) is not a registered memory domain; call ignored")
+        CoreLog.warning("spdk_memory_domain_destroy: \(record) is not a registered memory domain; call ignored", kind: "spdk_memory_domain_destroy: unknown pointer")
     }
 }
 
@@ -111,6 +111,7 @@ import Musl
 /// of line so that the usual path of get_next saves no registers for it.
 @inline(never)
 private func unknownPrevious(_ prev: OpaquePointer) -> OpaquePointer? {
-    CoreLog.warning("spdk_memory_domain_get_next: \(prev) is not a memory domain (never created, or destroyed long ago); returning NULL")
+    CoreLog.warning("spdk_memory_domain_get_next: \(prev) is not a memory domain (never created, or destroyed long ago); returning NULL",
+                    kind: "spdk_memory_domain_get_next: unknown pointer")
     return nil
 }

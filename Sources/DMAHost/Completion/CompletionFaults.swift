@@ -115,7 +115,8 @@ public enum CompletionFaults {
         let suffix = detail.map { " (\($0))" } ?? ""
         let consequence = kind == .malformedStatus ? "counted" : "the call was ignored and counted"
         CoreLog.warning("\(label(domain)): \(kind)\(suffix); \(consequence). Further faults of this kind for this domain are "
-                        + "counted, not logged. Its driver breaks the completion contract of spdk/dma.h: report it to the driver's vendor")
+                        + "counted, not logged. Its driver breaks the completion contract of spdk/dma.h: report it to the driver's vendor",
+                        kind: "completion fault")
     }
 
     /// "domain 'cpu:0'", "a destroyed domain (0x…)" or "an unknown domain".
