@@ -22,6 +22,18 @@ struct UCXServeCommandTests {
         #expect(rest.contains("disconnected"), "\(rest)")
     }
 
+    @Test("UCX's own warnings go to standard error: dmactl's JSON on standard output still parses")
+    func warningsStayOffStandardOutput() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["UCX_TLS"] = "no-such-transport" // UCX warns that it is not available
+        environment["DMAHOST_UCX_PEERS"] = "127.0.0.1:9"
+        environment.removeValue(forKey: "UCX_LOG_FILE")
+        let doctor = try run(UCXTestSupport.dmactlPath, ["doctor", "--format", "json"], environment: environment, standardErrorToo: false)
+        let json = try JSONSerialization.jsonObject(with: Data(doctor.output.utf8))
+        #expect(json is [String: Any], "\(doctor.output.prefix(300))")
+        #expect(!doctor.output.contains("UCX  WARN"), "\(doctor.output.prefix(300))")
+    }
+
     @Test("serve --read-only says so, and a client's push is refused (EACCES)")
     func readOnly() throws {
         let server = try ServerProcess(["--listen", "127.0.0.1:0", "--size", "1M", "--read-only"])

@@ -147,15 +147,17 @@ func remoteAlloc(_ context: UnsafePointer<dmahost_remote_domain_ctx>, _ length: 
     return try #require(UnsafeMutableRawPointer(bitPattern: UInt(address)))
 }
 
-/// Runs `executable` with `arguments` and returns its status and output (stdout then stderr).
-func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+/// Runs `executable` with `arguments` and returns its status and output (stdout then stderr;
+/// only stdout when `standardErrorToo` is false).
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+         standardErrorToo: Bool = true) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = output
+    process.standardError = standardErrorToo ? output : FileHandle.nullDevice
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -54,6 +54,9 @@ static const struct dmahost_config_variable g_config_variables[] = {
 	{ sizeof(struct dmahost_config_variable), "UCX_ERROR_SIGNALS", "",
 	  "The signals UCX catches to print its own backtrace: none by the plugin's default, so that crashes are "
 	  "reported by the host's own handling, as without UCX." },
+	{ sizeof(struct dmahost_config_variable), "UCX_LOG_FILE", "stderr",
+	  "Where UCX writes its log lines and warnings: standard error by the plugin's default (UCX's own is standard "
+	  "output, where they would break a program's output such as dmactl's JSON)." },
 	{ sizeof(struct dmahost_config_variable), "UCX_TCP_KEEPIDLE", "10s",
 	  "TCP keepalive idle time of UCX's tcp transport (with UCX_TCP_KEEPINTVL, UCX_TCP_KEEPCNT): bounds how long "
 	  "a peer that vanished without closing its connections (a cut link) takes to fail an idle endpoint." },

@@ -40,9 +40,10 @@ static pthread_once_t g_api_once = PTHREAD_ONCE_INIT;
  *     refuses (EINVAL) for device mappings such as a dma-buf heap's (UCX_IB_FORK_INIT=no).
  *   - UCX catches SIGSEGV, SIGBUS, SIGILL and SIGFPE to print its own backtrace, in place of
  *     the host's crash handling (UCX_ERROR_SIGNALS empty).
- * UCX warns on standard output about a UCX_* variable that no loaded transport reads (a
- * machine without InfiniBand does not read UCX_IB_FORK_INIT), which would come before
- * `dmactl serve`'s first line: UCX_WARN_UNUSED_ENV_VARS=n, unless it is set.
+ * UCX writes its log lines (warnings included) to standard output, where they would break a
+ * program's own output (`dmactl … --format json`): UCX_LOG_FILE=stderr sends them to standard
+ * error. It also warns about a UCX_* variable that no loaded transport reads (a machine without
+ * InfiniBand does not read UCX_IB_FORK_INIT): UCX_WARN_UNUSED_ENV_VARS=n. Both unless set.
  */
 static void keep_process_state(void)
 {
@@ -51,6 +52,7 @@ static void keep_process_state(void)
 	setenv("UCX_IB_FORK_INIT", "no", 0);
 	setenv("UCX_ERROR_SIGNALS", "", 0);
 	setenv("UCX_WARN_UNUSED_ENV_VARS", "n", 0);
+	setenv("UCX_LOG_FILE", "stderr", 0);
 }
 
 static void load_once(void)
