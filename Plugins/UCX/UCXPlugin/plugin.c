@@ -36,6 +36,10 @@ static const struct dmahost_config_variable g_config_variables[] = {
 	  "How long operations may be outstanding with no UCX request completing before the peer counts as "
 	  "failed (a cut link, a stopped host): they then fail with -ECONNRESET, later ones with -ENOTCONN. "
 	  "Milliseconds, 1...600000. A peer process that dies is noticed at once (its kernel closes the connection)." },
+	{ sizeof(struct dmahost_config_variable), "DMAHOST_UCX_SPIN_US", "50",
+	  "How long a device's progress thread keeps polling UCX while operations are in flight and nothing happens, "
+	  "in microseconds (0...1000000), before it sleeps until UCX has news: longer trades CPU for latency, 0 sleeps "
+	  "at once. Busy polling past this leaves less CPU to other clients and servers on the same machine." },
 	{ sizeof(struct dmahost_config_variable), "UCX_TLS", "all",
 	  "UCX's transport selection (e.g. tcp, or rc,sm): read by libucp; `ucx_info -d` lists the transports." },
 	{ sizeof(struct dmahost_config_variable), "UCX_NET_DEVICES", "all",

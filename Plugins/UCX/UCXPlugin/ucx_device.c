@@ -27,16 +27,22 @@ static void on_endpoint_error(void *arg, ucp_ep_h ep, ucs_status_t status)
 	device->ep_status = status;
 }
 
-/* A duration in milliseconds from \b variable (1...600000), else \b fallback. */
-static uint64_t milliseconds_setting(const char *variable, uint64_t fallback)
+/* A whole number from \b variable in [minimum, maximum], else \b fallback. */
+static uint64_t bounded_setting(const char *variable, uint64_t fallback, uint64_t minimum, uint64_t maximum)
 {
 	const char *value = getenv(variable);
-	if (value == NULL || value[0] == '\0') {
+	if (value == NULL || value[0] < '0' || value[0] > '9') {
 		return fallback;
 	}
 	char *end = NULL;
 	unsigned long long parsed = strtoull(value, &end, 10);
-	return (end != NULL && *end == '\0' && parsed > 0 && parsed <= 600000) ? parsed : fallback;
+	return (end != NULL && *end == '\0' && parsed >= minimum && parsed <= maximum) ? parsed : fallback;
+}
+
+/* A duration in milliseconds from \b variable (1...600000), else \b fallback. */
+static uint64_t milliseconds_setting(const char *variable, uint64_t fallback)
+{
+	return bounded_setting(variable, fallback, 1, 600000);
 }
 
 /* Releases what a failed or finished connection left (progress thread stopped). */
@@ -114,6 +120,7 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 	device->reported_operations = 0;
 	device->last_report_ms = ucx_now_ms();
 	device->stall_timeout_ms = milliseconds_setting(UCX_STALL_TIMEOUT_VARIABLE, UCX_STALL_TIMEOUT_DEFAULT_MS);
+	device->spin_ns = bounded_setting(UCX_SPIN_VARIABLE, UCX_SPIN_DEFAULT_US, 0, 1000000) * 1000;
 	atomic_store(&device->stalled, false);
 	atomic_store(&device->stop, false);
 

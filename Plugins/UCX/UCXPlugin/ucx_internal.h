@@ -32,6 +32,10 @@
 #define UCX_STALL_TIMEOUT_VARIABLE "DMAHOST_UCX_STALL_TIMEOUT_MS"
 /** How long requests may stay outstanding with none completing before the peer counts as failed. */
 #define UCX_STALL_TIMEOUT_DEFAULT_MS 10000
+/** How long a progress thread with operations in flight polls for news before it sleeps. */
+#define UCX_SPIN_VARIABLE "DMAHOST_UCX_SPIN_US"
+/** The default of \ref UCX_SPIN_VARIABLE, in microseconds. */
+#define UCX_SPIN_DEFAULT_US 50
 /** Largest piece one put or get moves (larger entries are split). */
 #define UCX_PIECE_MAX_BYTES (4u * 1024u * 1024u)
 /** Bytes of the registered zero buffer memzero puts from. */
@@ -73,6 +77,9 @@ int ucx_set_am_handlers(const struct ucx_api *api, ucp_worker_h worker, const st
  */
 int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, unsigned id, const void *header,
 		size_t header_length, const void *data, size_t data_length, uint32_t flags);
+
+/** Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t ucx_now_ns(void);
 
 /** Milliseconds of CLOCK_MONOTONIC_COARSE (a scheduler tick's resolution: for bounds of milliseconds and more). */
 uint64_t ucx_now_ms(void);
@@ -140,6 +147,7 @@ struct ucx_device {
 	uint64_t bytes_read, bytes_written, operations, failed_operations;
 	uint64_t reported_operations, last_report_ms;
 	uint64_t last_progress_ms, stall_timeout_ms;
+	uint64_t spin_ns; /* UCX_SPIN_VARIABLE, in nanoseconds */
 	/* Set when the stall watchdog failed the endpoint; read by diagnose on the host's thread. */
 	atomic_bool stalled;
 	struct ucx_op *posted;

@@ -663,6 +663,7 @@ void *ucx_progress_main(void *arg)
 	struct ucx_device *device = arg;
 	const struct ucx_api *api = device->api;
 	bool failure_handled = false;
+	uint64_t spin_start = 0; /* when the thread last found nothing to do, in ns; 0: it did not */
 	while (!atomic_load(&device->stop)) {
 		uint32_t taken = drain(device);
 		unsigned progressed = api->worker_progress(device->worker);
@@ -683,11 +684,25 @@ void *ucx_progress_main(void *arg)
 		} else {
 			report_counters(device, false);
 		}
-		if (taken > 0 || progressed > 0 || (device->posted != NULL && !failure_handled)) {
-			continue; /* busy, or operations in flight: keep polling */
+		if (taken > 0 || progressed > 0) {
+			spin_start = 0;
+			continue;
+		}
+		/* Operations in flight and nothing to do: poll on for the spin time (a completion is
+		 * usually microseconds away), then sleep until UCX has news like an idle thread, so
+		 * that clients and a server sharing few CPUs do not take them from each other. */
+		bool waiting = device->posted != NULL && !failure_handled;
+		if (waiting) {
+			uint64_t now = ucx_now_ns();
+			if (spin_start == 0) {
+				spin_start = now;
+			}
+			if (now - spin_start < device->spin_ns) {
+				continue;
+			}
 		}
 		pthread_mutex_lock(&device->lock);
-		bool idle = device->queue_head == NULL && atomic_load(&device->in_flight) == 0;
+		bool idle = device->queue_head == NULL && (waiting || atomic_load(&device->in_flight) == 0);
 		device->sleeping = idle;
 		pthread_mutex_unlock(&device->lock);
 		if (!idle) {
@@ -706,6 +721,7 @@ void *ucx_progress_main(void *arg)
 		pthread_mutex_lock(&device->lock);
 		device->sleeping = false;
 		pthread_mutex_unlock(&device->lock);
+		spin_start = 0;
 	}
 	drain(device);
 	while (!device->ep_failed && atomic_load(&device->in_flight) > 0) {

@@ -225,6 +225,13 @@ int ucx_send_am(const struct ucx_api *api, ucp_worker_h worker, ucp_ep_h ep, uns
 	return ucx_errno(status);
 }
 
+uint64_t ucx_now_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 uint64_t ucx_now_ms(void)
 {
 	/* The coarse clock: read on every turn of a progress loop, and every bound it serves is
