@@ -191,14 +191,19 @@ struct DescriptorRing {
             var published = 0
             var bytes = 0
             var withinBudget = limit
-            while published < min(limit, withinBudget &* share) {
+            // min(limit, withinBudget * share), recomputed only when the budget is reached.
+            var looks = limit
+            while published < looks {
                 let candidate = position &+ published
                 let candidateCell = cell(candidate)
                 guard candidateCell.pointee.sequence.load(ordering: .acquiring) == candidate &+ 1 else { break }
                 published &+= 1
                 if withinBudget == limit {
                     bytes &+= candidateCell.pointee.lengthHint.load(ordering: .relaxed)
-                    if bytes >= byteBudget { withinBudget = published }
+                    if bytes >= byteBudget {
+                        withinBudget = published
+                        looks = min(limit, published &* share)
+                    }
                 }
             }
             if published == 0 {
