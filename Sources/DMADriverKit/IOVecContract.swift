@@ -45,6 +45,20 @@ public enum IOVecContract {
             return CheckedCopy(source: source, sourceCount: 1, destination: destination, destinationCount: 1,
                                completion: completion, length: length)
         }
+        return try checkCopyThroughHeader(completion: completion, source: source, sourceCount: sourceCount,
+                                          destination: destination, destinationCount: destinationCount)
+    }
+
+    /// ``checkCopy(completion:source:sourceCount:destination:destinationCount:)`` by
+    /// `dmahost_iov_check_copy`, for every case the one-entry path does not accept. Not inlined:
+    /// the callbacks that inline the one-entry path then keep no stack slot for the total and no
+    /// throw site of their own.
+    @usableFromInline @inline(never)
+    static func checkCopyThroughHeader(
+        completion: spdk_memory_domain_data_cpl_cb?,
+        source: UnsafePointer<iovec>?, sourceCount: UInt32,
+        destination: UnsafePointer<iovec>?, destinationCount: UInt32
+    ) throws(IOVecError) -> CheckedCopy {
         var length = 0
         let rc = dmahost_iov_check_copy(completion, source, sourceCount, destination, destinationCount, &length)
         guard rc == 0, let completion, let source, let destination else { throw IOVecError(negativeErrno: rc) }
