@@ -180,7 +180,9 @@ struct DescriptorRing {
 
     /// Claims up to `limit` consecutive published cells, stopping early once they hold
     /// `byteBudget` bytes, and taking no more than a fair share (1/`share`, rounded up) of the
-    /// published cells it looked at, so that other workers find work too.
+    /// published cells it looked at, so that other workers find work too. `share` is the number
+    /// of threads that claim: with 1, the caller is the ring's only consumer and moves `head`
+    /// with a store instead of a compare-and-swap (one locked instruction less per batch).
     /// - Returns: The first claimed position and how many were claimed (0 when none is published).
     @inline(__always)
     func claim(limit: Int, byteBudget: Int, share: Int) -> (first: Int, count: Int) {
@@ -212,8 +214,15 @@ struct DescriptorRing {
                 position = head.pointee.load(ordering: .relaxed)
                 continue
             }
-            // No division for one worker (it costs more than the rest of the claim).
-            let fairShare = share == 1 ? published : (published &+ share &- 1) / share
+            if share == 1 {
+                // The only consumer: nobody else moves `head` (and no division, which costs more
+                // than the rest of the claim). The cells were taken over by the acquiring loads
+                // of their sequence numbers above; `head` only tells this thread where to look.
+                let count = min(withinBudget, published)
+                head.pointee.store(position &+ count, ordering: .relaxed)
+                return (position, count)
+            }
+            let fairShare = (published &+ share &- 1) / share
             let count = min(withinBudget, published, fairShare)
             let (exchanged, current) = head.pointee.compareExchange(
                 expected: position, desired: position &+ count, ordering: .relaxed)
