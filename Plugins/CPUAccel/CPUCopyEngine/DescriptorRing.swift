@@ -214,15 +214,16 @@ struct DescriptorRing {
                 position = head.pointee.load(ordering: .relaxed)
                 continue
             }
-            if share == 1 {
-                // The only consumer: nobody else moves `head` (and no division, which costs more
-                // than the rest of the claim). The cells were taken over by the acquiring loads
-                // of their sequence numbers above; `head` only tells this thread where to look.
-                let count = min(withinBudget, published)
-                head.pointee.store(position &+ count, ordering: .relaxed)
-                return (position, count)
+            if share == 1 && published == 1 {
+                // The only consumer taking one cell: nobody else moves `head`, so a store does.
+                // The cell was taken over by the acquiring load of its sequence number above;
+                // `head` only tells this thread where to look. (Larger batches keep the CAS: with
+                // a store for them too, 4 KiB copies at queue depth 32 ran about 5% slower.)
+                head.pointee.store(position &+ 1, ordering: .relaxed)
+                return (position, 1)
             }
-            let fairShare = (published &+ share &- 1) / share
+            // No division for one worker (it costs more than the rest of the claim).
+            let fairShare = share == 1 ? published : (published &+ share &- 1) / share
             let count = min(withinBudget, published, fairShare)
             let (exchanged, current) = head.pointee.compareExchange(
                 expected: position, desired: position &+ count, ordering: .relaxed)
