@@ -156,8 +156,7 @@ final class EngineCore: @unchecked Sendable {
         return true
     }
 
-    /// Claims up to ``CopyEngineConfiguration/batchLimit`` published cells (one CAS; a store
-    /// when the engine has one worker, the ring's only consumer).
+    /// Claims up to ``CopyEngineConfiguration/batchLimit`` published cells (one CAS).
     @inline(never)
     func claimBatch() -> (first: Int, count: Int) {
         ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
