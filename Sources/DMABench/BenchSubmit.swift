@@ -13,6 +13,9 @@ enum BenchSubmit {
     /// `readPercent` of every 100 consecutive operations do, spread evenly (70: 7 of every 10).
     @inline(__always)
     static func isRead(sequence: Int, readPercent: Int) -> Bool {
+        // All pushes or all pulls (every run but a mix) without the division.
+        if readPercent <= 0 { return false }
+        if readPercent >= 100 { return true }
         let step = sequence % 100
         return (step &+ 1) &* readPercent / 100 > step &* readPercent / 100
     }

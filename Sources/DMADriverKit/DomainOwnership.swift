@@ -23,7 +23,9 @@ import Synchronization
 /// field still gives its own size); only the user context's total size grows by the padding and
 /// 24 bytes.
 ///
-/// **Lookup.** ``withOwner(of:_:)`` reads the host's copy through
+/// **Lookup.** ``withOwner(of:_:)`` first looks in this instance's table of its live domains
+/// (``OwnerCache``: entered when a domain is created, cleared by ``OwnedDomain/destroy()``); a
+/// domain not found there is looked up as ``owns(_:)`` always does: it reads the host's copy through
 /// `spdk_memory_domain_get_user_context` of the first host table this instance created a
 /// domain through (every host table carries the same `spdk_memory_domain_*` functions and
 /// lives as long as the process), checks the magic and the tag, and calls its closure with the
@@ -44,6 +46,8 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     @usableFromInline let tagWord = Atomic<UInt64>(0)
     /// Address of the first host table a domain was created through (0 before).
     @usableFromInline let firstHostTable = Atomic<UInt>(0)
+    /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain).
+    @usableFromInline let ownerCache = Atomic<UInt>(0)
 
     /// An instance with no domain yet; its tag is drawn when it creates its first domain.
     @inlinable
@@ -97,25 +101,37 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
             reference.release()
             throw .notSupported("the host kept no copy of the user context of domain \(id ?? deviceID)")
         }
+        let entry = OwnerCache.installed(in: ownerCache).insert(domain, ownerWord: word)
         host.setCallbacks(of: domain, callbacks)
-        return OwnedDomain(domain: domain, ownerWord: word, owner: reference, host: host)
+        return OwnedDomain(domain: domain, ownerWord: word, cacheEntry: entry, owner: reference, host: host)
     }
 
     /// Runs `body` with the owner of `domain`, without a lock or reference counting: the
     /// domain's reference keeps the owner alive while the domain is not revoked.
     /// - Returns: `body`'s result, or nil when `domain` is nil, revoked, or not a domain of
     ///   this instance (callbacks then return -ENODEV).
-    @inlinable
+    @inlinable @inline(__always)
     public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
-        guard let domain, let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)),
-              let word = ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed)),
+        guard let domain else { return nil }
+        let cached = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring))?.ownerWord(of: domain)
+        guard let word = cached ?? ownerWordThroughHost(of: domain),
               let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
         return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
     }
 
-    /// Whether `domain` is a live (not revoked) domain of this instance.
+    /// Whether `domain` is a live (not revoked) domain of this instance. Looked up through the
+    /// host every time (`domain` may be any domain, e.g. the source of a transfer).
     public func owns(_ domain: OpaquePointer?) -> Bool {
-        withOwner(of: domain) { _ in true } ?? false
+        guard let domain, let word = ownerWordThroughHost(of: domain) else { return false }
+        return word.pointee.load(ordering: .acquiring) != 0
+    }
+
+    /// The owner word of `domain` read from the host's copy of its user context, when the
+    /// context carries this instance's trailer.
+    @usableFromInline
+    func ownerWordThroughHost(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        guard let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)) else { return nil }
+        return ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed))
     }
 
     /// This instance's tag, drawn (random, non-zero) by the first call.

@@ -20,15 +20,19 @@ public final class OwnedDomain<Owner: AnyObject & Sendable>: Sendable {
     /// The owner word in the host's copy of the user context (valid until the domain leaves
     /// the host's quarantine, long after ``destroy()``).
     private let ownerWordAddress: UInt
+    /// The domain's entry in its ``DomainOwnership``'s ``OwnerCache`` (0: none), cleared by ``destroy()``.
+    private let cacheEntryAddress: UInt
     /// The reference the domain holds, released by ``destroy()``.
     private let ownerReference: Unmanaged<Owner>
     private let host: HostAPI
     /// 0 live, 1 revoked, 2 destroyed.
     private let phase = Atomic<UInt8>(0)
 
-    init(domain: OpaquePointer, ownerWord: UnsafeMutablePointer<Atomic<UInt>>, owner: Unmanaged<Owner>, host: HostAPI) {
+    init(domain: OpaquePointer, ownerWord: UnsafeMutablePointer<Atomic<UInt>>, cacheEntry: UnsafeMutablePointer<Atomic<UInt>>?,
+         owner: Unmanaged<Owner>, host: HostAPI) {
         self.address = UInt(bitPattern: domain)
         self.ownerWordAddress = UInt(bitPattern: ownerWord)
+        self.cacheEntryAddress = UInt(bitPattern: cacheEntry)
         self.ownerReference = owner
         self.host = host
     }
@@ -57,6 +61,12 @@ public final class OwnedDomain<Owner: AnyObject & Sendable>: Sendable {
     public func destroy() {
         revoke()
         guard phase.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing).exchanged else { return }
+        // Before the host destroys the domain (and, after its quarantine, frees the user
+        // context the entry points into): from now on the domain is looked up through the host.
+        if let entry = UnsafeMutablePointer<Atomic<UInt>>(bitPattern: cacheEntryAddress),
+           let word = UnsafeMutablePointer<Atomic<UInt>>(bitPattern: ownerWordAddress) {
+            OwnerCache.remove(entry, domain: pointer, ownerWord: word)
+        }
         host.destroyDomain(pointer)
         ownerReference.release()
     }

@@ -14,9 +14,11 @@ public final class EventCount: @unchecked Sendable {
     // access goes through Atomic operations.
 
     /// Cache-line sized block: the futex word (the epoch) at offset 0, the waiter count at 8.
-    private let block: UnsafeMutableRawPointer
-    private var epoch: UnsafeMutablePointer<Atomic<UInt32>> { block.assumingMemoryBound(to: Atomic<UInt32>.self) }
-    private var waiters: UnsafeMutablePointer<Atomic<Int>> { (block + 8).assumingMemoryBound(to: Atomic<Int>.self) }
+    @usableFromInline let block: UnsafeMutableRawPointer
+    /// The futex word: advanced by every wake-up.
+    @usableFromInline var epoch: UnsafeMutablePointer<Atomic<UInt32>> { block.assumingMemoryBound(to: Atomic<UInt32>.self) }
+    /// Threads between ``prepareWait()`` and the end of their wait.
+    @usableFromInline var waiters: UnsafeMutablePointer<Atomic<Int>> { (block + 8).assumingMemoryBound(to: Atomic<Int>.self) }
 
     /// Creates an event count with no waiters.
     public init() {
@@ -57,7 +59,7 @@ public final class EventCount: @unchecked Sendable {
     }
 
     /// Wakes up to `count` waiters, if there are any. Call it after making their condition true.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func notify(count: Int32 = 1) {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if waiters.pointee.load(ordering: .relaxed) > 0 { wake(count) }
@@ -68,7 +70,7 @@ public final class EventCount: @unchecked Sendable {
     /// call. Only for a notifier that makes sure the condition is acted on anyway (a worker
     /// that queues work for itself and looks at the queue again before it sleeps): the call
     /// then only spreads the work to other waiters, and costs one load while nobody sleeps.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func notifyIfWaiting(count: Int32 = 1) {
         if waiters.pointee.load(ordering: .relaxed) > 0 { wake(count) }
     }
@@ -76,8 +78,9 @@ public final class EventCount: @unchecked Sendable {
     /// Wakes every waiter.
     public func notifyAll() { notify(count: Int32.max) }
 
-    @inline(never)
-    private func wake(_ count: Int32) {
+    /// Advances the epoch and wakes up to `count` sleepers (the slow path of the notifiers).
+    @usableFromInline @inline(never)
+    func wake(_ count: Int32) {
         epoch.pointee.wrappingAdd(1, ordering: .releasing)
         Futex.wake(UnsafeMutableRawPointer(epoch).assumingMemoryBound(to: UInt32.self), count: count)
     }

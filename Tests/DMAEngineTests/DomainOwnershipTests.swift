@@ -21,6 +21,7 @@ private let mineDomains = DomainOwnership<TestOwner>()
 private let otherDomains = DomainOwnership<TestOwner>()
 private let releasingDomains = DomainOwnership<TestOwner>()
 private let refusedDomains = DomainOwnership<TestOwner>()
+private let manyDomains = DomainOwnership<TestOwner>()
 
 /// A pull callback that answers with the length of its owner's name, or -ENODEV.
 private let ownerNamePull = DomainCallbackSet(pull: { domain, _, _, _, _, _, _, _ in
@@ -121,6 +122,29 @@ struct DomainOwnershipTests {
         #expect(domain.owner.name == "four", "the owner lives until destroy")
         domain.destroy()
         #expect(pull() == -ENOTSUP, "a destroyed domain's callbacks are cleared")
+    }
+
+    @Test("more domains than the lookup table holds: each finds its own owner, then none once destroyed")
+    func manyDomainsFindTheirOwners() throws {
+        let api = try TestHost.api()
+        var domains: [OwnedDomain<TestOwner>] = []
+        defer { for domain in domains { domain.destroy() } }
+        for index in 0..<100 {
+            domains.append(try manyDomains.createDomain(through: api, deviceID: "test:0", type: .dma, id: "test:ownership-many-\(index)",
+                                                        owner: TestOwner("many-\(index)"), callbacks: DomainCallbackSet()))
+        }
+        for (index, domain) in domains.enumerated() {
+            let name = manyDomains.withOwner(of: domain.pointer) { $0.name }
+            let owned = manyDomains.owns(domain.pointer)
+            let foreign = mineDomains.withOwner(of: domain.pointer) { _ in true }
+            #expect(name == "many-\(index)" && owned)
+            #expect(foreign == nil, "another instance's domain")
+        }
+        for domain in domains.prefix(50) { domain.destroy() }
+        for (index, domain) in domains.enumerated() {
+            let name = manyDomains.withOwner(of: domain.pointer) { $0.name }
+            #expect(name == (index < 50 ? nil : "many-\(index)"), "destroyed domains have no owner, the others keep theirs")
+        }
     }
 
     @Test func destroyReleasesTheOwnerOnce() throws {

@@ -172,6 +172,46 @@ struct ContractCheckTests {
         #expect(throws: IOVecError.badAddress) { try IOVecContract.checkTranslate(address: nil, length: 64, result: &result) }
     }
 
+    @Test("one entry a side: IOVecContract.checkCopy answers exactly as dmahost_iov_check_copy at every edge")
+    func singleEntryCopies() {
+        let top = UInt.max
+        let bases: [UInt] = [0, 0x1000, top - 64, top - 63, top - 62, top, UInt(ssizeMax), UInt(ssizeMax) + 1]
+        let lengths = [0, 1, 63, 64, 65, ssizeMax, ssizeMaxPlusOne, sizeMax]
+        var checked = 0
+        for sourceBase in bases {
+            for destinationBase in bases {
+                for sourceLength in lengths {
+                    for destinationLength in lengths {
+                        var source = iovec(iov_base: address(sourceBase), iov_len: sourceLength)
+                        var destination = iovec(iov_base: address(destinationBase), iov_len: destinationLength)
+                        var total = 12345
+                        let rc = dmahost_iov_check_copy(completion, &source, 1, &destination, 1, &total)
+                        let swift: Result<Int, IOVecError> = Result { () throws(IOVecError) -> Int in
+                            try IOVecContract.checkCopy(completion: completion, source: &source, sourceCount: 1,
+                                                        destination: &destination, destinationCount: 1).length
+                        }
+                        switch swift {
+                        case .success(let length): #expect(rc == 0 && length == total, "\(source) → \(destination)")
+                        case .failure(let error): #expect(error.negativeErrno == rc && rc != 0, "\(source) → \(destination)")
+                        }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == bases.count * bases.count * lengths.count * lengths.count)
+        var entry = iovec(iov_base: address(0x1000), iov_len: 8)
+        #expect(throws: IOVecError.invalidArgument) {
+            try IOVecContract.checkCopy(completion: nil, source: &entry, sourceCount: 1, destination: &entry, destinationCount: 1)
+        }
+        #expect(throws: IOVecError.invalidArgument) {
+            try IOVecContract.checkCopy(completion: completion, source: nil, sourceCount: 1, destination: &entry, destinationCount: 1)
+        }
+        #expect(throws: IOVecError.invalidArgument) {
+            try IOVecContract.checkCopy(completion: completion, source: &entry, sourceCount: 1, destination: nil, destinationCount: 1)
+        }
+    }
+
     @Test("errors map to their errno and DMAError")
     func errors() {
         #expect(IOVecError(negativeErrno: -EFAULT) == .badAddress)

@@ -6,8 +6,6 @@
 
 /* initial-exec: one load from the thread pointer, no __tls_get_addr call per submission (the
    plugin is dlopen'ed; a pointer fits the static TLS the dynamic linker keeps for that). */
-static __thread const void *current_engine __attribute__((tls_model("initial-exec")));
+__thread const void *dmahost_engine_thread_current __attribute__((tls_model("initial-exec")));
 
-void dmahost_engine_thread_set(const void *engine) { current_engine = engine; }
-
-const void *dmahost_engine_thread_get(void) { return current_engine; }
+void dmahost_engine_thread_set(const void *engine) { dmahost_engine_thread_current = engine; }

@@ -42,8 +42,15 @@ private func start(_ copy: CheckedCopy, on engine: CopyEngine, argument: UnsafeM
     }
 }
 
+// Pull and push are C functions (`@c`, local to the plugin) rather than closures converted to
+// C function pointers: the dispatch then calls the callback itself, not a thunk that calls it.
+
 /// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
-let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, sourceCount, destination, destinationCount, callback, argument in
+@c(dmahost_cpu_domain_pull)
+private func pullIntoLocal(_ domain: OpaquePointer?, _ domainContext: UnsafeMutableRawPointer?,
+                           _ source: UnsafeMutablePointer<iovec>?, _ sourceCount: UInt32,
+                           _ destination: UnsafeMutablePointer<iovec>?, _ destinationCount: UInt32,
+                           _ callback: spdk_memory_domain_data_cpl_cb?, _ argument: UnsafeMutableRawPointer?) -> Int32 {
     cpuDomains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
                          destinationCount: destinationCount, completion: callback) { engine, copy in
         start(copy, on: engine, argument: argument)
@@ -51,12 +58,22 @@ let cpuDomainPull: spdk_memory_domain_pull_data_cb = { domain, _, source, source
 }
 
 /// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
-let cpuDomainPush: spdk_memory_domain_push_data_cb = { domain, _, destination, destinationCount, source, sourceCount, callback, argument in
+@c(dmahost_cpu_domain_push)
+private func pushFromLocal(_ domain: OpaquePointer?, _ domainContext: UnsafeMutableRawPointer?,
+                           _ destination: UnsafeMutablePointer<iovec>?, _ destinationCount: UInt32,
+                           _ source: UnsafeMutablePointer<iovec>?, _ sourceCount: UInt32,
+                           _ callback: spdk_memory_domain_data_cpl_cb?, _ argument: UnsafeMutableRawPointer?) -> Int32 {
     cpuDomains.startCopy(on: domain, source: source, sourceCount: sourceCount, destination: destination,
                          destinationCount: destinationCount, completion: callback) { engine, copy in
         start(copy, on: engine, argument: argument)
     }
 }
+
+/// `spdk_memory_domain_pull_data_cb`: copy out of the CPU domain into local memory.
+let cpuDomainPull: spdk_memory_domain_pull_data_cb = pullIntoLocal
+
+/// `spdk_memory_domain_push_data_cb`: copy local memory into the CPU domain.
+let cpuDomainPush: spdk_memory_domain_push_data_cb = pushFromLocal
 
 /// `spdk_memory_domain_memzero_cb`: zero buffers of the CPU domain.
 let cpuDomainMemzero: spdk_memory_domain_memzero_cb = { domain, _, buffers, count, callback, argument in

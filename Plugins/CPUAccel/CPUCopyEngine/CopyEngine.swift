@@ -97,11 +97,21 @@ public final class CopyEngine: @unchecked Sendable {
     ///   - argument: Passed to the completion.
     /// - Throws: ``SubmitError/queueFull`` or ``SubmitError/stopped``; then the completion is
     ///   never called.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func submit(_ copy: CheckedCopy, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
-        try core.submit(kind: .copy, destination: copy.destination, destinationCount: copy.destinationCount,
-                        source: copy.source, sourceCount: copy.sourceCount, length: copy.length, pattern: 0,
-                        callback: copy.completion, argument: argument)
+        try submitCopy(destination: copy.destination, destinationCount: copy.destinationCount, source: copy.source,
+                       sourceCount: copy.sourceCount, length: copy.length, callback: copy.completion, argument: argument)
+    }
+
+    /// ``submit(_:argument:)`` with the checked copy's fields as arguments: they travel in
+    /// registers, where the struct would be passed in memory.
+    @usableFromInline
+    func submitCopy(destination: UnsafePointer<iovec>, destinationCount: UInt32, source: UnsafePointer<iovec>,
+                    sourceCount: UInt32, length: Int, callback: @escaping CompletionCallback,
+                    argument: UnsafeMutableRawPointer?) throws(SubmitError) {
+        try core.submit(kind: .copy, destination: destination, destinationCount: destinationCount,
+                        source: source, sourceCount: sourceCount, length: length, pattern: 0,
+                        callback: callback, argument: argument)
     }
 
     /// Starts filling every byte of a list that passed ``IOVecContract/checkMemzero(completion:buffers:count:)``

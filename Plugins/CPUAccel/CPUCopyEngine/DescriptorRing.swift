@@ -180,7 +180,10 @@ struct DescriptorRing {
 
     /// Claims up to `limit` consecutive published cells, stopping early once they hold
     /// `byteBudget` bytes, and taking no more than a fair share (1/`share`, rounded up) of the
-    /// published cells it looked at, so that other workers find work too.
+    /// published cells it looked at, so that other workers find work too. `share` is the number
+    /// of threads that claim. `head` moves by a compare-and-swap even when one thread claims: a
+    /// plain store there (the only consumer) saved about 6 ns per 64-byte round trip but made
+    /// 4 KiB copies at queue depth 32 about 8% slower, in alternating runs.
     /// - Returns: The first claimed position and how many were claimed (0 when none is published).
     @inline(__always)
     func claim(limit: Int, byteBudget: Int, share: Int) -> (first: Int, count: Int) {
@@ -191,14 +194,19 @@ struct DescriptorRing {
             var published = 0
             var bytes = 0
             var withinBudget = limit
-            while published < min(limit, withinBudget &* share) {
+            // min(limit, withinBudget * share), recomputed only when the budget is reached.
+            var looks = limit
+            while published < looks {
                 let candidate = position &+ published
                 let candidateCell = cell(candidate)
                 guard candidateCell.pointee.sequence.load(ordering: .acquiring) == candidate &+ 1 else { break }
                 published &+= 1
                 if withinBudget == limit {
                     bytes &+= candidateCell.pointee.lengthHint.load(ordering: .relaxed)
-                    if bytes >= byteBudget { withinBudget = published }
+                    if bytes >= byteBudget {
+                        withinBudget = published
+                        looks = min(limit, published &* share)
+                    }
                 }
             }
             if published == 0 {

@@ -166,7 +166,11 @@ final class EngineCore: @unchecked Sendable {
     @inline(never)
     func runParts(_ first: Int, count: Int) {
         let cancelled = cancelling.load(ordering: .relaxed)
-        for position in first..<(first &+ count) {
+        // Positions wrap like the ring's cursors: no range (and no trap on its bounds).
+        let end = first &+ count
+        var position = first
+        while position != end {
+            defer { position &+= 1 }
             let cell = ring.cell(position)
             var status: Int32 = -ECANCELED
             if !cancelled {
@@ -186,7 +190,10 @@ final class EngineCore: @unchecked Sendable {
     /// its last part finished.
     @inline(never)
     func completeParts(_ first: Int, count: Int) {
-        for position in first..<(first &+ count) {
+        let end = first &+ count
+        var position = first
+        while position != end {
+            defer { position &+= 1 }
             let cell = ring.cell(position)
             let leader = cell.pointee.descriptor.leader
             if cell.pointee.descriptor.parts == 1 {

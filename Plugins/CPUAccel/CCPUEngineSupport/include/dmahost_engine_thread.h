@@ -20,8 +20,13 @@ extern "C" {
 /** Records \b engine as the engine the calling thread works for (NULL: none). */
 void dmahost_engine_thread_set(const void *engine);
 
-/** The engine the calling thread works for, or NULL. */
-const void *dmahost_engine_thread_get(void);
+/** The thread-local word itself (initial-exec TLS: one load from the thread pointer). Read it
+ *  through dmahost_engine_thread_get(); write it only through dmahost_engine_thread_set(). */
+extern __thread const void *dmahost_engine_thread_current __attribute__((tls_model("initial-exec")));
+
+/** The engine the calling thread works for, or NULL. Inline: the submission path reads it for
+ *  every operation. */
+static inline const void *dmahost_engine_thread_get(void) { return dmahost_engine_thread_current; }
 
 #ifdef __cplusplus
 }

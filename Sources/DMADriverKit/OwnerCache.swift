@@ -1,0 +1,120 @@
+import Synchronization
+
+/// The lookup table of a ``DomainOwnership``: which live domain's owner word is where, so that
+/// the data callbacks of its domains find their owner with a few loads instead of a call through
+/// the host table (`spdk_memory_domain_get_user_context`) and a check of the trailer.
+///
+/// A table of ``entryCount`` entries of two words, allocated once per ``DomainOwnership`` (at its
+/// first domain) and never freed: the domain's address and the address of its owner word in the
+/// host's copy of the user context. A domain's entry is one of ``probes`` consecutive entries
+/// from its hash; it is written when the domain is created (after its trailer was found in the
+/// host's copy) and cleared by ``OwnedDomain/destroy()`` before the host destroys the domain.
+/// A domain that has no entry (the table was full there, or an entry was being rewritten at
+/// that moment) is looked up through the host, as before: the table only ever answers for
+/// domains whose trailer was checked, and only while they are not destroyed.
+///
+/// Writers take an entry by setting its domain word to ``busy`` with a compare-and-swap, write
+/// the owner word address (releasing), then the domain (releasing). Readers load the domain, the
+/// owner word address (acquiring), and the domain again: an entry that changed in between is a
+/// miss.
+@usableFromInline
+struct OwnerCache {
+    /// Entries in the table (a power of two).
+    @usableFromInline static let entryCount = 64
+    /// Consecutive entries, from the hash, that may hold a domain's entry.
+    @usableFromInline static let probes = 4
+    /// Bytes of one entry: the domain word, then the owner word address.
+    @usableFromInline static let entryBytes = 16
+    /// The domain word of an entry a writer is changing (never a domain's address).
+    @usableFromInline static let busy: UInt = 1
+
+    /// The table: ``entryCount`` entries of two atomic words.
+    @usableFromInline let base: UnsafeMutableRawPointer
+
+    @usableFromInline
+    init(base: UnsafeMutableRawPointer) { self.base = base }
+
+    /// The table at `bitPattern`; nil for 0 (no domain created yet).
+    @inlinable @inline(__always)
+    init?(bitPattern: UInt) {
+        guard let base = UnsafeMutableRawPointer(bitPattern: bitPattern) else { return nil }
+        self.base = base
+    }
+
+    /// The table whose address `word` holds, allocating and publishing it there first if it
+    /// holds 0 (the table is never freed).
+    static func installed(in word: borrowing Atomic<UInt>) -> OwnerCache {
+        if let current = UnsafeMutableRawPointer(bitPattern: word.load(ordering: .acquiring)) { return OwnerCache(base: current) }
+        let words = entryCount * entryBytes / MemoryLayout<UInt>.stride
+        let table = UnsafeMutableRawPointer.allocate(byteCount: entryCount * entryBytes, alignment: 64)
+        let entries = table.bindMemory(to: Atomic<UInt>.self, capacity: words)
+        for index in 0..<words { (entries + index).initialize(to: Atomic(0)) }
+        let (exchanged, original) = word.compareExchange(expected: 0, desired: UInt(bitPattern: table), ordering: .acquiringAndReleasing)
+        guard !exchanged, let winner = UnsafeMutableRawPointer(bitPattern: original) else { return OwnerCache(base: table) }
+        table.deallocate()
+        return OwnerCache(base: winner)
+    }
+
+    /// The first entry a domain at `address` may have.
+    @inlinable @inline(__always)
+    static func home(of address: UInt) -> Int {
+        Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> 58) & (entryCount - 1)
+    }
+
+    /// The domain word of entry `index` (taken modulo ``entryCount``); its owner word address follows it.
+    @inlinable @inline(__always)
+    func entry(_ index: Int) -> UnsafeMutablePointer<Atomic<UInt>> {
+        (base + (index & (Self.entryCount - 1)) &* Self.entryBytes).assumingMemoryBound(to: Atomic<UInt>.self)
+    }
+
+    /// The owner word of `domain` when the table has an entry for it; nil otherwise (look it up
+    /// through the host).
+    @inlinable @inline(__always)
+    func ownerWord(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        let address = UInt(bitPattern: domain)
+        let home = Self.home(of: address)
+        for probe in 0..<Self.probes {
+            let slot = entry(home &+ probe)
+            guard slot.pointee.load(ordering: .acquiring) == address else { continue }
+            let word = (slot + 1).pointee.load(ordering: .acquiring)
+            guard slot.pointee.load(ordering: .relaxed) == address else { return nil }
+            return UnsafeMutablePointer(bitPattern: word)
+        }
+        return nil
+    }
+
+    /// Enters `domain` with its owner word (replacing an entry left for an earlier domain at the
+    /// same address, which the host destroyed without ``OwnedDomain/destroy()``).
+    /// - Returns: The entry's domain word, for ``remove(_:domain:ownerWord:)``; nil when every
+    ///   entry the domain may use is taken (its lookups then go through the host).
+    func insert(_ domain: OpaquePointer, ownerWord: UnsafeMutablePointer<Atomic<UInt>>) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        let address = UInt(bitPattern: domain)
+        let home = Self.home(of: address)
+        for expected in [address, 0] {
+            for probe in 0..<Self.probes {
+                let slot = entry(home &+ probe)
+                guard slot.pointee.compareExchange(expected: expected, desired: Self.busy, ordering: .acquiringAndReleasing).exchanged else {
+                    continue
+                }
+                (slot + 1).pointee.store(UInt(bitPattern: ownerWord), ordering: .releasing)
+                slot.pointee.store(address, ordering: .releasing)
+                return slot
+            }
+        }
+        return nil
+    }
+
+    /// Clears the entry `slot` when it still holds `domain` with `ownerWord` (a later domain
+    /// at the same address may have taken it over).
+    static func remove(_ slot: UnsafeMutablePointer<Atomic<UInt>>, domain: OpaquePointer,
+                       ownerWord: UnsafeMutablePointer<Atomic<UInt>>) {
+        let address = UInt(bitPattern: domain)
+        guard slot.pointee.compareExchange(expected: address, desired: busy, ordering: .acquiringAndReleasing).exchanged else { return }
+        if (slot + 1).pointee.load(ordering: .relaxed) == UInt(bitPattern: ownerWord) {
+            (slot + 1).pointee.store(0, ordering: .releasing)
+            slot.pointee.store(0, ordering: .releasing)
+        } else {
+            slot.pointee.store(address, ordering: .releasing)
+        }
+    }
+}
