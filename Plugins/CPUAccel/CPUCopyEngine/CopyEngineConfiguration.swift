@@ -56,22 +56,11 @@ public struct CopyEngineConfiguration: Sendable, Equatable {
     /// the caches. Default: the last-level cache (`sysconf(_SC_LEVEL3_CACHE_SIZE)`, else 32 MiB).
     public var reuseWindowBytes: Int
 
-    /// The last-level cache that CPU 0 shares: the largest data or unified cache sysfs
-    /// describes (`/sys/devices/system/cpu/cpu0/cache/index*/size`), else
+    /// The last-level cache that CPU 0 shares: as sysfs describes it (``CacheInfo``), else
     /// `sysconf(_SC_LEVEL3_CACHE_SIZE)`, else 32 MiB. Sysfs first: in a virtual machine the C
     /// library may report the host's whole L3 (all its dies) rather than the slice a CPU sees.
     public static var lastLevelCacheBytes: Int {
-        var largest = 0
-        for index in 0..<16 {
-            let directory = "/sys/devices/system/cpu/cpu0/cache/index\(index)"
-            guard let size = SystemFiles.attribute("\(directory)/size"), SystemFiles.attribute("\(directory)/type") != "Instruction" else {
-                continue
-            }
-            let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-            let bytes = size.last.flatMap { units[$0] }.map { factor in Int(size.dropLast()).map { $0 * factor } } ?? Int(size)
-            largest = max(largest, bytes ?? 0)
-        }
-        if largest > 0 { return largest }
+        if let bytes = CacheInfo.read().lastLevelBytes, bytes > 0 { return bytes }
         let level3 = sysconf(Int32(_SC_LEVEL3_CACHE_SIZE))
         return level3 > 0 ? level3 : 32 << 20
     }

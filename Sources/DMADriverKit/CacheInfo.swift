@@ -1,5 +1,3 @@
-import DMADriverKit
-
 /// The CPU caches as sysfs describes them (`/sys/devices/system/cpu/cpu0/cache/index*/`).
 public struct CacheInfo: Sendable, Equatable {
     /// Size in bytes of the last-level cache (the highest `level` that holds data), or nil
@@ -7,6 +5,12 @@ public struct CacheInfo: Sendable, Equatable {
     public var lastLevelBytes: Int?
     /// Its level (e.g. 3).
     public var lastLevel: Int?
+
+    /// A description with these values (tests, and callers that know their machine).
+    public init(lastLevelBytes: Int?, lastLevel: Int?) {
+        self.lastLevelBytes = lastLevelBytes
+        self.lastLevel = lastLevel
+    }
 
     /// Reads cpu0's cache description from `root` (default: sysfs).
     public static func read(root: String = "/sys/devices/system/cpu/cpu0/cache") -> CacheInfo {
