@@ -28,9 +28,9 @@ enum CoreLog {
             return count
         }
         if count <= printedPerKind {
-            write(line: "dmahost: warning: \(message())\(count == printedPerKind ? " (further warnings of this kind are counted, not printed)" : "")\n")
+            emit("dmahost: warning: \(message())\(count == printedPerKind ? " (further warnings of this kind are counted, not printed)" : "")\n")
         } else if count & (count &- 1) == 0 {
-            write(line: "dmahost: warning: \(count) warnings of the kind \"\(kind)\" so far; the first \(printedPerKind) were printed\n")
+            emit("dmahost: warning: \(count) warnings of the kind \"\(kind)\" so far; the first \(printedPerKind) were printed\n")
         }
     }
 
@@ -39,7 +39,8 @@ enum CoreLog {
         counts.withLock { $0[kind] ?? 0 }
     }
 
-    private static func write(line: String) {
-        line.withCString { _ = Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+    /// Writes `line` to standard error in one write(2).
+    private static func emit(_ line: String) {
+        line.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
     }
 }
