@@ -256,13 +256,16 @@ let package = Package(
         /// Test support: FakeRegistrar, a registration function that records what a
         /// RegistrationCache asks of it, for RegistrationCacheTests and the memory-monitor tests.
         .target(name: "RegistrationCacheTestSupport", dependencies: ["RegistrationCache"], path: "Tests/RegistrationCacheTestSupport"),
+        /// Test support: child programs run to completion with both streams captured, and
+        /// temporary directories removed when the test process exits.
+        .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
         /// README.md's layout tables against this manifest's targets, the rule that no module in
         /// Sources/ imports or includes one under Plugins/, and the paths the Markdown files name.
         /// No dependencies: it reads the files of the repository.
         .testTarget(name: "RepositoryLayoutTests"),
         /// The core: creation, callbacks, dispatch, iteration, the system domain, the Swift API,
         /// the exported symbols and the C conformance program (Tests/CConformance).
-        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync", "SeededRandom"]),
+        .testTarget(name: "DMAHostTests", dependencies: ["DMAHost", "SanitizerDefaults", "DMASync", "SeededRandom", "ProcessTestSupport"]),
         /// DMASync's waiting primitives: Futex outcomes, EventCount without lost wake-ups under
         /// threads, SpinPolicy's poll-then-sleep, Locked's mutual exclusion; and its thread type,
         /// POSIXThread: names, join and detach, start errors, runOnThreads.
@@ -273,7 +276,7 @@ let package = Package(
         /// domain ownership, hostile plugins, the plugin-linkage rule, dmactl, the vendor samples.
         .testTarget(
             name: "DriverHostTests",
-            dependencies: ["DriverHost", "SeededRandom", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["DriverHost", "SeededRandom", "ProcessTestSupport", .product(name: "SystemPackage", package: "swift-system")],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// DMABench's building blocks: sizes, cache sizes, working sets, statistics, the raw baseline.
@@ -281,7 +284,7 @@ let package = Package(
         /// The CPU plugin end to end through the driver host (dlopen of libdmahost-cpu.so), and the benchmark.
         .testTarget(
             name: "CPUAccelTests",
-            dependencies: ["DriverHost", "DMAHost", "DMABench", "CDMAHostABI", "SanitizerDefaults", "SeededRandom"],
+            dependencies: ["DriverHost", "DMAHost", "DMABench", "CDMAHostABI", "SanitizerDefaults", "SeededRandom", "ProcessTestSupport"],
             linkerSettings: pluginHostLinkerSettings
         ),
         /// The DMA engine backend and DMABuf: discovery against fixture sysfs trees, DSA encodings,
@@ -289,7 +292,8 @@ let package = Package(
         /// vgem, a C program of dmahost/dmabuf.h) in the guest, and DSA where a work queue exists.
         .testTarget(
             name: "DMAEngineTests",
-            dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost"]
+            dependencies: ["DMAEngineKit", "DMABuf", "DMASync", "CDMABuf", "CIDXD", "CDSAReference", "DMAHost", "DMADriverKit", "DriverHost",
+                           "ProcessTestSupport"]
         ),
         /// The registration cache on its own (pure Swift, through FakeRegistrar): intervals, merge,
         /// references, eviction, invalidation, a random workload against its invariants.

@@ -2,6 +2,7 @@ import CDMAHostABI
 @_spi(CABI) import DMAHost
 import DriverHost
 import Foundation
+import ProcessTestSupport
 import SeededRandom
 import Synchronization
 import Testing
@@ -142,33 +143,8 @@ final class Completions: @unchecked Sendable {
 /// Runs `executable` (a path) with `arguments` and extra environment; returns status, stdout, stderr.
 func runProgram(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws
     -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for (key, value) in extra { environment[key] = value }
-    process.environment = environment
-    let directory = NSTemporaryDirectory() + "dmahost-cpu-\(UInt64.random(in: 0...UInt64.max))"
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let outPath = directory + "/stdout", errPath = directory + "/stderr"
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
-        throw TestFailure("cannot create output files in \(directory)")
-    }
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    func contents(_ path: String) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
-        defer { try? handle.close() }
-        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-    }
-    return (process.terminationStatus, contents(outPath), contents(errPath))
+    let result = try ChildProcess.run(executable, arguments, adding: extra)
+    return (result.status, result.stdout, result.stderr)
 }
 
 /// dmactl, loading only the CPU plugin.

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -19,23 +20,15 @@ enum CProgram {
         || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ChildProcess.run(executable, arguments)
+        return (result.status, result.output)
     }
 
     /// Compiles the program into a temporary directory; returns its path.
     static func build() throws -> String {
         let plugin = try #require(BuiltPlugin.path("dmaengine"), "build the plugin product first (swift build)")
         let buildDirectory = String(plugin[..<(plugin.lastIndex(of: "/") ?? plugin.startIndex)])
-        let output = "/tmp/dmahost-dmabuf-c-api-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let output = try TemporaryDirectory.make("dmahost-dmabuf-c-api") + "/dmabuf_c_api"
         let compiled = try run("/usr/bin/env", [ProcessInfo.processInfo.environment["CC"] ?? "cc", "-std=c11", "-Wall", "-Wextra", "-Werror",
             "-I", "\(repositoryRoot)/Sources/CDMAHostABI/include",
             "\(repositoryRoot)/Tests/Fixtures/CDMABufProgram/dmabuf_c_api.c",

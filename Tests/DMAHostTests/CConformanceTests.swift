@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Builds Tests/CConformance against the public header only, links it against the
@@ -38,13 +39,13 @@ struct CConformanceTests {
             runtimeLibraries = ["-L", runtime.path, "-ldispatch", "-lBlocksRuntime", "-Wl,-rpath,\(runtime.path)"]
         }
         let compile = try ExternalTools.run(compiler, flags + ["-o", program] + sources +
-                                            ["-L", bin.path, "-lDMAHost", "-Wl,-rpath,\(bin.path)"] + runtimeLibraries, in: work)
+                                            ["-L", bin.path, "-lDMAHost", "-Wl,-rpath,\(bin.path)"] + runtimeLibraries)
         try #require(compile.status == 0, "compiling the conformance program failed:\n\(compile.transcript)")
 
         // allocator_may_return_null: the program checks that a SIZE_MAX/2 user context is
         // -ENOMEM, which sanitizer allocators would otherwise turn into an abort.
         let options = "allocator_may_return_null=1"
-        let run = try ExternalTools.run(program, [], environment: ["ASAN_OPTIONS": options, "TSAN_OPTIONS": options], in: work)
+        let run = try ExternalTools.run(program, [], environment: ["ASAN_OPTIONS": options, "TSAN_OPTIONS": options])
         let summary = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let numbers = summary.split(separator: " ").compactMap { Int($0) }
         let failures = run.stdout.split(separator: "\n").filter { $0.contains("FAIL") }.joined(separator: "\n")

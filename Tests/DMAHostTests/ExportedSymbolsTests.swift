@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Every function of spdk/dma.h (spdk_memory_domain_*, spdk_dma_*) is exported by libDMAHost.so.
@@ -46,7 +47,7 @@ struct ExportedSymbolsTests {
         let bin = try #require(found, "libDMAHost.so not found in \(searched)")
         let work = try ExternalTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
-        let result = try ExternalTools.run(nm, ["-D", "--defined-only", bin.appendingPathComponent("libDMAHost.so").path], in: work)
+        let result = try ExternalTools.run(nm, ["-D", "--defined-only", bin.appendingPathComponent("libDMAHost.so").path])
         try #require(result.status == 0, "nm failed:\n\(result.transcript)")
         var textSymbols = Set<String>()
         for line in result.stdout.split(separator: "\n") {

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 
 /// Running external programs (compiler, nm, the conformance binary) from tests, and
 /// locating the package and the built library.
@@ -55,53 +56,17 @@ enum ExternalTools {
         return nil
     }
 
-    /// What a finished process printed and how it ended.
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        /// Both streams, for failure messages.
-        var transcript: String { "exit status \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+    /// Runs `executable` with `arguments` to completion in the package root, with `environment`
+    /// added to this process's.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ChildProcessResult {
+        try ChildProcess.run(executable, arguments, adding: environment ?? [:], currentDirectory: packageRoot.path)
     }
 
-    /// Runs `executable` with `arguments` to completion, output captured through files.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    in directory: URL) throws -> Result {
-        let outURL = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let errURL = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(status: process.terminationStatus, stdout: readText(outURL.path), stderr: readText(errURL.path))
-    }
+    /// The whole content of a file as UTF-8 text ("" when unreadable).
+    static func readText(_ path: String) -> String { ChildProcess.readText(path) }
 
-    /// The whole content of a file as UTF-8 text ("" when unreadable). Reads to end of file,
-    /// which also works for procfs files that report size 0.
-    static func readText(_ path: String) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
-        defer { try? handle.close() }
-        guard let data = try? handle.readToEnd() else { return "" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A fresh temporary directory, removed by the caller.
+    /// A fresh temporary directory, removed when the tests end.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dmahost-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        URL(fileURLWithPath: try TemporaryDirectory.make("dmahost-tests"))
     }
 }

@@ -1,5 +1,6 @@
 import DriverHost
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Paths of the repository and the build, and helpers that build purpose-made plugins with
@@ -25,12 +26,9 @@ enum Fixtures {
     /// The C compiler (CC, else cc).
     static let compiler = ProcessInfo.processInfo.environment["CC"] ?? "cc"
 
-    /// A new empty directory under the system temporary directory.
+    /// A new empty directory under the system temporary directory, removed when the tests end.
     static func temporaryDirectory(_ label: String = "dmahost-test") throws -> String {
-        let base = NSTemporaryDirectory() + "\(label)-XXXXXX"
-        var template = Array(base.utf8CString)
-        guard let result = mkdtemp(&template) else { throw FixtureError("mkdtemp failed: \(String(cString: strerror(errno)))") }
-        return String(cString: result)
+        try TemporaryDirectory.make(label)
     }
 
     /// Runs a program and returns its exit status, its standard output followed by its
@@ -39,27 +37,9 @@ enum Fixtures {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     currentDirectory: String? = nil) throws -> (status: Int32, output: String, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let errorFile = try temporaryDirectory("dmahost-stderr") + "/stderr"
-        guard FileManager.default.createFile(atPath: errorFile, contents: nil),
-              let errorHandle = FileHandle(forWritingAtPath: errorFile) else { throw FixtureError("cannot create \(errorFile)") }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errorHandle
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errorHandle.close()
-        let stdout = String(decoding: data, as: UTF8.self)
-        let stderr = FileHandle(forReadingAtPath: errorFile).map { handle in
-            defer { try? handle.close() }
-            return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        } ?? ""
-        return (process.terminationStatus, stdout + stderr, stdout)
+        let result = try ChildProcess.run(executable, arguments, environment: environment,
+                                          currentDirectory: currentDirectory, searchPath: true)
+        return (result.status, result.output, result.stdout)
     }
 
     /// Compiles the configurable plugin with `flags` into `directory/libdmahost-<name>.so`.
