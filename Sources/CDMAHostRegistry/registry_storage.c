@@ -138,6 +138,8 @@ struct dmahost_registry dmahost_registry_instance = {
 
 struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
+struct dmahost_domains_destroyed_line dmahost_domains_destroyed_instance;
+
 _Static_assert((DMAHOST_GRAVEYARD_RECORDS & (DMAHOST_GRAVEYARD_RECORDS - 1)) == 0, "the graveyard size is a power of two");
 _Static_assert(DMAHOST_GRAVEYARD_RECORDS >= DMAHOST_QUARANTINE_RECORDS, "the quarantine is part of the graveyard");
 _Static_assert(sizeof(struct dmahost_id_slot) == 64, "an id slot is one cache line");

@@ -24,8 +24,9 @@ import Synchronization
 /// 24 bytes.
 ///
 /// **Lookup.** ``withOwner(of:_:)`` first looks in this instance's table of its live domains
-/// (``OwnerCache``: entered when a domain is created, cleared by ``OwnedDomain/destroy()``); a
-/// domain not found there is looked up as ``owns(_:)`` always does: it reads the host's copy through
+/// (``OwnerCache``: entered when a domain is created, cleared by ``OwnedDomain/destroy()``,
+/// trusted only while no domain was destroyed since its entry was confirmed); a domain not
+/// found there is looked up as ``owns(_:)`` always does: it reads the host's copy through
 /// `spdk_memory_domain_get_user_context` of the first host table this instance created a
 /// domain through (every host table carries the same `spdk_memory_domain_*` functions and
 /// lives as long as the process), checks the magic and the tag, and calls its closure with the
@@ -36,7 +37,7 @@ import Synchronization
 /// **Lifetime.** The domain holds a reference to its owner until ``OwnedDomain/destroy()``;
 /// ``OwnedDomain`` describes how to tear a domain down so that no callback reaches a released owner.
 ///
-/// **Storage.** The type is a non-copyable struct of two atomic words, both 0 until the first
+/// **Storage.** The type is a non-copyable struct of atomic words, all 0 until the first
 /// domain is created (the tag is drawn then), so a global or `static let` of it needs no lazy
 /// initialisation: a callback reaches it without the `swift_once` call a class instance would
 /// cost. Keep it in a global or a `static let`; pass it `borrowing`.
@@ -46,8 +47,13 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     @usableFromInline let tagWord = Atomic<UInt64>(0)
     /// Address of the first host table a domain was created through (0 before).
     @usableFromInline let firstHostTable = Atomic<UInt>(0)
-    /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain).
+    /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain,
+    /// and while the host counts no destroys: without the count the table could not tell a
+    /// destroyed domain's entry from a live one).
     @usableFromInline let ownerCache = Atomic<UInt>(0)
+    /// Address of the host's count of destroyed domains (`dmahost_host_api.domains_destroyed`;
+    /// 0 before the first domain, or when the host table has none). Set before ``ownerCache``.
+    @usableFromInline let destroyCount = Atomic<UInt>(0)
 
     /// An instance with no domain yet; its tag is drawn when it creates its first domain.
     @inlinable
@@ -95,13 +101,16 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
             reference.release()
             throw error
         }
+        // Read before the trailer is checked: a destroy after this read makes the entry's
+        // stamp old, and the domain is looked up through the host again.
+        let stamp = destroyCounter(of: host).map(Self.stamp)
         guard let word = ownerWord(of: domain, through: host.table, tag: tag) else {
             // The host did not keep the user context it was given: no callback could find the owner.
             host.destroyDomain(domain)
             reference.release()
             throw .notSupported("the host kept no copy of the user context of domain \(id ?? deviceID)")
         }
-        let entry = OwnerCache.installed(in: ownerCache).insert(domain, ownerWord: word)
+        let entry = stamp.flatMap { OwnerCache.installed(in: ownerCache).insert(domain, ownerWord: word, stamp: $0) }
         host.setCallbacks(of: domain, callbacks)
         return OwnedDomain(domain: domain, ownerWord: word, cacheEntry: entry, owner: reference, host: host)
     }
@@ -113,8 +122,7 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     @inlinable @inline(__always)
     public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
         guard let domain else { return nil }
-        let cached = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring))?.ownerWord(of: domain)
-        guard let word = cached ?? ownerWordThroughHost(of: domain),
+        guard let word = cachedOwnerWord(of: domain) ?? confirmedOwnerWord(of: domain),
               let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
         return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
     }
@@ -124,6 +132,50 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     public func owns(_ domain: OpaquePointer?) -> Bool {
         guard let domain, let word = ownerWordThroughHost(of: domain) else { return false }
         return word.pointee.load(ordering: .acquiring) != 0
+    }
+
+    /// The owner word of `domain` from this instance's ``OwnerCache``, when its entry was
+    /// confirmed since the last destroy of any domain.
+    ///
+    /// The count of destroys is loaded relaxed: coherence alone makes a destroy that happened
+    /// before this lookup visible to it, and a destroy concurrent with a lookup of the same
+    /// domain breaks the contract of `spdk_memory_domain_destroy` whatever is read. The
+    /// acquiring load of the table's address orders the load of the count's address (stored
+    /// before the table was published) after it.
+    @inlinable @inline(__always)
+    func cachedOwnerWord(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        guard let cache = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring)),
+              let count = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .relaxed)) else { return nil }
+        return cache.ownerWord(of: domain, stamp: Self.stamp(count))
+    }
+
+    /// The owner word of `domain` looked up through the host (``ownerWordThroughHost(of:)``);
+    /// when found, its ``OwnerCache`` entry, if any, is stamped as confirmed at the count of
+    /// destroys read before the lookup.
+    @usableFromInline
+    func confirmedOwnerWord(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        let count = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .acquiring))
+        let stamp = count.map(Self.stamp)
+        guard let word = ownerWordThroughHost(of: domain) else { return nil }
+        if let stamp, let cache = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring)) {
+            cache.refresh(domain, ownerWord: word, stamp: stamp)
+        }
+        return word
+    }
+
+    /// The host's count of destroyed domains, as an ``OwnerCache`` stamp.
+    @inlinable @inline(__always)
+    static func stamp(_ count: UnsafePointer<Atomic<UInt64>>) -> UInt {
+        UInt(truncatingIfNeeded: count.pointee.load(ordering: .relaxed))
+    }
+
+    /// The host's count of destroyed domains, remembered from the first host table that has one.
+    private func destroyCounter(of host: HostAPI) -> UnsafePointer<Atomic<UInt64>>? {
+        if let known = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .acquiring)) { return known }
+        guard let offered = host.table.pointee.domains_destroyed else { return nil }
+        let address = UInt(bitPattern: offered)
+        let (exchanged, original) = destroyCount.compareExchange(expected: 0, desired: address, ordering: .acquiringAndReleasing)
+        return UnsafePointer(bitPattern: exchanged ? address : original)
     }
 
     /// The owner word of `domain` read from the host's copy of its user context, when the

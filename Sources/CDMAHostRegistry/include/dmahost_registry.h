@@ -193,7 +193,20 @@ extern struct spdk_memory_domain dmahost_system_domain_instance;
  *  destroyed. */
 extern struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
+/** Domains destroyed in the process so far (dmahost_host_api.domains_destroyed points here):
+ *  advanced by every destroy, under the registry mutex, and read by plugins without it, so
+ *  every access is atomic. In a cache line of its own: plugins read it on every data call. */
+struct dmahost_domains_destroyed_line {
+	uint64_t count;
+	/** Fills the line and its adjacent-line prefetch pair. */
+	uint8_t unused[120];
+} __attribute__((aligned(128)));
+extern struct dmahost_domains_destroyed_line dmahost_domains_destroyed_instance;
+
 static inline struct dmahost_registry *_Nonnull dmahost_registry(void) { return &dmahost_registry_instance; }
+static inline const uint64_t *_Nonnull dmahost_domains_destroyed(void) { return &dmahost_domains_destroyed_instance.count; }
+/* Relaxed: a reader needs only coherence (a destroy that happens before its load is seen). */
+static inline void dmahost_count_domain_destroyed(void) { __atomic_fetch_add(&dmahost_domains_destroyed_instance.count, 1, __ATOMIC_RELAXED); }
 static inline struct spdk_memory_domain *_Nonnull dmahost_system_domain(void) { return &dmahost_system_domain_instance; }
 static inline struct dmahost_address_table *_Nonnull dmahost_address_table(void) { return &dmahost_registry_instance.addresses; }
 static inline struct dmahost_id_index *_Nonnull dmahost_id_index(void) { return &dmahost_registry_instance.ids; }
