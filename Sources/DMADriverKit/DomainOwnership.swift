@@ -48,12 +48,9 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     /// Address of the first host table a domain was created through (0 before).
     @usableFromInline let firstHostTable = Atomic<UInt>(0)
     /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain,
-    /// and while the host counts no destroys: without the count the table could not tell a
-    /// destroyed domain's entry from a live one).
+    /// and when the host table counts no destroys: without the count the table could not tell
+    /// a destroyed domain's entry from a live one).
     @usableFromInline let ownerCache = Atomic<UInt>(0)
-    /// Address of the host's count of destroyed domains (`dmahost_host_api.domains_destroyed`;
-    /// 0 before the first domain, or when the host table has none). Set before ``ownerCache``.
-    @usableFromInline let destroyCount = Atomic<UInt>(0)
 
     /// An instance with no domain yet; its tag is drawn when it creates its first domain.
     @inlinable
@@ -101,16 +98,17 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
             reference.release()
             throw error
         }
+        let owners = host.table.pointee.domains_destroyed.map { OwnerCache.installed(in: ownerCache, count: $0) }
         // Read before the trailer is checked: a destroy after this read makes the entry's
         // stamp old, and the domain is looked up through the host again.
-        let stamp = destroyCounter(of: host).map(Self.stamp)
-        guard let word = ownerWord(of: domain, through: host.table, tag: tag) else {
+        let stamp = owners?.currentStamp
+        guard let word = OwnerCache.ownerWord(of: domain, through: host.table, tag: tag) else {
             // The host did not keep the user context it was given: no callback could find the owner.
             host.destroyDomain(domain)
             reference.release()
             throw .notSupported("the host kept no copy of the user context of domain \(id ?? deviceID)")
         }
-        let entry = stamp.flatMap { OwnerCache.installed(in: ownerCache).insert(domain, ownerWord: word, stamp: $0) }
+        let entry = owners.flatMap { owners in stamp.flatMap { owners.insert(domain, ownerWord: word, stamp: $0) } }
         host.setCallbacks(of: domain, callbacks)
         return OwnedDomain(domain: domain, ownerWord: word, cacheEntry: entry, owner: reference, host: host)
     }
@@ -121,9 +119,25 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     ///   this instance (callbacks then return -ENODEV).
     @inlinable @inline(__always)
     public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
+        withOwner(word: ownerWord(of: domain), body)
+    }
+
+    /// The owner word of `domain`: from the ``OwnerCache`` when its entry is confirmed, else
+    /// through the host; nil when `domain` is nil or not a domain of this instance.
+    @inlinable @inline(__always)
+    func ownerWord(of domain: OpaquePointer?) -> UnsafeMutablePointer<Atomic<UInt>>? {
         guard let domain else { return nil }
-        guard let word = cachedOwnerWord(of: domain) ?? confirmedOwnerWord(of: domain),
-              let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
+        let cache = ownerCache.load(ordering: .acquiring)
+        return OwnerCache(bitPattern: cache)?.ownerWord(of: domain)
+            ?? OwnerCache.confirm(domain, table: firstHostTable.load(ordering: .acquiring),
+                                  tag: tagWord.load(ordering: .relaxed), cache: cache)
+    }
+
+    /// Runs `body` with the owner whose word is `word`; nil when there is no word or the
+    /// domain was revoked (the word is 0).
+    @inlinable @inline(__always)
+    func withOwner<Result>(word: UnsafeMutablePointer<Atomic<UInt>>?, _ body: (Owner) -> Result) -> Result? {
+        guard let word, let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
         return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
     }
 
@@ -134,56 +148,12 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
         return word.pointee.load(ordering: .acquiring) != 0
     }
 
-    /// The owner word of `domain` from this instance's ``OwnerCache``, when its entry was
-    /// confirmed since the last destroy of any domain.
-    ///
-    /// The count of destroys is loaded relaxed: coherence alone makes a destroy that happened
-    /// before this lookup visible to it, and a destroy concurrent with a lookup of the same
-    /// domain breaks the contract of `spdk_memory_domain_destroy` whatever is read. The
-    /// acquiring load of the table's address orders the load of the count's address (stored
-    /// before the table was published) after it.
-    @inlinable @inline(__always)
-    func cachedOwnerWord(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
-        guard let cache = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring)),
-              let count = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .relaxed)) else { return nil }
-        return cache.ownerWord(of: domain, stamp: Self.stamp(count))
-    }
-
-    /// The owner word of `domain` looked up through the host (``ownerWordThroughHost(of:)``);
-    /// when found, its ``OwnerCache`` entry, if any, is stamped as confirmed at the count of
-    /// destroys read before the lookup.
-    @usableFromInline
-    func confirmedOwnerWord(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
-        let count = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .acquiring))
-        let stamp = count.map(Self.stamp)
-        guard let word = ownerWordThroughHost(of: domain) else { return nil }
-        if let stamp, let cache = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring)) {
-            cache.refresh(domain, ownerWord: word, stamp: stamp)
-        }
-        return word
-    }
-
-    /// The host's count of destroyed domains, as an ``OwnerCache`` stamp.
-    @inlinable @inline(__always)
-    static func stamp(_ count: UnsafePointer<Atomic<UInt64>>) -> UInt {
-        UInt(truncatingIfNeeded: count.pointee.load(ordering: .relaxed))
-    }
-
-    /// The host's count of destroyed domains, remembered from the first host table that has one.
-    private func destroyCounter(of host: HostAPI) -> UnsafePointer<Atomic<UInt64>>? {
-        if let known = UnsafePointer<Atomic<UInt64>>(bitPattern: destroyCount.load(ordering: .acquiring)) { return known }
-        guard let offered = host.table.pointee.domains_destroyed else { return nil }
-        let address = UInt(bitPattern: offered)
-        let (exchanged, original) = destroyCount.compareExchange(expected: 0, desired: address, ordering: .acquiringAndReleasing)
-        return UnsafePointer(bitPattern: exchanged ? address : original)
-    }
-
     /// The owner word of `domain` read from the host's copy of its user context, when the
     /// context carries this instance's trailer.
     @usableFromInline
     func ownerWordThroughHost(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
         guard let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)) else { return nil }
-        return ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed))
+        return OwnerCache.ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed))
     }
 
     /// This instance's tag, drawn (random, non-zero) by the first call.
@@ -194,16 +164,5 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
         let drawn = UInt64.random(in: 1...UInt64.max, using: &generator)
         let (exchanged, original) = tagWord.compareExchange(expected: 0, desired: drawn, ordering: .acquiringAndReleasing)
         return exchanged ? drawn : original
-    }
-
-    /// The owner word in the host's copy of `domain`'s user context, when the context carries
-    /// the trailer of `tag`.
-    @inlinable
-    func ownerWord(of domain: OpaquePointer, through table: UnsafePointer<dmahost_host_api>,
-                   tag: UInt64) -> UnsafeMutablePointer<Atomic<UInt>>? {
-        guard let get = table.pointee.spdk_memory_domain_get_user_context else { return nil }
-        var size = 0
-        guard let context = get(domain, &size) else { return nil }
-        return OwnershipTrailer.ownerWord(in: context, size: size, tag: tag)
     }
 }
