@@ -132,7 +132,6 @@ struct spdk_memory_domain dmahost_system_domain_instance = {
 };
 
 struct dmahost_registry dmahost_registry_instance = {
-	.mutex = 0,
 	.head = &dmahost_system_domain_instance,
 	.tail = &dmahost_system_domain_instance,
 	.count = 1,
@@ -142,6 +141,8 @@ struct dmahost_registry dmahost_registry_instance = {
 struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
 struct dmahost_domains_destroyed_line dmahost_domains_destroyed_instance;
+
+uint32_t dmahost_registry_mutex;
 
 _Static_assert((DMAHOST_GRAVEYARD_RECORDS & (DMAHOST_GRAVEYARD_RECORDS - 1)) == 0, "the graveyard size is a power of two");
 _Static_assert(DMAHOST_GRAVEYARD_RECORDS >= DMAHOST_QUARANTINE_RECORDS, "the quarantine is part of the graveyard");
@@ -154,7 +155,7 @@ _Static_assert(offsetof(struct dmahost_id_slot, short_key) == DMAHOST_ID_SHORT_K
 
 void dmahost_registry_lock_contended(void)
 {
-	uint32_t *word = &dmahost_registry_instance.mutex;
+	uint32_t *word = &dmahost_registry_mutex;
 	for (int spin = 0; spin < DMAHOST_REGISTRY_SPINS; spin++) {
 		uint32_t expected = 0;
 		if (__atomic_load_n(word, __ATOMIC_RELAXED) == 0 &&
@@ -178,5 +179,5 @@ void dmahost_registry_lock_contended(void)
 
 void dmahost_registry_wake_waiter(void)
 {
-	syscall(SYS_futex, &dmahost_registry_instance.mutex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	syscall(SYS_futex, &dmahost_registry_mutex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }

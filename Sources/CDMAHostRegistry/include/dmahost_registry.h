@@ -165,9 +165,6 @@ struct dmahost_grave {
 
 /** The process-wide registry: a doubly linked list in creation order, and its indexes. */
 struct dmahost_registry {
-	/** The registry mutex (dmahost_registry_lock): 0 free, 1 held, 2 held with a thread
-	 *  waiting for it on the futex. */
-	uint32_t mutex;
 	struct spdk_memory_domain *head;
 	struct spdk_memory_domain *tail;
 	uint64_t count;
@@ -212,6 +209,12 @@ static inline struct spdk_memory_domain *_Nonnull dmahost_system_domain(void) { 
 static inline struct dmahost_address_table *_Nonnull dmahost_address_table(void) { return &dmahost_registry_instance.addresses; }
 static inline struct dmahost_id_index *_Nonnull dmahost_id_index(void) { return &dmahost_registry_instance.ids; }
 static inline struct dmahost_grave *_Nonnull dmahost_graveyard(void) { return dmahost_graves; }
+/** The registry mutex (dmahost_registry_lock): 0 free, 1 held, 2 held with a thread waiting
+ *  for it on the futex. A variable of its own, outside struct dmahost_registry: Swift code
+ *  reads and writes the registry through pointers to that whole struct, which must not cover
+ *  a word that other threads access atomically at the same time. */
+extern uint32_t dmahost_registry_mutex;
+
 /** The waits of dmahost_registry_lock when the mutex is held (registry_storage.c). */
 void dmahost_registry_lock_contended(void);
 /** Wakes a thread waiting in dmahost_registry_lock_contended (registry_storage.c). */
@@ -227,7 +230,7 @@ void dmahost_registry_wake_waiter(void);
 static inline void dmahost_registry_lock(void)
 {
 	uint32_t expected = 0;
-	if (__builtin_expect(__atomic_compare_exchange_n(&dmahost_registry_instance.mutex, &expected, 1, 0,
+	if (__builtin_expect(__atomic_compare_exchange_n(&dmahost_registry_mutex, &expected, 1, 0,
 							 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
 		return;
 	}
@@ -236,7 +239,7 @@ static inline void dmahost_registry_lock(void)
 
 static inline void dmahost_registry_unlock(void)
 {
-	if (__builtin_expect(__atomic_exchange_n(&dmahost_registry_instance.mutex, 0, __ATOMIC_RELEASE) == 1, 1)) {
+	if (__builtin_expect(__atomic_exchange_n(&dmahost_registry_mutex, 0, __ATOMIC_RELEASE) == 1, 1)) {
 		return;
 	}
 	dmahost_registry_wake_waiter();
