@@ -6,8 +6,8 @@ import Testing
 import Glibc
 #endif
 
-/// What the tests' domains are owned by.
-private final class TestOwner: Sendable {
+/// What the tests' domains are owned by (here and in OwnerCacheStaleEntryTests).
+final class TestOwner: Sendable {
     let name: String
     init(_ name: String) { self.name = name }
 }

@@ -7,14 +7,8 @@ import Testing
 import Glibc
 #endif
 
-/// What the domains of these tests are owned by.
-private final class StaleTestOwner: Sendable {
-    let name: String
-    init(_ name: String) { self.name = name }
-}
-
 /// The instance under test (its first host table is the simulated one).
-private let staleDomains = DomainOwnership<StaleTestOwner>()
+private let staleDomains = DomainOwnership<TestOwner>()
 
 /// A host whose registry the test controls, so that it can do what the real one does only
 /// after 1024 later destroys and by the allocator's choice: free a destroyed domain and create
@@ -35,10 +29,8 @@ private enum SimulatedHost {
     // nonisolated(unsafe): written once by the lazy initialiser, immutable afterwards.
     nonisolated(unsafe) static let table: UnsafePointer<dmahost_host_api> = {
         let table = UnsafeMutablePointer<dmahost_host_api>.allocate(capacity: 1)
-        var api = dmahost_host_api()
-        api.size = MemoryLayout<dmahost_host_api>.size
-        api.abi_major = UInt32(DMAHOST_DRIVER_ABI_MAJOR)
-        api.abi_minor = UInt32(DMAHOST_DRIVER_ABI_MINOR)
+        // The test host's table, with this host's registry in place of the real one.
+        var api = TestHost.table.pointee
         api.domain_create = { _, _, out, _, context, _ in
             guard let out, let context, let user = context.pointee.user_ctx else { return -EINVAL }
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: context.pointee.user_ctx_size, alignment: 16)
@@ -49,6 +41,13 @@ private enum SimulatedHost {
             return 0
         }
         api.domain_destroy = { _, _ in }
+        // Its domains are not the registry's: no callbacks are set on them.
+        api.spdk_memory_domain_set_translation = nil
+        api.spdk_memory_domain_set_invalidate = nil
+        api.spdk_memory_domain_set_pull = nil
+        api.spdk_memory_domain_set_push = nil
+        api.spdk_memory_domain_set_data_transfer = nil
+        api.spdk_memory_domain_set_memzero = nil
         api.spdk_memory_domain_get_user_context = { domain, size in
             guard let domain, let copy = contexts.withLock({ $0[UInt(bitPattern: UnsafeRawPointer(domain))] }) else { return nil }
             size?.pointee = copy.count
@@ -77,7 +76,7 @@ struct OwnerCacheStaleEntryTests {
     func aStaleEntryDoesNotAnswerForANewDomain() throws {
         let host = try HostAPI(SimulatedHost.table)
         let domain = try staleDomains.createDomain(through: host, deviceID: "sim:0", type: .dma, id: "sim:stale",
-                                                   owner: StaleTestOwner("first"), callbacks: DomainCallbackSet())
+                                                   owner: TestOwner("first"), callbacks: DomainCallbackSet())
         defer { domain.destroy() }
         let before = staleDomains.withOwner(of: domain.pointer) { $0.name }
         #expect(before == "first")
@@ -93,7 +92,7 @@ struct OwnerCacheStaleEntryTests {
     func anEntryIsConfirmedAgainAfterADestroy() throws {
         let host = try HostAPI(SimulatedHost.table)
         let domain = try staleDomains.createDomain(through: host, deviceID: "sim:0", type: .dma, id: "sim:kept",
-                                                   owner: StaleTestOwner("kept"), callbacks: DomainCallbackSet())
+                                                   owner: TestOwner("kept"), callbacks: DomainCallbackSet())
         defer { domain.destroy() }
         SimulatedHost.destroyed.pointee.wrappingAdd(1, ordering: .relaxed)
         let names = (0..<3).map { _ in staleDomains.withOwner(of: domain.pointer) { $0.name } }
