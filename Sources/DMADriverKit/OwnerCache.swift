@@ -9,9 +9,10 @@ import Synchronization
 /// host's count of destroyed domains (`dmahost_host_api.domains_destroyed`), allocated once per
 /// ``DomainOwnership`` (at its first domain) and never freed. An entry holds the domain's
 /// address, the address of its owner word in the host's copy of the user context, and the
-/// host's count when that was last confirmed through the host (the stamp). A domain's entry is one of ``probes`` consecutive entries from its hash; it is written
-/// when the domain is created (after its trailer was found in the host's copy) and cleared by
-/// ``OwnedDomain/destroy()`` before the host destroys the domain.
+/// host's count when that was last confirmed through the host (the stamp). A domain's entry is
+/// one of ``probes`` consecutive entries from its hash; it is written when the domain is created
+/// (after its trailer was found in the host's copy) and cleared by ``OwnedDomain/destroy()``
+/// before the host destroys the domain.
 ///
 /// An entry answers only while the host's count still equals its stamp. A domain can be
 /// destroyed without ``OwnedDomain/destroy()`` (by the application, through
