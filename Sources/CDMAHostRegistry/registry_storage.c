@@ -4,7 +4,10 @@
  * constructor and no lazy-initialisation check on the hot path.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "dmahost_registry.h"
 #include "dmahost/iovec.h"
@@ -129,7 +132,6 @@ struct spdk_memory_domain dmahost_system_domain_instance = {
 };
 
 struct dmahost_registry dmahost_registry_instance = {
-	.mutex = PTHREAD_MUTEX_INITIALIZER,
 	.head = &dmahost_system_domain_instance,
 	.tail = &dmahost_system_domain_instance,
 	.count = 1,
@@ -138,7 +140,44 @@ struct dmahost_registry dmahost_registry_instance = {
 
 struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
+struct dmahost_domains_destroyed_line dmahost_domains_destroyed_instance;
+
+uint32_t dmahost_registry_mutex;
+
 _Static_assert((DMAHOST_GRAVEYARD_RECORDS & (DMAHOST_GRAVEYARD_RECORDS - 1)) == 0, "the graveyard size is a power of two");
 _Static_assert(DMAHOST_GRAVEYARD_RECORDS >= DMAHOST_QUARANTINE_RECORDS, "the quarantine is part of the graveyard");
 _Static_assert(sizeof(struct dmahost_id_slot) == 64, "an id slot is one cache line");
 _Static_assert(offsetof(struct dmahost_id_slot, short_key) == DMAHOST_ID_SHORT_KEY_OFFSET, "short_key offset");
+
+/* Spins of dmahost_registry_lock_contended before it sleeps: registry calls hold the mutex for
+ * well under a microsecond, so a waiter usually gets it without a system call. */
+#define DMAHOST_REGISTRY_SPINS 128
+
+void dmahost_registry_lock_contended(void)
+{
+	uint32_t *word = &dmahost_registry_mutex;
+	for (int spin = 0; spin < DMAHOST_REGISTRY_SPINS; spin++) {
+		uint32_t expected = 0;
+		if (__atomic_load_n(word, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			return;
+		}
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#elif defined(__aarch64__)
+		__asm__ volatile("yield");
+#endif
+	}
+	/* From here on the word says 2 while this thread may sleep, so that the holder's release
+	 * wakes it. Taking the mutex with 2 is conservative: at worst one needless wake-up. */
+	while (__atomic_exchange_n(word, 2, __ATOMIC_ACQUIRE) != 0) {
+		/* Returns at once if the word is no longer 2 (EAGAIN), on a wake-up, or on a signal
+		 * (EINTR): each case loops and tries again. */
+		syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+	}
+}
+
+void dmahost_registry_wake_waiter(void)
+{
+	syscall(SYS_futex, &dmahost_registry_mutex, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}

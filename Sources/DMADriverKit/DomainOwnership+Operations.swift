@@ -1,4 +1,5 @@
 import CDMAHostABI
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -44,10 +45,15 @@ extension DomainOwnership {
         refused: (IOVecError) -> Int32 = { $0.negativeErrno },
         _ start: (Owner, CheckedCopy) -> Int32
     ) -> Int32 {
+        // The owner is found before the arguments are checked and used after: on the way the
+        // checked copy's fields stay in registers (a lookup through the host, a call, would
+        // make the compiler save them on every call). Refused arguments still win over an
+        // unknown domain.
+        let word = ownerWord(of: domain)
         do throws(IOVecError) {
             let copy = try IOVecContract.checkCopy(completion: completion, source: source, sourceCount: sourceCount,
                                                    destination: destination, destinationCount: destinationCount)
-            return withOwner(of: domain) { start($0, copy) } ?? -ENODEV
+            return withOwner(word: word) { start($0, copy) } ?? -ENODEV
         } catch {
             return refused(error)
         }

@@ -24,8 +24,9 @@ import Synchronization
 /// 24 bytes.
 ///
 /// **Lookup.** ``withOwner(of:_:)`` first looks in this instance's table of its live domains
-/// (``OwnerCache``: entered when a domain is created, cleared by ``OwnedDomain/destroy()``); a
-/// domain not found there is looked up as ``owns(_:)`` always does: it reads the host's copy through
+/// (``OwnerCache``: entered when a domain is created, cleared by ``OwnedDomain/destroy()``,
+/// trusted only while no domain was destroyed since its entry was confirmed); a domain not
+/// found there is looked up as ``owns(_:)`` always does: it reads the host's copy through
 /// `spdk_memory_domain_get_user_context` of the first host table this instance created a
 /// domain through (every host table carries the same `spdk_memory_domain_*` functions and
 /// lives as long as the process), checks the magic and the tag, and calls its closure with the
@@ -36,7 +37,7 @@ import Synchronization
 /// **Lifetime.** The domain holds a reference to its owner until ``OwnedDomain/destroy()``;
 /// ``OwnedDomain`` describes how to tear a domain down so that no callback reaches a released owner.
 ///
-/// **Storage.** The type is a non-copyable struct of two atomic words, both 0 until the first
+/// **Storage.** The type is a non-copyable struct of atomic words, all 0 until the first
 /// domain is created (the tag is drawn then), so a global or `static let` of it needs no lazy
 /// initialisation: a callback reaches it without the `swift_once` call a class instance would
 /// cost. Keep it in a global or a `static let`; pass it `borrowing`.
@@ -46,7 +47,9 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     @usableFromInline let tagWord = Atomic<UInt64>(0)
     /// Address of the first host table a domain was created through (0 before).
     @usableFromInline let firstHostTable = Atomic<UInt>(0)
-    /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain).
+    /// Address of the ``OwnerCache`` of this instance's live domains (0 before the first domain,
+    /// and when the host table counts no destroys: without the count the table could not tell
+    /// a destroyed domain's entry from a live one).
     @usableFromInline let ownerCache = Atomic<UInt>(0)
 
     /// An instance with no domain yet; its tag is drawn when it creates its first domain.
@@ -95,13 +98,17 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
             reference.release()
             throw error
         }
-        guard let word = ownerWord(of: domain, through: host.table, tag: tag) else {
+        let owners = host.table.pointee.domains_destroyed.map { OwnerCache.installed(in: ownerCache, count: $0) }
+        // Read before the trailer is checked: a destroy after this read makes the entry's
+        // stamp old, and the domain is looked up through the host again.
+        let stamp = owners?.currentStamp
+        guard let word = OwnerCache.ownerWord(of: domain, through: host.table, tag: tag) else {
             // The host did not keep the user context it was given: no callback could find the owner.
             host.destroyDomain(domain)
             reference.release()
             throw .notSupported("the host kept no copy of the user context of domain \(id ?? deviceID)")
         }
-        let entry = OwnerCache.installed(in: ownerCache).insert(domain, ownerWord: word)
+        let entry = owners.flatMap { owners in stamp.flatMap { owners.insert(domain, ownerWord: word, stamp: $0) } }
         host.setCallbacks(of: domain, callbacks)
         return OwnedDomain(domain: domain, ownerWord: word, cacheEntry: entry, owner: reference, host: host)
     }
@@ -112,10 +119,25 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     ///   this instance (callbacks then return -ENODEV).
     @inlinable @inline(__always)
     public func withOwner<Result>(of domain: OpaquePointer?, _ body: (Owner) -> Result) -> Result? {
+        withOwner(word: ownerWord(of: domain), body)
+    }
+
+    /// The owner word of `domain`: from the ``OwnerCache`` when its entry is confirmed, else
+    /// through the host; nil when `domain` is nil or not a domain of this instance.
+    @inlinable @inline(__always)
+    func ownerWord(of domain: OpaquePointer?) -> UnsafeMutablePointer<Atomic<UInt>>? {
         guard let domain else { return nil }
-        let cached = OwnerCache(bitPattern: ownerCache.load(ordering: .acquiring))?.ownerWord(of: domain)
-        guard let word = cached ?? ownerWordThroughHost(of: domain),
-              let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
+        let cache = ownerCache.load(ordering: .acquiring)
+        return OwnerCache(bitPattern: cache)?.ownerWord(of: domain)
+            ?? OwnerCache.confirm(domain, table: firstHostTable.load(ordering: .acquiring),
+                                  tag: tagWord.load(ordering: .relaxed), cache: cache)
+    }
+
+    /// Runs `body` with the owner whose word is `word`; nil when there is no word or the
+    /// domain was revoked (the word is 0).
+    @inlinable @inline(__always)
+    func withOwner<Result>(word: UnsafeMutablePointer<Atomic<UInt>>?, _ body: (Owner) -> Result) -> Result? {
+        guard let word, let owner = UnsafeRawPointer(bitPattern: word.pointee.load(ordering: .acquiring)) else { return nil }
         return Unmanaged<Owner>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
     }
 
@@ -131,7 +153,7 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
     @usableFromInline
     func ownerWordThroughHost(of domain: OpaquePointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
         guard let table = UnsafePointer<dmahost_host_api>(bitPattern: firstHostTable.load(ordering: .acquiring)) else { return nil }
-        return ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed))
+        return OwnerCache.ownerWord(of: domain, through: table, tag: tagWord.load(ordering: .relaxed))
     }
 
     /// This instance's tag, drawn (random, non-zero) by the first call.
@@ -142,16 +164,5 @@ public struct DomainOwnership<Owner: AnyObject & Sendable>: ~Copyable, Sendable 
         let drawn = UInt64.random(in: 1...UInt64.max, using: &generator)
         let (exchanged, original) = tagWord.compareExchange(expected: 0, desired: drawn, ordering: .acquiringAndReleasing)
         return exchanged ? drawn : original
-    }
-
-    /// The owner word in the host's copy of `domain`'s user context, when the context carries
-    /// the trailer of `tag`.
-    @inlinable
-    func ownerWord(of domain: OpaquePointer, through table: UnsafePointer<dmahost_host_api>,
-                   tag: UInt64) -> UnsafeMutablePointer<Atomic<UInt>>? {
-        guard let get = table.pointee.spdk_memory_domain_get_user_context else { return nil }
-        var size = 0
-        guard let context = get(domain, &size) else { return nil }
-        return OwnershipTrailer.ownerWord(in: context, size: size, tag: tag)
     }
 }

@@ -72,6 +72,7 @@ enum HostTable {
         api.spdk_memory_domain_translate_data = { spdk_memory_domain_translate_data_export(op($0), $1, op($2), $3, $4, $5, $6) }
         api.spdk_memory_domain_invalidate_data = { spdk_memory_domain_invalidate_data_export(op($0), $1, $2, $3) }
         api.spdk_memory_domain_memzero = { spdk_memory_domain_memzero_export(op($0), $1, $2, $3, $4, $5) }
+        api.domains_destroyed = dmahostDomainsDestroyed
         table.initialize(to: api)
         return UnsafePointer(table)
     }

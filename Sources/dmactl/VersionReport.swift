@@ -14,7 +14,7 @@ struct VersionReport: Encodable {
     let driverAbi = ABI(major: HostVersion.driverABIMajor, minor: HostVersion.driverABIMinor)
     let jsonSchemaVersion = JSONOutput.schemaVersion
 
-    /// "dmactl 1.1.0 (library 1.1.0, plugin ABI 1.2, JSON schema 1)".
+    /// "dmactl 1.1.0 (library 1.1.0, plugin ABI 1.3, JSON schema 1)".
     var text: String {
         "dmactl \(dmactlVersion) (library \(libraryVersion), plugin ABI \(driverAbi.major).\(driverAbi.minor), JSON schema \(jsonSchemaVersion))"
     }

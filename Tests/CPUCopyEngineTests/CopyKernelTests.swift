@@ -104,6 +104,7 @@ struct CopyKernelTests {
     @Test("a destination written again within the reuse window counts as cached; after more traffic, or the first time, it does not")
     func destinationHistory() {
         let history = DestinationHistory(windowBytes: 1 << 20)
+        defer { history.deallocate() }
         let buffers = UnsafeMutableRawPointer.allocate(byteCount: 64 << 20, alignment: 4096)
         defer { buffers.deallocate() }
         let hot = buffers, other = buffers + (32 << 20)

@@ -6,8 +6,8 @@ import Testing
 import Glibc
 #endif
 
-/// What the tests' domains are owned by.
-private final class TestOwner: Sendable {
+/// What the tests' domains are owned by (here and in OwnerCacheStaleEntryTests).
+final class TestOwner: Sendable {
     let name: String
     init(_ name: String) { self.name = name }
 }
@@ -22,6 +22,7 @@ private let otherDomains = DomainOwnership<TestOwner>()
 private let releasingDomains = DomainOwnership<TestOwner>()
 private let refusedDomains = DomainOwnership<TestOwner>()
 private let manyDomains = DomainOwnership<TestOwner>()
+private let survivingDomains = DomainOwnership<TestOwner>()
 
 /// A pull callback that answers with the length of its owner's name, or -ENODEV.
 private let ownerNamePull = DomainCallbackSet(pull: { domain, _, _, _, _, _, _, _ in
@@ -144,6 +145,25 @@ struct DomainOwnershipTests {
         for (index, domain) in domains.enumerated() {
             let name = manyDomains.withOwner(of: domain.pointer) { $0.name }
             #expect(name == (index < 50 ? nil : "many-\(index)"), "destroyed domains have no owner, the others keep theirs")
+        }
+    }
+
+    @Test("a domain keeps its owner when other domains are destroyed (its table entry is confirmed again)")
+    func otherDestroysDoNotLoseTheOwner() throws {
+        let api = try TestHost.api()
+        let kept = try survivingDomains.createDomain(through: api, deviceID: "test:0", type: .dma, id: "test:ownership-kept",
+                                                     owner: TestOwner("kept"), callbacks: DomainCallbackSet())
+        defer { kept.destroy() }
+        for round in 0..<3 {
+            let gone = try survivingDomains.createDomain(through: api, deviceID: "test:0", type: .dma, id: "test:ownership-gone",
+                                                         owner: TestOwner("gone"), callbacks: DomainCallbackSet())
+            let goneName = survivingDomains.withOwner(of: gone.pointer) { $0.name }
+            gone.destroy()
+            let first = survivingDomains.withOwner(of: kept.pointer) { $0.name }
+            let second = survivingDomains.withOwner(of: kept.pointer) { $0.name }
+            let destroyedName = survivingDomains.withOwner(of: gone.pointer) { $0.name }
+            #expect(goneName == "gone" && first == "kept" && second == "kept", "round \(round)")
+            #expect(destroyedName == nil, "round \(round)")
         }
     }
 

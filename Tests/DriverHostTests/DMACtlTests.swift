@@ -108,10 +108,10 @@ struct DMACtlTests {
     @Test("--version names dmactl, the library and the plugin ABI, in text and JSON")
     func version() throws {
         let text = try Fixtures.run(Self.dmactl, ["--version"])
-        #expect(text.status == 0 && text.stdout.hasPrefix("dmactl 1.1.0 (library 1.1.0, plugin ABI 1.2"), "\(text.output)")
+        #expect(text.status == 0 && text.stdout.hasPrefix("dmactl 1.1.0 (library 1.1.0, plugin ABI 1.3"), "\(text.output)")
         let object = try json(try Fixtures.run(Self.dmactl, ["--version", "--format", "json"]).stdout)
         #expect(object["command"] as? String == "version" && object["library_version"] as? String == "1.1.0")
-        #expect((object["driver_abi"] as? [String: Any])?["minor"] as? Int == 2)
+        #expect((object["driver_abi"] as? [String: Any])?["minor"] as? Int == 3)
     }
 
     @Test("with --format json every error is a JSON object on stdout with the text mode's exit status", arguments: [
@@ -175,7 +175,7 @@ struct DMACtlTests {
         try Fixtures.buildPlugin("future", in: directory.path, flags: ["-DABI_MAJOR=2", "-DPLUGIN_NAME=\"future\""])
         let result = try dmactl(directory.path, ["doctor"])
         #expect(result.status == 5, "\(result.output)")
-        #expect(result.output.contains("[rejected] \(directory.path)/libdmahost-future.so (explicit): abiMismatch: plugin was built for driver ABI 2.2"))
+        #expect(result.output.contains("[rejected] \(directory.path)/libdmahost-future.so (explicit): abiMismatch: plugin was built for driver ABI 2.3"))
         #expect(result.output.contains("[loaded]   \(directory.path)/libdmahost-vendor-swift.so"))
 
         let json = try self.json(try dmactl(directory.path, ["doctor", "--format", "json"]).stdout)

@@ -19,7 +19,7 @@ struct LoaderTests {
         #expect(swift.path == directory.path + "/libdmahost-vendor-swift.so")
         #expect(c.candidate.source == .explicit)
         #expect(c.version == "1.0.0" && swift.version == "1.0.0")
-        #expect(c.abiVersion == "1.2")
+        #expect(c.abiVersion == "1.3")
         #expect(c.deviceTypes == [DMADeviceType(rawValue: 1001)])
         #expect(swift.deviceTypes == [DMADeviceType(rawValue: 1000)])
 

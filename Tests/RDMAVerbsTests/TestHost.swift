@@ -1,5 +1,5 @@
 import CDMAHostABI
-import DMAHost
+@_spi(CABI) import DMAHost
 import DMASync
 #if canImport(Glibc)
 import Glibc
@@ -48,6 +48,7 @@ enum TestHost {
         table.pointee.spdk_memory_domain_translate_data = spdk_memory_domain_translate_data
         table.pointee.spdk_memory_domain_invalidate_data = spdk_memory_domain_invalidate_data
         table.pointee.spdk_memory_domain_memzero = spdk_memory_domain_memzero
+        table.pointee.domains_destroyed = dmahostDomainsDestroyed
         return table
     }()
 

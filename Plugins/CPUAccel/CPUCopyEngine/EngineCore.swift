@@ -47,7 +47,10 @@ final class EngineCore: @unchecked Sendable {
         kernels = CopyKernels(configuration: configuration)
     }
 
-    deinit { ring.deallocate() }
+    deinit {
+        ring.deallocate()
+        kernels.history?.deallocate()
+    }
 
     // MARK: Submission
 

@@ -3,7 +3,7 @@
  * Not installed, not part of any ABI. The logic that uses these lives in Swift
  * (Sources/DMAHost/Core); the layout is C so that the dispatch hot path reads plain
  * fields with no reference counting or exclusivity checks, and so that all registry state
- * is statically initialised storage guarded by one mutex.
+ * is statically initialised storage guarded by one mutex (a futex word).
  *
  * Life of a record: create allocates it, appends it to the list (and, when it has an id, to
  * the chain of its id in the id index) and enters its address in the address table as live.
@@ -16,7 +16,6 @@
 #ifndef DMAHOST_REGISTRY_H
 #define DMAHOST_REGISTRY_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include "spdk/dma.h"
 
@@ -166,7 +165,6 @@ struct dmahost_grave {
 
 /** The process-wide registry: a doubly linked list in creation order, and its indexes. */
 struct dmahost_registry {
-	pthread_mutex_t mutex;
 	struct spdk_memory_domain *head;
 	struct spdk_memory_domain *tail;
 	uint64_t count;
@@ -193,12 +191,58 @@ extern struct spdk_memory_domain dmahost_system_domain_instance;
  *  destroyed. */
 extern struct dmahost_grave dmahost_graves[DMAHOST_GRAVEYARD_RECORDS];
 
+/** Domains destroyed in the process so far (dmahost_host_api.domains_destroyed points here):
+ *  advanced by every destroy, under the registry mutex, and read by plugins without it, so
+ *  every access is atomic. In a cache line of its own: plugins read it on every data call. */
+struct dmahost_domains_destroyed_line {
+	uint64_t count;
+	/** Fills the line and its adjacent-line prefetch pair. */
+	uint8_t unused[120];
+} __attribute__((aligned(128)));
+extern struct dmahost_domains_destroyed_line dmahost_domains_destroyed_instance;
+
 static inline struct dmahost_registry *_Nonnull dmahost_registry(void) { return &dmahost_registry_instance; }
+static inline const uint64_t *_Nonnull dmahost_domains_destroyed(void) { return &dmahost_domains_destroyed_instance.count; }
+/* Relaxed: a reader needs only coherence (a destroy that happens before its load is seen). */
+static inline void dmahost_count_domain_destroyed(void) { __atomic_fetch_add(&dmahost_domains_destroyed_instance.count, 1, __ATOMIC_RELAXED); }
 static inline struct spdk_memory_domain *_Nonnull dmahost_system_domain(void) { return &dmahost_system_domain_instance; }
 static inline struct dmahost_address_table *_Nonnull dmahost_address_table(void) { return &dmahost_registry_instance.addresses; }
 static inline struct dmahost_id_index *_Nonnull dmahost_id_index(void) { return &dmahost_registry_instance.ids; }
 static inline struct dmahost_grave *_Nonnull dmahost_graveyard(void) { return dmahost_graves; }
-static inline void dmahost_registry_lock(void) { pthread_mutex_lock(&dmahost_registry_instance.mutex); }
-static inline void dmahost_registry_unlock(void) { pthread_mutex_unlock(&dmahost_registry_instance.mutex); }
+/** The registry mutex (dmahost_registry_lock): 0 free, 1 held, 2 held with a thread waiting
+ *  for it on the futex. A variable of its own, outside struct dmahost_registry: Swift code
+ *  reads and writes the registry through pointers to that whole struct, which must not cover
+ *  a word that other threads access atomically at the same time. */
+extern uint32_t dmahost_registry_mutex;
+
+/** The waits of dmahost_registry_lock when the mutex is held (registry_storage.c). */
+void dmahost_registry_lock_contended(void);
+/** Wakes a thread waiting in dmahost_registry_lock_contended (registry_storage.c). */
+void dmahost_registry_wake_waiter(void);
+
+/*
+ * The registry mutex: a futex word in the three-state design of U. Drepper ("Futexes are
+ * tricky", mutex 2). Every registry call takes it for a few dozen instructions, so the
+ * uncontended path is inline: one compare-and-swap to take it, one exchange to release it
+ * (pthread_mutex_lock and _unlock cost about 55 instructions together). Taking it acquires
+ * and releasing it releases, so everything written under it is seen by the next holder.
+ */
+static inline void dmahost_registry_lock(void)
+{
+	uint32_t expected = 0;
+	if (__builtin_expect(__atomic_compare_exchange_n(&dmahost_registry_mutex, &expected, 1, 0,
+							 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
+		return;
+	}
+	dmahost_registry_lock_contended();
+}
+
+static inline void dmahost_registry_unlock(void)
+{
+	if (__builtin_expect(__atomic_exchange_n(&dmahost_registry_mutex, 0, __ATOMIC_RELEASE) == 1, 1)) {
+		return;
+	}
+	dmahost_registry_wake_waiter();
+}
 
 #endif /* DMAHOST_REGISTRY_H */

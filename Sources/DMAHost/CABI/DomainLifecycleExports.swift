@@ -115,3 +115,7 @@ private func unknownPrevious(_ prev: OpaquePointer) -> OpaquePointer? {
                     kind: "spdk_memory_domain_get_next: unknown pointer")
     return nil
 }
+
+/// The word `dmahost_host_api.domains_destroyed` points to: the number of domains destroyed in
+/// the process so far (read it atomically).
+@_spi(CABI) public var dmahostDomainsDestroyed: UnsafePointer<UInt64> { Registry.domainsDestroyed }

@@ -1,6 +1,7 @@
 import CDMAHostABI
 internal import CDMAHostRegistry
 import DMASync
+import Synchronization
 
 /// A way a domain broke the completion contract of `spdk/dma.h` (the completion is called
 /// exactly once, and only when the submitting call returned 0), as a ``CompletionSlot`` saw it.
@@ -83,6 +84,10 @@ public enum CompletionFaults {
         var logged: [UInt: Set<CompletionFault>] = [:]
     }
     private static let state = Locked(State())
+    /// Domains with counts or log marks in ``state`` (written under its lock): lets
+    /// ``forget(domain:)``, which every domain creation calls, skip the lock and the two
+    /// dictionary lookups in a process where no domain ever broke the contract.
+    private static let domainsWithFaults = Atomic<Int>(0)
 
     /// Counts of faults attributed to `domain`.
     public static func counts(domain: MemoryDomain) -> CompletionFaultCounts {
@@ -93,10 +98,17 @@ public enum CompletionFaults {
     public static var total: CompletionFaultCounts { state.withLock { $0.total } }
 
     /// Drops the counts kept under `domain`, for a domain about to be created at that address.
+    ///
+    /// Without the lock when no domain has counts: a fault recorded under this address that
+    /// happened before the creation was counted, under the lock, before it, so the acquiring
+    /// load sees it; a fault recorded concurrently with the creation (a late completion of the
+    /// old domain) may land before or after this call, with or without the fast path.
     static func forget(domain: UInt) {
+        guard domainsWithFaults.load(ordering: .acquiring) != 0 else { return }
         state.withLock { state in
             state.perDomain[domain] = nil
             state.logged[domain] = nil
+            domainsWithFaults.store(state.perDomain.count + state.logged.count, ordering: .releasing)
         }
     }
 
@@ -109,7 +121,9 @@ public enum CompletionFaults {
         let first = state.withLock { state -> Bool in
             state.perDomain[domain, default: CompletionFaultCounts()].byKind[kind, default: 0] += 1
             state.total.byKind[kind, default: 0] += 1
-            return state.logged[domain, default: []].insert(kind).inserted
+            let inserted = state.logged[domain, default: []].insert(kind).inserted
+            domainsWithFaults.store(state.perDomain.count + state.logged.count, ordering: .releasing)
+            return inserted
         }
         guard first else { return }
         let suffix = detail.map { " (\($0))" } ?? ""

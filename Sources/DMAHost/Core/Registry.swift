@@ -74,7 +74,7 @@ enum Registry {
 
     /// Destroys a registered record: unlinks it, marks it destroyed, clears its callbacks (to
     /// the stubs: a dispatch through a stale pointer then reports -ENOTSUP), turns its address into a
-    /// tombstone and buries it. Frees the record that leaves the quarantine, if any, after
+    /// tombstone, buries it and counts it in the word plugins watch (``domainsDestroyed``). Frees the record that leaves the quarantine, if any, after
     /// releasing the lock. Anything but a live record is left untouched and never dereferenced.
     /// - Returns: What `record` was: `.live` when it was destroyed by this call.
     static func destroy(_ record: DomainRecord) -> Membership {
@@ -88,11 +88,16 @@ enum Registry {
             DomainRecordStorage.clearCallbacks(of: record)
             AddressTable.set(address(of: record), .destroyed(seq: record.pointee.seq))
             leaving = Graveyard.bury(record, seq: record.pointee.seq)
+            dmahost_count_domain_destroyed()
         }
         dmahost_registry_unlock()
         if let leaving { DomainRecordStorage.release(leaving) }
         return membership
     }
+
+    /// The number of domains destroyed so far (`dmahost_host_api.domains_destroyed`): plugins
+    /// that remember which domain addresses are theirs look again once it changed.
+    static var domainsDestroyed: UnsafePointer<UInt64> { dmahost_domains_destroyed() }
 
     /// Runs `update` on `record` with the lock held if, and only if, it is a registered
     /// (non-system) domain.

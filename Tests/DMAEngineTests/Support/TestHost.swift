@@ -1,7 +1,7 @@
 import DMASync
 import CDMAHostABI
 import DMADriverKit
-import DMAHost
+@_spi(CABI) import DMAHost
 import DMABuf
 #if canImport(Glibc)
 import Glibc
@@ -56,6 +56,7 @@ enum TestHost {
         t.spdk_memory_domain_translate_data = spdk_memory_domain_translate_data
         t.spdk_memory_domain_invalidate_data = spdk_memory_domain_invalidate_data
         t.spdk_memory_domain_memzero = spdk_memory_domain_memzero
+        t.domains_destroyed = dmahostDomainsDestroyed
         table.initialize(to: t)
         return UnsafePointer(table)
     }()

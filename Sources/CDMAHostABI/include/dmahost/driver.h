@@ -78,8 +78,9 @@ extern "C" {
  * Minor version of this ABI. A change only appends fields.
  * 1.1 appended \ref dmahost_driver_ops.domain_id_prefixes.
  * 1.2 appended \ref dmahost_driver_ops.config_variables and \ref dmahost_driver_ops.config_variable_count.
+ * 1.3 appended \ref dmahost_host_api.domains_destroyed.
  */
-#define DMAHOST_DRIVER_ABI_MINOR 2
+#define DMAHOST_DRIVER_ABI_MINOR 3
 /** Name of the symbol every plugin exports; its type is \ref dmahost_driver_entry_fn. */
 #define DMAHOST_DRIVER_ENTRY_SYMBOL "dmahost_driver_entry"
 
@@ -246,6 +247,18 @@ struct dmahost_host_api {
 			struct iovec *iov, uint32_t iovcnt);
 	int (*spdk_memory_domain_memzero)(struct spdk_memory_domain *domain, void *domain_ctx,
 					  struct iovec *iov, uint32_t iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb, void *cpl_cb_arg);
+	/**
+	 * Since ABI 1.3 (present when \b size covers it; may be NULL in a table that is not the
+	 * host's). The number of domains destroyed in the process so far, by anyone (a plugin,
+	 * the application, the host); it only grows. A domain's address may be reused by a new
+	 * domain once the old one is destroyed, so a plugin that remembers facts about domains by
+	 * their address (which of them are its own) may trust what it learned while this number
+	 * is unchanged, and must look again (spdk_memory_domain_get_user_context) once it changed.
+	 * Read it with an atomic load (`__atomic_load_n(p, __ATOMIC_RELAXED)`): a destroy that
+	 * happened before the load is counted. The word lives as long as the process, in a cache
+	 * line of its own that only destroys write.
+	 */
+	const uint64_t *domains_destroyed;
 };
 
 /**
