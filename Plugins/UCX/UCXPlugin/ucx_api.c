@@ -71,7 +71,6 @@ static void load_once(void)
 	UCX_RESOLVE(config_release, "ucp_config_release");
 	UCX_RESOLVE(config_modify, "ucp_config_modify");
 	UCX_RESOLVE(init_version, "ucp_init_version");
-	UCX_RESOLVE(cleanup, "ucp_cleanup");
 	UCX_RESOLVE(get_version_string, "ucp_get_version_string");
 	UCX_RESOLVE(worker_create, "ucp_worker_create");
 	UCX_RESOLVE(worker_destroy, "ucp_worker_destroy");

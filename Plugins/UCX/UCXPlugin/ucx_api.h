@@ -25,7 +25,6 @@ struct ucx_api {
 	void (*config_release)(ucp_config_t *);
 	ucs_status_t (*config_modify)(ucp_config_t *, const char *, const char *);
 	ucs_status_t (*init_version)(unsigned, unsigned, const ucp_params_t *, const ucp_config_t *, ucp_context_h *);
-	void (*cleanup)(ucp_context_h);
 	const char *(*get_version_string)(void);
 	ucs_status_t (*worker_create)(ucp_context_h, const ucp_worker_params_t *, ucp_worker_h *);
 	void (*worker_destroy)(ucp_worker_h);

@@ -699,8 +699,8 @@ static void fail_outstanding(struct ucx_device *device, int failure)
 	device->waiting_tail = NULL;
 }
 
-/* After the endpoint failed: close it by force, which completes its outstanding requests with
- * errors, and answer every waiting RPC. */
+/* After the endpoint failed: close it by force, which completes its outstanding sends with
+ * errors, end every operation that waits for an answer, and answer every waiting RPC. */
 static void handle_failure(struct ucx_device *device)
 {
 	const struct ucx_api *api = device->api;
@@ -720,18 +720,17 @@ static void handle_failure(struct ucx_device *device)
 	}
 	pthread_cond_broadcast(&device->cond);
 	pthread_mutex_unlock(&device->lock);
-	if (device->ep == NULL) {
-		return;
-	}
-	ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
-	ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
-	if (request != NULL && !UCS_PTR_IS_ERR(request)) {
-		while (api->request_check_status(request) == UCS_INPROGRESS) {
-			api->worker_progress(device->worker);
+	if (device->ep != NULL) {
+		ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
+		ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
+		if (request != NULL && !UCS_PTR_IS_ERR(request)) {
+			while (api->request_check_status(request) == UCS_INPROGRESS) {
+				api->worker_progress(device->worker);
+			}
+			api->request_free(request);
 		}
-		api->request_free(request);
+		device->ep = NULL;
 	}
-	device->ep = NULL;
 	fail_outstanding(device, failure);
 }
 
