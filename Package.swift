@@ -63,7 +63,7 @@ let package = Package(
         .library(name: "dmahost-vendor-swift", type: .dynamic, targets: ["VendorSampleSwift"]),
         /// Vendor sample written in C (type 1001), a memory-to-memory copy engine.
         .library(name: "dmahost-vendor-c", type: .dynamic, targets: ["VendorSampleC"]),
-        /// UCX backend: remote memory domains of servers on other hosts (UCP RMA), and the server.
+        /// UCX backend: remote memory domains of servers on other hosts (UCP active messages), and the server.
         .library(name: "dmahost-ucx", type: .dynamic, targets: ["UCXPlugin"]),
     ],
     dependencies: [

@@ -3,8 +3,8 @@
 # same two network namespaces (Tests/UCX/netns.sh: server in A, client in B, a veth pair), over
 # the same transport (UCX_TLS, default tcp), the same message sizes and the same number of
 # operations in flight:
-#   write: `dmactl bench --op write` (push: ucp_put_nbx into the server) vs `ucx_perftest -t ucp_put_bw`
-#   read:  `dmactl bench --op read`  (pull: ucp_get_nbx from the server)  vs `ucx_perftest -t ucp_get`
+#   write: `dmactl bench --op write` (push: WRITE requests the server answers) vs `ucx_perftest -t ucp_put_bw`
+#   read:  `dmactl bench --op read`  (pull: READ requests the server answers)  vs `ucx_perftest -t ucp_get`
 # dmactl runs with --hot (one buffer per operation in flight, reused, as perftest reuses its
 # buffer) and --qd N; perftest with -O N (its window of outstanding operations). dmactl's
 # --seconds is the wall time of a point, half of it the measured window, so dmactl gets twice

@@ -16,7 +16,10 @@
 #      with cc against the build's headers and libDMAHost.so), and `dmactl copy` into a
 #      read-only server failing;
 #   7. a client killed (SIGKILL) in the middle of a bench: the server goes on, another client
-#      copies, and the server's counters (SIGUSR1) show both clients;
+#      copies, and the server's counters (SIGUSR1) show both clients; then --kills writing and
+#      --kills reading bench clients (sizes from 4 KiB, eager, to 4 MiB, rendezvous) killed one
+#      after the other at a random moment of their run, the server still running and copying
+#      byte-exact (both ways) after each;
 #   8. the server killed (SIGKILL) in the middle of a bench: the client exits with an error
 #      within --failure-bound seconds (measured); a new server listens on the same address at
 #      once and a new dmactl copies through it; with the C client (8 pushes of 1 MiB in flight,
@@ -29,10 +32,11 @@
 #   9. 1, 2 and 4 concurrent clients (`dmactl stress` each), all verified;
 #  10. the server exits 0 on SIGTERM, printing its counters.
 #
-# Usage: Tests/UCX/run.sh [--bin-path DIR] [--operations N] [--failure-bound SECONDS] [--no-link-loss] [--keep]
+# Usage: Tests/UCX/run.sh [--bin-path DIR] [--operations N] [--failure-bound SECONDS] [--kills N] [--no-link-loss] [--keep]
 #   --bin-path DIR  the build directory holding dmactl, libDMAHost.so and libdmahost-ucx.so
 #                   (default: `swift build --show-bin-path`)
 #   --failure-bound how soon operations in flight must fail once the server died (default 10)
+#   --kills N       writing clients and reading clients killed in check 7's loop (default 5 each)
 #   --no-link-loss  skip the link cut of check 8, which waits for the plugin's stall timeout
 #   --keep          leave the working directory (logs, the C client) and print its path
 # Skips (exit 0, with the reason) when UCX (libucp, ucx_perftest) or `ip netns` is not there.
@@ -42,13 +46,14 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 root=$PWD
 
-bin_dir='' operations=10000 failure_bound=10 keep=0 link_loss=1
+bin_dir='' operations=10000 failure_bound=10 keep=0 link_loss=1 kills=5
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while (($#)); do
     case $1 in
         --bin-path) bin_dir=${2:?}; shift 2 ;;
         --operations) operations=${2:?}; shift 2 ;;
         --failure-bound) failure_bound=${2:?}; shift 2 ;;
+        --kills) kills=${2:?}; shift 2 ;;
         --keep) keep=1; shift ;;
         --no-link-loss) link_loss=0; shift ;;
         *) usage ;;
@@ -277,6 +282,40 @@ else
     fail "client-killed-server-alive" "the bench client sent no data within 40 s: $(tail -n 3 "$work/killed-client.log" | tr '\n' ' ')"
     kill -KILL "$victim" 2> /dev/null
 fi
+
+# 7b. Clients killed one after the other while writing, then while reading, at a random moment
+# of their run: after each, the server runs and a new client copies byte-exact both ways.
+kill_sizes=(4K 64K 256K 1M 4M)
+for op in write read; do
+    [ "$op" = write ] && receiver=A || receiver=B
+    survived=0 copied=0 details=""
+    for ((round = 0; round < kills; round++)); do
+        size=${kill_sizes[$((round % ${#kill_sizes[@]}))]}
+        spawn_client "$work/kill-$op-$round.log" "$main_port" bench --device "$main_device" --op "$op" --size "$size" \
+            --qd 16 --hot --seconds 60 --timeout 60
+        victim=$NETNS_PID
+        netns_wait_traffic "$receiver" 1 20 || details+=" round $round: no traffic seen;"
+        sleep "0.$((RANDOM % 10))"
+        kill -KILL "$victim" 2> /dev/null
+        { wait "$victim"; } 2> /dev/null
+        sleep 0.5
+        if ! kill -0 "$main_pid" 2> /dev/null; then
+            details+=" round $round ($size): the server died;"
+            break
+        fi
+        survived=$((survived + 1))
+        ok=1
+        for direction in push pull; do
+            [ "$direction" = push ] && args=(--from system --to "$main_device") || args=(--from "$main_device" --to system)
+            out=$work/kill-copy-$op-$round-$direction.json
+            client "$main_port" copy "${args[@]}" --size 1M --segments 2 --format json > "$out" 2> "$out.err"
+            [ "$(json "$out" 'd["verified"]')" = true ] || { ok=0; details+=" round $round: $direction copy not verified;"; }
+        done
+        ((ok)) && copied=$((copied + 1))
+    done
+    check "clients-killed-$op" "$kills bench clients killed with SIGKILL while ${op/%e/}ing (sizes ${kill_sizes[*]}): the server survived $survived, copied byte-exact both ways after $copied${details:+;$details}" \
+        [ "$survived" -eq "$kills" -a "$copied" -eq "$kills" ]
+done
 
 # ---- 8. the server killed mid-run
 # 8a. dmactl bench as the client: it must exit with an error within the bound.

@@ -42,7 +42,7 @@ struct UCXDataPathTests {
         #expect(remote[99] == source[99] && remote[5_100] == source[5_100], "bytes next to the range are untouched")
     }
 
-    @Test("scatter-gather: one put/get per overlap of local and remote entries, whatever the cut of each side")
+    @Test("scatter-gather: one request per overlap of local and remote entries, whatever the cut of each side")
     func scatterGather() async throws {
         let server = try InProcessServer(size: 4 << 20)
         let host = try ucxHost(peer: server.address)

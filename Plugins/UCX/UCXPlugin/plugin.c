@@ -130,7 +130,7 @@ static int add_peer(struct ucx_driver *driver, const char *text)
 	snprintf(device->id, sizeof(device->id), "%s", id);
 	snprintf(device->address_text, sizeof(device->address_text), "%s", text);
 	snprintf(device->description, sizeof(device->description),
-		 "remote memory of the server at %s over UCX (UCP RMA; UCX_TLS selects the transport)", text);
+		 "remote memory of the server at %s over UCX (UCP active messages; UCX_TLS selects the transport)", text);
 	device->addr = addr;
 	device->addr_len = addr_len;
 	pthread_mutex_init(&device->lock, NULL);
@@ -288,10 +288,16 @@ static void diagnose_device(struct ucx_device *device, dmahost_diagnostic_fn emi
 	int failure = device->failure;
 	pthread_mutex_unlock(&device->lock);
 	if (device->domain != NULL && state == UCX_DEVICE_CONNECTED) {
-		snprintf(detail, sizeof(detail), "connected: region of %llu bytes at 0x%llx, %s; transports in use: %s",
+		uint64_t unknown = atomic_load_explicit(&device->unknown_answers, memory_order_relaxed);
+		char unknown_note[96] = "";
+		if (unknown > 0) {
+			snprintf(unknown_note, sizeof(unknown_note), "; %llu answers matched no request (ignored)",
+				 (unsigned long long)unknown);
+		}
+		snprintf(detail, sizeof(detail), "connected: region of %llu bytes at 0x%llx, %s; transports in use: %s%s",
 			 (unsigned long long)device->length, (unsigned long long)device->base,
 			 (device->flags & DMAHOST_REMOTE_READ_ONLY) ? "read-only" : "read-write",
-			 device->transports[0] ? device->transports : "unknown");
+			 device->transports[0] ? device->transports : "unknown", unknown_note);
 		emit(emit_arg, device->id, 1, detail);
 		return;
 	}
@@ -338,7 +344,7 @@ static int ucx_diagnose(void *driver_ctx, dmahost_diagnostic_fn emit, void *emit
 	}
 	const char *tls = getenv("UCX_TLS");
 	const char *devices = getenv("UCX_NET_DEVICES");
-	snprintf(detail, sizeof(detail), "RMA and active messages; UCX_TLS=%s, UCX_NET_DEVICES=%s",
+	snprintf(detail, sizeof(detail), "active messages; UCX_TLS=%s, UCX_NET_DEVICES=%s",
 		 tls ? tls : "(all)", devices ? devices : "(all)");
 	emit(emit_arg, "context", 1, detail);
 	pthread_mutex_lock(&driver->lock);

@@ -71,7 +71,6 @@ static void load_once(void)
 	UCX_RESOLVE(config_release, "ucp_config_release");
 	UCX_RESOLVE(config_modify, "ucp_config_modify");
 	UCX_RESOLVE(init_version, "ucp_init_version");
-	UCX_RESOLVE(cleanup, "ucp_cleanup");
 	UCX_RESOLVE(get_version_string, "ucp_get_version_string");
 	UCX_RESOLVE(worker_create, "ucp_worker_create");
 	UCX_RESOLVE(worker_destroy, "ucp_worker_destroy");
@@ -87,17 +86,9 @@ static void load_once(void)
 	UCX_RESOLVE(listener_reject, "ucp_listener_reject");
 	UCX_RESOLVE(ep_create, "ucp_ep_create");
 	UCX_RESOLVE(ep_close_nbx, "ucp_ep_close_nbx");
-	UCX_RESOLVE(ep_flush_nbx, "ucp_ep_flush_nbx");
 	UCX_RESOLVE(ep_print_info, "ucp_ep_print_info");
-	UCX_RESOLVE(mem_map, "ucp_mem_map");
-	UCX_RESOLVE(mem_unmap, "ucp_mem_unmap");
-	UCX_RESOLVE(rkey_pack, "ucp_rkey_pack");
-	UCX_RESOLVE(rkey_buffer_release, "ucp_rkey_buffer_release");
-	UCX_RESOLVE(ep_rkey_unpack, "ucp_ep_rkey_unpack");
-	UCX_RESOLVE(rkey_destroy, "ucp_rkey_destroy");
-	UCX_RESOLVE(put_nbx, "ucp_put_nbx");
-	UCX_RESOLVE(get_nbx, "ucp_get_nbx");
 	UCX_RESOLVE(am_send_nbx, "ucp_am_send_nbx");
+	UCX_RESOLVE(am_recv_data_nbx, "ucp_am_recv_data_nbx");
 	UCX_RESOLVE(request_check_status, "ucp_request_check_status");
 	UCX_RESOLVE(request_free, "ucp_request_free");
 	UCX_RESOLVE(status_string, "ucs_status_string");

@@ -6,8 +6,8 @@
  * open thread, then only the progress thread, call it), connects a UCP client endpoint to the
  * peer's socket address with UCP_ERR_HANDLING_MODE_PEER, and progresses the worker until the
  * server's region description arrived, the endpoint failed, or the connect timeout passed
- * (DMAHOST_UCX_CONNECT_TIMEOUT_MS, 5 s by default). Then it unpacks the rkey, maps the zero
- * buffer, starts the progress thread and creates the domain.
+ * (DMAHOST_UCX_CONNECT_TIMEOUT_MS, 5 s by default). Then it makes the request table, starts
+ * the progress thread and creates the domain.
  */
 #define _GNU_SOURCE
 #include "ucx_internal.h"
@@ -51,10 +51,6 @@ static void release_worker(struct ucx_device *device)
 	const struct ucx_api *api = device->api;
 	if (device->ep != NULL) {
 		ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
-		if (device->rkey != NULL) {
-			api->rkey_destroy(device->rkey);
-			device->rkey = NULL;
-		}
 		ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
 		while (request != NULL && !UCS_PTR_IS_ERR(request) && api->request_check_status(request) == UCS_INPROGRESS) {
 			api->worker_progress(device->worker);
@@ -64,46 +60,14 @@ static void release_worker(struct ucx_device *device)
 		}
 		device->ep = NULL;
 	}
-	if (device->rkey != NULL) {
-		api->rkey_destroy(device->rkey);
-		device->rkey = NULL;
-	}
 	if (device->worker != NULL) {
 		api->worker_destroy(device->worker);
 		device->worker = NULL;
 	}
 	ucx_ops_release_posted(device);
-	free(device->region_rkey);
-	device->region_rkey = NULL;
-	free(device->flush_group);
-	device->flush_group = NULL;
-	device->flush_count = device->flush_capacity = 0;
 }
 
-static int map_zero_buffer(struct ucx_device *device, ucp_context_h context)
-{
-	if (device->zero != NULL) {
-		return 0;
-	}
-	void *zero = calloc(1, UCX_ZERO_BUFFER_BYTES);
-	if (zero == NULL) {
-		return -ENOMEM;
-	}
-	ucp_mem_map_params_t params = {
-		.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH,
-		.address = zero,
-		.length = UCX_ZERO_BUFFER_BYTES,
-	};
-	ucs_status_t status = device->api->mem_map(context, &params, &device->zero_memh);
-	if (status != UCS_OK) {
-		free(zero);
-		return ucx_errno(status);
-	}
-	device->zero = zero;
-	return 0;
-}
-
-/* Connects, receives the region and unpacks its rkey: what open and diagnose share. */
+/* Connects and receives the region: what open and diagnose share. */
 static int establish(struct ucx_device *device, struct ucx_shared *shared_out, char *err, size_t err_len)
 {
 	struct ucx_shared shared;
@@ -116,12 +80,14 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 	device->ep_failed = false;
 	device->region_received = false;
 	device->region_error = 0;
+	device->region_version = 0;
 	device->bytes_read = device->bytes_written = device->operations = device->failed_operations = 0;
 	device->reported_operations = 0;
 	device->last_report_ms = ucx_now_ms();
 	device->stall_timeout_ms = milliseconds_setting(UCX_STALL_TIMEOUT_VARIABLE, UCX_STALL_TIMEOUT_DEFAULT_MS);
 	device->spin_ns = bounded_setting(UCX_SPIN_VARIABLE, UCX_SPIN_DEFAULT_US, 0, 1000000) * 1000;
 	atomic_store(&device->stalled, false);
+	atomic_store(&device->unknown_answers, 0);
 	atomic_store(&device->stop, false);
 
 	ucp_worker_params_t worker_params = {
@@ -170,6 +136,11 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 				 "the port open?)", device->address_text, api->status_string(device->ep_status), device->address_text);
 			rc = device->ep_status == UCS_ERR_UNREACHABLE ? -EHOSTUNREACH
 			     : device->ep_status == UCS_ERR_ENDPOINT_TIMEOUT ? -ETIMEDOUT : -ECONNREFUSED;
+		} else if (device->region_version != 0 && device->region_version != UCX_PROTOCOL_VERSION) {
+			snprintf(err, err_len, "%s speaks protocol version %u of dmactl serve, this plugin version %u: run the "
+				 "same DMAHost release on both sides", device->address_text, device->region_version,
+				 UCX_PROTOCOL_VERSION);
+			rc = -EPROTO;
 		} else if (device->region_error != 0) {
 			snprintf(err, err_len, "%s answered with a region description this plugin cannot read (not a dmactl serve "
 				 "of the same version?)", device->address_text);
@@ -181,13 +152,6 @@ static int establish(struct ucx_device *device, struct ucx_shared *shared_out, c
 		}
 		release_worker(device);
 		return rc;
-	}
-	status = api->ep_rkey_unpack(device->ep, device->region_rkey, &device->rkey);
-	if (status != UCS_OK) {
-		snprintf(err, err_len, "cannot unpack the remote key of %s: %s", device->address_text, api->status_string(status));
-		device->rkey = NULL;
-		release_worker(device);
-		return ucx_errno(status);
 	}
 	ucx_describe_transports(api, device->ep, device->transports, sizeof(device->transports));
 	*shared_out = shared;
@@ -211,9 +175,9 @@ int ucx_device_connect(struct ucx_device *device, char *err, size_t err_len)
 	if (rc != 0) {
 		return rc;
 	}
-	rc = map_zero_buffer(device, shared.context);
+	rc = ucx_ops_prepare(device);
 	if (rc != 0) {
-		snprintf(err, err_len, "cannot register the zero buffer of memzero: %s", strerror(-rc));
+		snprintf(err, err_len, "cannot allocate the request table: %s", strerror(-rc));
 		release_worker(device);
 		return rc;
 	}
@@ -265,14 +229,6 @@ void ucx_device_disconnect(struct ucx_device *device)
 	if (device->domain != NULL) {
 		host->domain_destroy(host->host_ctx, device->domain);
 		device->domain = NULL;
-	}
-	if (device->zero != NULL) {
-		struct ucx_shared shared;
-		if (ucx_shared_get(&shared, NULL, 0) == 0) {
-			(void)device->api->mem_unmap(shared.context, device->zero_memh);
-		}
-		free(device->zero);
-		device->zero = NULL;
 	}
 	release_worker(device);
 	pthread_mutex_lock(&device->lock);

@@ -53,7 +53,7 @@ static int check_write(const struct ucx_device *device, const struct iovec *iov,
 	return rc;
 }
 
-/* pull: the domain's src_iov (remote) → local dst_iov, by ucp_get_nbx. */
+/* pull: the domain's src_iov (remote) → local dst_iov, by READ requests. */
 static int ucx_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx, struct iovec *src_iov,
 		    uint32_t src_iovcnt, struct iovec *dst_iov, uint32_t dst_iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb,
 		    void *cpl_cb_arg)
@@ -71,10 +71,10 @@ static int ucx_pull(struct spdk_memory_domain *src_domain, void *src_domain_ctx,
 	if (rc != 0) {
 		return rc;
 	}
-	return ucx_op_submit(device, UCX_OP_GET, dst_iov, dst_iovcnt, src_iov, src_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
+	return ucx_op_submit(device, UCX_OP_READ, dst_iov, dst_iovcnt, src_iov, src_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
 }
 
-/* push: local src_iov → the domain's dst_iov (remote), by ucp_put_nbx and a flush. */
+/* push: local src_iov → the domain's dst_iov (remote), by WRITE requests. */
 static int ucx_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx, struct iovec *dst_iov,
 		    uint32_t dst_iovcnt, struct iovec *src_iov, uint32_t src_iovcnt, spdk_memory_domain_data_cpl_cb cpl_cb,
 		    void *cpl_cb_arg)
@@ -92,7 +92,7 @@ static int ucx_push(struct spdk_memory_domain *dst_domain, void *dst_domain_ctx,
 	if (rc != 0) {
 		return rc;
 	}
-	return ucx_op_submit(device, UCX_OP_PUT, src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
+	return ucx_op_submit(device, UCX_OP_WRITE, src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
 }
 
 static int ucx_memzero(struct spdk_memory_domain *domain, void *domain_ctx, struct iovec *iov, uint32_t iovcnt,
@@ -129,7 +129,7 @@ struct bounce_transfer {
 static void bounce_read_done(void *arg, int rc)
 {
 	struct bounce_transfer *transfer = arg;
-	int submitted = ucx_op_submit(transfer->device, UCX_OP_PUT, &transfer->bounce_iov, 1, transfer->dst_iov,
+	int submitted = ucx_op_submit(transfer->device, UCX_OP_WRITE, &transfer->bounce_iov, 1, transfer->dst_iov,
 				      transfer->dst_iovcnt, transfer->cpl_cb, transfer->cpl_cb_arg, transfer->bounce, rc);
 	if (submitted != 0) {
 		/* The device closed or failed meanwhile: the operation ends here, once. */
@@ -198,7 +198,7 @@ static int ucx_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_
 	}
 	struct spdk_memory_domain *system = host->spdk_memory_domain_get_system_domain();
 	if (src_domain == system) {
-		return ucx_op_submit(device, UCX_OP_PUT, src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
+		return ucx_op_submit(device, UCX_OP_WRITE, src_iov, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
 	}
 	struct iovec *local = calloc(src_iovcnt, sizeof(struct iovec));
 	if (local == NULL) {
@@ -216,7 +216,7 @@ static int ucx_transfer(struct spdk_memory_domain *dst_domain, void *dst_domain_
 		local[i] = result.iov;
 	}
 	if (translated) {
-		rc = ucx_op_submit(device, UCX_OP_PUT, local, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
+		rc = ucx_op_submit(device, UCX_OP_WRITE, local, src_iovcnt, dst_iov, dst_iovcnt, cpl_cb, cpl_cb_arg, NULL, 0);
 	} else {
 		rc = transfer_through_bounce(device, host, src_domain, src_domain_ctx, src_iov, src_iovcnt, dst_iov, dst_iovcnt,
 					     total, cpl_cb, cpl_cb_arg);

@@ -15,6 +15,7 @@
 
 #include "dmahost/driver.h"
 #include "dmahost/remote.h"
+#include "ucx_protocol.h"
 
 /**
  * The device type of remote domains: a vendor type (the host reserves RDMA, DMA and ACCEL for
@@ -36,10 +37,10 @@
 #define UCX_SPIN_VARIABLE "DMAHOST_UCX_SPIN_US"
 /** The default of \ref UCX_SPIN_VARIABLE, in microseconds. */
 #define UCX_SPIN_DEFAULT_US 50
-/** Largest piece one put or get moves (larger entries are split). */
-#define UCX_PIECE_MAX_BYTES (4u * 1024u * 1024u)
-/** Bytes of the registered zero buffer memzero puts from. */
-#define UCX_ZERO_BUFFER_BYTES (256u * 1024u)
+/** Largest piece one data request moves (larger entries are split): the server's limit. */
+#define UCX_PIECE_MAX_BYTES UCX_DATA_REQUEST_MAX_BYTES
+/** Data requests one device may have outstanding (the size of its request table); more wait. */
+#define UCX_REQUESTS_MAX 1024u
 
 /** The process-wide UCP context, made on first use. */
 struct ucx_shared {
@@ -48,7 +49,7 @@ struct ucx_shared {
 };
 
 /**
- * The UCP context (features RMA, AM and WAKEUP; workers shared across threads), created once
+ * The UCP context (features AM and WAKEUP, not RMA; workers shared across threads), created once
  * per process with keepalive settings unless the environment sets them. Returns 0 or a
  * negated errno with the reason in \b err.
  */
@@ -96,6 +97,30 @@ struct ucx_op;
 struct ucx_rpc;
 struct ucx_driver;
 
+/**
+ * One outstanding data request: a slot of the device's request table (progress thread only).
+ * Its id holds the slot's index (low 32 bits) and how often the slot was used (high 32 bits),
+ * so that an answer finds its slot at once and an id is never reused while outstanding.
+ */
+struct ucx_piece {
+	struct ucx_device *device;
+	/* The operation the piece belongs to; NULL once that ended without it (a failure). */
+	struct ucx_op *op;
+	/* 0 while the slot is free. */
+	uint64_t id;
+	uint32_t uses;
+	uint32_t next_free;
+	unsigned answer_id;
+	/* The message's header: UCX reads it until the send completes. */
+	struct ucx_msg_data_request header;
+	void *local;
+	size_t length;
+	int status;
+	bool sending;   /* the request's send has not completed */
+	bool receiving; /* the answer's data is being received (rendezvous) */
+	bool answered;
+};
+
 /** One configured peer: a client device and, while open, its connection and domain. */
 struct ucx_device {
 	struct ucx_driver *driver;
@@ -110,9 +135,6 @@ struct ucx_device {
 	const struct ucx_api *api;
 	ucp_worker_h worker;
 	int worker_fd;
-	ucp_rkey_h rkey;
-	ucp_mem_h zero_memh;
-	void *zero;
 	uint64_t base, length;
 	uint32_t flags;
 	char transports[160];
@@ -140,19 +162,23 @@ struct ucx_device {
 	ucp_ep_h ep;
 	bool ep_failed;
 	ucs_status_t ep_status;
-	void *region_rkey;
-	size_t region_rkey_length;
 	bool region_received;
 	int region_error;
+	uint32_t region_version; /* the server's protocol version, when REGION could be read that far */
 	uint64_t bytes_read, bytes_written, operations, failed_operations;
 	uint64_t reported_operations, last_report_ms;
 	uint64_t last_progress_ms, stall_timeout_ms;
 	uint64_t spin_ns; /* UCX_SPIN_VARIABLE, in nanoseconds */
 	/* Set when the stall watchdog failed the endpoint; read by diagnose on the host's thread. */
 	atomic_bool stalled;
-	struct ucx_op *posted;
-	struct ucx_op **flush_group;
-	uint32_t flush_count, flush_capacity;
+	/* The request table (UCX_REQUESTS_MAX slots), its free list and how many are in use. */
+	struct ucx_piece *pieces;
+	uint32_t free_piece;
+	uint32_t outstanding;
+	/* Operations taken from the queue whose pieces are not all sent (the table was full). */
+	struct ucx_op *waiting_head, *waiting_tail;
+	/* Answers whose id matched no outstanding request: ignored (read by diagnose). */
+	atomic_uint_fast64_t unknown_answers;
 };
 
 /** The driver: its ops table and the devices of the configured peers. */
@@ -180,9 +206,9 @@ void ucx_device_disconnect(struct ucx_device *device);
 
 /** What an operation does. */
 enum ucx_op_kind {
-	UCX_OP_GET,   /**< remote → local: one ucp_get_nbx per contiguous piece */
-	UCX_OP_PUT,   /**< local → remote: one ucp_put_nbx per piece, then an endpoint flush */
-	UCX_OP_ZERO,  /**< zeroes remote ranges from the registered zero buffer, then a flush */
+	UCX_OP_READ,  /**< remote → local: one READ request per piece */
+	UCX_OP_WRITE, /**< local → remote: one WRITE request per piece, the piece as its data */
+	UCX_OP_ZERO,  /**< zeroes remote ranges: one ZERO request per piece */
 	UCX_OP_RPC    /**< sends an alloc/free request */
 };
 
@@ -198,7 +224,13 @@ int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct
 /** Sends an alloc (\b is_alloc) or free request and waits for the answer (bounded). */
 int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint64_t extra, uint64_t *address);
 
-/** Frees the operations still posted after the worker is gone (each reported once already). */
+/** Makes the device's empty request table. Returns 0 or -ENOMEM. */
+int ucx_ops_prepare(struct ucx_device *device);
+
+/**
+ * After the worker is gone: ends every operation that still holds a request or waits to send
+ * (each is reported once), and frees the request table.
+ */
 void ucx_ops_release_posted(struct ucx_device *device);
 
 /** The progress thread's body. */

@@ -1,18 +1,16 @@
 /*
- * DMAHost UCX backend — operations: the submission queue, RMA posting, remote completion.
+ * DMAHost UCX backend — operations: the submission queue, data requests, their answers.
  * SPDX-License-Identifier: BSD-3-Clause
  *
  * Any thread submits (ucx_op_submit): the lists are copied into an operation, queued under the
  * device's lock, and the worker is signalled. Only the device's progress thread calls UCP on
- * the worker: it takes the queue, posts one ucp_get_nbx / ucp_put_nbx per contiguous piece
- * (pieces are where a local and a remote entry overlap), and calls the completion exactly
- * once, when every piece is done.
- *
- * Remote completion of writes: a put's own completion means only that the local buffer may be
- * reused (UCX guarantees no more). After posting the puts of every queued operation, the
- * thread posts one ucp_ep_flush_nbx for them; UCX completes a flush only when every operation
- * issued before it on the endpoint is complete at the target. A push or memzero completes with
- * 0 only after its pieces and that flush completed.
+ * the worker: it takes the queue and sends one active-message request per piece (pieces are
+ * where a local and a remote entry overlap, at most UCX_PIECE_MAX_BYTES): WRITE with the piece
+ * as its data, READ, ZERO. Each outstanding request holds a slot of the device's request table,
+ * found from the id its answer carries. The server answers every request itself once it has
+ * moved the bytes (a READ's answer carries them), so an answer is the remote completion: an
+ * operation completes exactly once, when every piece's send completed and its answer (and
+ * data) arrived, with 0 only when every answer said 0 and every byte arrived.
  */
 #include "ucx_internal.h"
 
@@ -28,9 +26,6 @@
 /** One operation: its lists (copied) and what is outstanding. */
 struct ucx_op {
 	struct ucx_op *next;
-	/* The device's list of posted operations (progress thread only). */
-	struct ucx_op *posted_prev, *posted_next;
-	bool posted;
 	bool completed;
 	struct ucx_device *device;
 	enum ucx_op_kind kind;
@@ -42,6 +37,9 @@ struct ucx_op {
 	uint32_t pending;
 	uint64_t bytes;
 	uint32_t local_count, remote_count;
+	/* Where sending its pieces stopped (the request table was full): entry and offset. */
+	uint32_t li, ri;
+	size_t loff, roff;
 	struct iovec *local, *remote;
 	struct iovec lists[];
 };
@@ -76,7 +74,7 @@ static void op_complete(struct ucx_op *op)
 	if (op->kind != UCX_OP_RPC) {
 		if (op->status == 0) {
 			device->operations++;
-			if (op->kind == UCX_OP_GET) {
+			if (op->kind == UCX_OP_READ) {
 				device->bytes_read += op->bytes;
 			} else {
 				device->bytes_written += op->bytes;
@@ -94,28 +92,10 @@ static void op_complete(struct ucx_op *op)
 	}
 }
 
-static void unlink_posted(struct ucx_op *op)
-{
-	if (!op->posted) {
-		return;
-	}
-	struct ucx_device *device = op->device;
-	if (op->posted_prev != NULL) {
-		op->posted_prev->posted_next = op->posted_next;
-	} else {
-		device->posted = op->posted_next;
-	}
-	if (op->posted_next != NULL) {
-		op->posted_next->posted_prev = op->posted_prev;
-	}
-	op->posted = false;
-}
-
 /* Ends the operation: reports it (unless that happened already) and frees it. */
 static void op_finish(struct ucx_op *op)
 {
 	op_complete(op);
-	unlink_posted(op);
 	free(op->bounce);
 	free(op);
 }
@@ -188,138 +168,204 @@ int ucx_op_submit(struct ucx_device *device, enum ucx_op_kind kind, const struct
 	return 0;
 }
 
-static void piece_done(void *request, ucs_status_t status, void *user_data)
+/* The request table. */
+
+int ucx_ops_prepare(struct ucx_device *device)
 {
-	struct ucx_op *op = user_data;
-	op->device->last_progress_ms = ucx_now_ms();
-	op->device->api->request_free(request);
-	op_release(op, ucx_errno(status));
+	device->pieces = calloc(UCX_REQUESTS_MAX, sizeof(*device->pieces));
+	if (device->pieces == NULL) {
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < UCX_REQUESTS_MAX; i++) {
+		device->pieces[i].device = device;
+		device->pieces[i].next_free = i + 1;
+	}
+	device->free_piece = 0;
+	device->outstanding = 0;
+	return 0;
 }
 
-/* Posts one piece; returns false when the endpoint refused it (the op then holds the error). */
-static bool post_piece(struct ucx_device *device, struct ucx_op *op, void *local, size_t length, uint64_t remote)
+static struct ucx_piece *piece_take(struct ucx_device *device)
 {
-	const struct ucx_api *api = device->api;
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA,
-		.cb.send = piece_done,
-		.user_data = op,
-	};
-	if (op->kind == UCX_OP_ZERO) {
-		param.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
-		param.memh = device->zero_memh;
+	if (device->pieces == NULL || device->free_piece >= UCX_REQUESTS_MAX) {
+		return NULL;
 	}
-	ucs_status_ptr_t request = op->kind == UCX_OP_GET
-		? api->get_nbx(device->ep, local, length, remote, device->rkey, &param)
-		: api->put_nbx(device->ep, local, length, remote, device->rkey, &param);
-	if (request == NULL) {
+	uint32_t index = device->free_piece;
+	struct ucx_piece *piece = &device->pieces[index];
+	device->free_piece = piece->next_free;
+	if (++piece->uses == 0) {
+		piece->uses = 1; /* ids are never 0 */
+	}
+	piece->id = ((uint64_t)piece->uses << 32) | index;
+	if (device->outstanding++ == 0) {
+		device->last_progress_ms = ucx_now_ms(); /* the stall clock starts with the first request */
+	}
+	return piece;
+}
+
+static void piece_put_back(struct ucx_piece *piece)
+{
+	struct ucx_device *device = piece->device;
+	uint32_t index = (uint32_t)(piece - device->pieces);
+	piece->id = 0;
+	piece->op = NULL;
+	piece->next_free = device->free_piece;
+	device->free_piece = index;
+	device->outstanding--;
+}
+
+/* The outstanding piece with this id, or NULL: O(1), and a stale or forged id finds nothing. */
+static struct ucx_piece *piece_find(struct ucx_device *device, uint64_t id)
+{
+	uint64_t index = id & 0xffffffffu;
+	if (id == 0 || device->pieces == NULL || index >= UCX_REQUESTS_MAX || device->pieces[index].id != id) {
+		return NULL;
+	}
+	return &device->pieces[index];
+}
+
+/* Ends the piece once its send completed and its answer (with its data) arrived. */
+static void piece_check(struct ucx_piece *piece)
+{
+	if (piece->sending || piece->receiving || !piece->answered) {
+		return;
+	}
+	struct ucx_op *op = piece->op;
+	int status = piece->status;
+	piece_put_back(piece);
+	if (op != NULL) {
+		op_release(op, status);
+	}
+}
+
+static void piece_fail(struct ucx_piece *piece, int status)
+{
+	if (piece->status == 0) {
+		piece->status = status;
+	}
+	piece->answered = true; /* no answer is waited for any more */
+	piece_check(piece);
+}
+
+static void request_sent(void *request, ucs_status_t status, void *user_data)
+{
+	struct ucx_piece *piece = user_data;
+	piece->device->api->request_free(request);
+	piece->sending = false;
+	if (status != UCS_OK) {
+		piece_fail(piece, ucx_errno(status));
+	} else {
+		piece_check(piece);
+	}
+}
+
+/* Sends one piece's request; returns false when the endpoint refused it (the op then holds the error). */
+static bool post_piece(struct ucx_device *device, struct ucx_op *op, struct ucx_piece *piece, void *local, size_t length,
+		       uint64_t remote)
+{
+	static const unsigned request_ids[] = { [UCX_OP_READ] = UCX_AM_READ, [UCX_OP_WRITE] = UCX_AM_WRITE,
+						[UCX_OP_ZERO] = UCX_AM_ZERO };
+	static const unsigned answer_ids[] = { [UCX_OP_READ] = UCX_AM_READ_REPLY, [UCX_OP_WRITE] = UCX_AM_WRITE_REPLY,
+					       [UCX_OP_ZERO] = UCX_AM_ZERO_REPLY };
+	piece->op = op;
+	piece->answer_id = answer_ids[op->kind];
+	piece->header = (struct ucx_msg_data_request) { .id = piece->id, .address = remote, .length = length };
+	piece->local = local;
+	piece->length = length;
+	piece->status = 0;
+	piece->answered = piece->receiving = false;
+	piece->sending = true;
+	op->pending++;
+	ucp_request_param_t param = {
+		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA | UCP_OP_ATTR_FIELD_FLAGS,
+		.cb.send = request_sent,
+		.user_data = piece,
+		.flags = UCP_AM_SEND_FLAG_REPLY,
+	};
+	bool with_data = op->kind == UCX_OP_WRITE;
+	ucs_status_ptr_t request = device->api->am_send_nbx(device->ep, request_ids[op->kind], &piece->header,
+							    sizeof(piece->header), with_data ? local : NULL,
+							    with_data ? length : 0, &param);
+	if (request != NULL && !UCS_PTR_IS_ERR(request)) {
 		return true;
 	}
-	if (UCS_PTR_IS_ERR(request)) {
-		if (op->status == 0) {
-			op->status = ucx_errno(UCS_PTR_STATUS(request));
-		}
-		return false;
+	piece->sending = false;
+	if (request == NULL) {
+		piece_check(piece); /* sent already; the answer ends it */
+		return true;
 	}
-	op->pending++;
+	piece_fail(piece, ucx_errno(UCS_PTR_STATUS(request)));
+	return false;
+}
+
+/*
+ * Sends the op's pieces from where it stopped: one per overlap of a local and a remote entry
+ * (memzero: of the remote entries), at most UCX_PIECE_MAX_BYTES each. Returns false when the
+ * request table is full (the op goes on later), true when every piece was sent or sending failed.
+ */
+static bool post_pieces(struct ucx_device *device, struct ucx_op *op)
+{
+	while (op->status == 0 && op->ri < op->remote_count) {
+		if (op->remote[op->ri].iov_len == op->roff) {
+			op->ri++;
+			op->roff = 0;
+			continue;
+		}
+		size_t length = op->remote[op->ri].iov_len - op->roff;
+		if (length > UCX_PIECE_MAX_BYTES) {
+			length = UCX_PIECE_MAX_BYTES;
+		}
+		void *local = NULL;
+		if (op->kind != UCX_OP_ZERO) {
+			if (op->li >= op->local_count) {
+				break;
+			}
+			if (op->local[op->li].iov_len == op->loff) {
+				op->li++;
+				op->loff = 0;
+				continue;
+			}
+			if (op->local[op->li].iov_len - op->loff < length) {
+				length = op->local[op->li].iov_len - op->loff;
+			}
+			local = (char *)op->local[op->li].iov_base + op->loff;
+		}
+		struct ucx_piece *piece = piece_take(device);
+		if (piece == NULL) {
+			return false;
+		}
+		uint64_t remote = (uint64_t)(uintptr_t)op->remote[op->ri].iov_base + op->roff;
+		op->roff += length;
+		if (op->kind != UCX_OP_ZERO) {
+			op->loff += length;
+		}
+		if (!post_piece(device, op, piece, local, length, remote)) {
+			return true;
+		}
+	}
 	return true;
 }
 
-/* One piece per overlap of a local and a remote entry (memzero: of the zero buffer's size). */
-static void post_pieces(struct ucx_device *device, struct ucx_op *op)
+/* Sends the pieces of the waiting operations, in order, while the request table has room. */
+static uint32_t post_waiting(struct ucx_device *device)
 {
-	uint32_t li = 0, ri = 0;
-	size_t loff = 0, roff = 0;
-	while (ri < op->remote_count) {
-		if (op->remote[ri].iov_len == roff) {
-			ri++;
-			roff = 0;
-			continue;
+	uint32_t finished = 0;
+	while (device->waiting_head != NULL) {
+		struct ucx_op *op = device->waiting_head;
+		if (op->status == 0 && device->ep_failed) {
+			op->status = -ECONNRESET;
 		}
-		size_t length = op->remote[ri].iov_len - roff;
-		if (length > UCX_PIECE_MAX_BYTES) {
-			length = UCX_PIECE_MAX_BYTES; /* regular completions: the stall watchdog's evidence of progress */
+		if (!post_pieces(device, op)) {
+			break;
 		}
-		void *local = device->zero;
-		if (op->kind == UCX_OP_ZERO) {
-			if (length > UCX_ZERO_BUFFER_BYTES) {
-				length = UCX_ZERO_BUFFER_BYTES;
-			}
-		} else {
-			if (li >= op->local_count) {
-				break;
-			}
-			if (op->local[li].iov_len == loff) {
-				li++;
-				loff = 0;
-				continue;
-			}
-			if (op->local[li].iov_len - loff < length) {
-				length = op->local[li].iov_len - loff;
-			}
-			local = (char *)op->local[li].iov_base + loff;
-			loff += length;
+		device->waiting_head = op->next;
+		if (device->waiting_head == NULL) {
+			device->waiting_tail = NULL;
 		}
-		uint64_t remote = (uint64_t)(uintptr_t)op->remote[ri].iov_base + roff;
-		roff += length;
-		if (!post_piece(device, op, local, length, remote)) {
-			return;
-		}
+		op_release(op, 0); /* the hold of sending */
+		finished++;
 	}
-}
-
-static void flush_done(void *request, ucs_status_t status, void *user_data)
-{
-	struct ucx_op **group = user_data;
-	struct ucx_device *device = group[0]->device;
-	device->last_progress_ms = ucx_now_ms();
-	device->api->request_free(request);
-	for (uint32_t i = 0; group[i] != NULL; i++) {
-		op_release(group[i], ucx_errno(status));
-	}
-	free(group);
-}
-
-/* One flush for every write posted since the last one: their remote completion. */
-static void flush_writes(struct ucx_device *device)
-{
-	if (device->flush_count == 0) {
-		return;
-	}
-	struct ucx_op **group = device->flush_group;
-	uint32_t count = device->flush_count;
-	group[count] = NULL;
-	device->flush_group = NULL;
-	device->flush_count = device->flush_capacity = 0;
-	ucp_request_param_t param = {
-		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA,
-		.cb.send = flush_done,
-		.user_data = group,
-	};
-	ucs_status_ptr_t request = device->api->ep_flush_nbx(device->ep, &param);
-	if (request != NULL && !UCS_PTR_IS_ERR(request)) {
-		return;
-	}
-	int status = request == NULL ? 0 : ucx_errno(UCS_PTR_STATUS(request));
-	for (uint32_t i = 0; i < count; i++) {
-		op_release(group[i], status);
-	}
-	free(group);
-}
-
-static void join_flush(struct ucx_device *device, struct ucx_op *op)
-{
-	if (device->flush_count + 1 >= device->flush_capacity) {
-		uint32_t capacity = device->flush_capacity ? device->flush_capacity * 2 : 16;
-		struct ucx_op **grown = realloc(device->flush_group, capacity * sizeof(*grown));
-		if (grown == NULL) {
-			op_release(op, -ENOMEM);
-			return;
-		}
-		device->flush_group = grown;
-		device->flush_capacity = capacity;
-	}
-	device->flush_group[device->flush_count++] = op;
+	return finished;
 }
 
 /* Sends a small control message (the server learns the endpoint from it), waited for. */
@@ -351,37 +397,24 @@ static void post_rpc(struct ucx_device *device, struct ucx_op *op)
 	op_finish(op);
 }
 
+/* Takes an operation from the queue: it waits for its pieces to be sent. */
 static void post(struct ucx_device *device, struct ucx_op *op)
 {
 	if (op->kind == UCX_OP_RPC) {
 		post_rpc(device, op);
 		return;
 	}
-	op->pending = 1; /* held until posting ends (writes: until their flush) */
-	if (device->posted == NULL) {
-		device->last_progress_ms = ucx_now_ms(); /* the stall clock starts with the first request */
+	op->pending = 1; /* held until every piece was sent */
+	op->next = NULL;
+	if (device->waiting_tail != NULL) {
+		device->waiting_tail->next = op;
+	} else {
+		device->waiting_head = op;
 	}
-	op->posted = true;
-	op->posted_prev = NULL;
-	op->posted_next = device->posted;
-	if (device->posted != NULL) {
-		device->posted->posted_prev = op;
-	}
-	device->posted = op;
-	if (op->status == 0 && device->ep_failed) {
-		op->status = -ECONNRESET;
-	}
-	if (op->status == 0) {
-		post_pieces(device, op);
-	}
-	if (op->status == 0 && op->kind != UCX_OP_GET) {
-		join_flush(device, op);
-		return;
-	}
-	op_release(op, 0);
+	device->waiting_tail = op;
 }
 
-/* Takes the queue and posts it; returns the number of operations taken. */
+/* Takes the queue and sends what waits; returns the number of operations taken or fully sent. */
 static uint32_t drain(struct ucx_device *device)
 {
 	struct ucx_op *op = NULL;
@@ -399,8 +432,7 @@ static uint32_t drain(struct ucx_device *device)
 		op = next;
 		count++;
 	}
-	flush_writes(device);
-	return count;
+	return count + post_waiting(device);
 }
 
 int ucx_rpc_call(struct ucx_device *device, bool is_alloc, uint64_t value, uint64_t extra, uint64_t *address)
@@ -494,6 +526,7 @@ static ucs_status_t on_reply(void *arg, const void *header, size_t header_length
 static ucs_status_t on_region(void *arg, const void *header, size_t header_length, void *data, size_t length,
 			      const ucp_am_recv_param_t *param)
 {
+	(void)data;
 	struct ucx_device *device = arg;
 	struct ucx_msg_region region;
 	if (device->region_received) {
@@ -505,22 +538,104 @@ static ucs_status_t on_region(void *arg, const void *header, size_t header_lengt
 		return UCS_OK;
 	}
 	memcpy(&region, header, sizeof(region));
-	if (region.magic != UCX_REGION_MAGIC || region.version != UCX_PROTOCOL_VERSION || region.rkey_length != length ||
-	    length == 0) {
+	if (region.magic != UCX_REGION_MAGIC) {
 		device->region_error = -EPROTO;
 		return UCS_OK;
 	}
-	device->region_rkey = malloc(length);
-	if (device->region_rkey == NULL) {
-		device->region_error = -ENOMEM;
+	device->region_version = region.version;
+	if (region.version != UCX_PROTOCOL_VERSION || length != 0) {
+		device->region_error = -EPROTO;
 		return UCS_OK;
 	}
-	memcpy(device->region_rkey, data, length);
-	device->region_rkey_length = length;
 	device->base = region.base;
 	device->length = region.length;
 	device->flags = region.flags;
 	return UCS_OK;
+}
+
+static void answer_received(void *request, ucs_status_t status, size_t length, void *user_data)
+{
+	struct ucx_piece *piece = user_data;
+	piece->device->api->request_free(request);
+	piece->receiving = false;
+	int rc = status != UCS_OK ? ucx_errno(status) : length != piece->length ? -EIO : 0;
+	if (rc != 0 && piece->status == 0) {
+		piece->status = rc;
+	}
+	piece_check(piece);
+}
+
+/* A READ_REPLY's bytes into the piece's local memory: copied, or received by rendezvous. */
+static int take_read_data(struct ucx_device *device, struct ucx_piece *piece, void *data, size_t length,
+			  const ucp_am_recv_param_t *param)
+{
+	if (length != piece->length) {
+		return -EIO; /* returning UCS_OK drops rendezvous data */
+	}
+	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV)) {
+		memcpy(piece->local, data, length);
+		return 0;
+	}
+	ucp_request_param_t receive = {
+		.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA,
+		.cb.recv_am = answer_received,
+		.user_data = piece,
+	};
+	ucs_status_ptr_t request = device->api->am_recv_data_nbx(device->worker, data, piece->local, length, &receive);
+	if (request == NULL) {
+		return 0;
+	}
+	if (UCS_PTR_IS_ERR(request)) {
+		return ucx_errno(UCS_PTR_STATUS(request));
+	}
+	piece->receiving = true;
+	return 0;
+}
+
+/* WRITE_REPLY, READ_REPLY, ZERO_REPLY (progress thread, inside ucp_worker_progress). */
+static ucs_status_t on_data_reply(struct ucx_device *device, unsigned answer_id, const void *header,
+				  size_t header_length, void *data, size_t length, const ucp_am_recv_param_t *param)
+{
+	struct ucx_msg_data_reply reply;
+	struct ucx_piece *piece = NULL;
+	if (header_length == sizeof(reply)) {
+		memcpy(&reply, header, sizeof(reply));
+		piece = piece_find(device, reply.id);
+	}
+	if (piece == NULL || piece->answered || piece->answer_id != answer_id) {
+		atomic_fetch_add_explicit(&device->unknown_answers, 1, memory_order_relaxed);
+		return UCS_OK;
+	}
+	device->last_progress_ms = ucx_now_ms();
+	piece->answered = true;
+	/* Only a negated errno is a status; anything else from a server is an error of its own. */
+	int status = reply.status == 0 ? 0 : reply.status < 0 && reply.status >= -4095 ? (int)reply.status : -EIO;
+	if (status == 0 && answer_id == UCX_AM_READ_REPLY) {
+		status = take_read_data(device, piece, data, length, param);
+	}
+	if (status != 0 && piece->status == 0) {
+		piece->status = status;
+	}
+	piece_check(piece);
+	return UCS_OK;
+}
+
+static ucs_status_t on_write_reply(void *arg, const void *header, size_t header_length, void *data, size_t length,
+				   const ucp_am_recv_param_t *param)
+{
+	return on_data_reply(arg, UCX_AM_WRITE_REPLY, header, header_length, data, length, param);
+}
+
+static ucs_status_t on_read_reply(void *arg, const void *header, size_t header_length, void *data, size_t length,
+				  const ucp_am_recv_param_t *param)
+{
+	return on_data_reply(arg, UCX_AM_READ_REPLY, header, header_length, data, length, param);
+}
+
+static ucs_status_t on_zero_reply(void *arg, const void *header, size_t header_length, void *data, size_t length,
+				  const ucp_am_recv_param_t *param)
+{
+	return on_data_reply(arg, UCX_AM_ZERO_REPLY, header, header_length, data, length, param);
 }
 
 int ucx_client_set_handlers(struct ucx_device *device)
@@ -529,6 +644,9 @@ int ucx_client_set_handlers(struct ucx_device *device)
 		{ UCX_AM_REGION, on_region },
 		{ UCX_AM_ALLOC_REPLY, on_reply },
 		{ UCX_AM_FREE_REPLY, on_reply },
+		{ UCX_AM_WRITE_REPLY, on_write_reply },
+		{ UCX_AM_READ_REPLY, on_read_reply },
+		{ UCX_AM_ZERO_REPLY, on_zero_reply },
 	};
 	return ucx_set_am_handlers(device->api, device->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), device);
 }
@@ -552,8 +670,37 @@ static void report_counters(struct ucx_device *device, bool force)
 	}
 }
 
-/* After the endpoint failed: close it by force, which completes its outstanding requests with
- * errors, and answer every waiting RPC. */
+/*
+ * Ends every operation that holds a request or waits to send, with \b failure: no answer will
+ * come. A request whose send or receive UCX has not called back for keeps its slot until it
+ * does (or the worker is destroyed); only the operation is gone from it.
+ */
+static void fail_outstanding(struct ucx_device *device, int failure)
+{
+	for (uint32_t i = 0; device->pieces != NULL && i < UCX_REQUESTS_MAX; i++) {
+		struct ucx_piece *piece = &device->pieces[i];
+		if (piece->id == 0) {
+			continue;
+		}
+		struct ucx_op *op = piece->op;
+		piece->op = NULL;
+		if (!piece->sending && !piece->receiving) {
+			piece_put_back(piece);
+		}
+		if (op != NULL) {
+			op_release(op, failure);
+		}
+	}
+	while (device->waiting_head != NULL) {
+		struct ucx_op *op = device->waiting_head;
+		device->waiting_head = op->next;
+		op_release(op, failure); /* the hold of sending */
+	}
+	device->waiting_tail = NULL;
+}
+
+/* After the endpoint failed: close it by force, which completes its outstanding sends with
+ * errors, end every operation that waits for an answer, and answer every waiting RPC. */
 static void handle_failure(struct ucx_device *device)
 {
 	const struct ucx_api *api = device->api;
@@ -573,38 +720,26 @@ static void handle_failure(struct ucx_device *device)
 	}
 	pthread_cond_broadcast(&device->cond);
 	pthread_mutex_unlock(&device->lock);
-	if (device->ep == NULL) {
-		return;
-	}
-	ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
-	ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
-	if (request != NULL && !UCS_PTR_IS_ERR(request)) {
-		while (api->request_check_status(request) == UCS_INPROGRESS) {
-			api->worker_progress(device->worker);
+	if (device->ep != NULL) {
+		ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = UCP_EP_CLOSE_FLAG_FORCE };
+		ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
+		if (request != NULL && !UCS_PTR_IS_ERR(request)) {
+			while (api->request_check_status(request) == UCS_INPROGRESS) {
+				api->worker_progress(device->worker);
+			}
+			api->request_free(request);
 		}
-		api->request_free(request);
+		device->ep = NULL;
 	}
-	device->ep = NULL;
-	/* The forced close completed the endpoint's requests; whatever UCX did not call back for
-	 * ends here, so that every operation ends within the failure bound. Late callbacks (none
-	 * are expected) only release the operation's memory. */
-	for (struct ucx_op *op = device->posted; op != NULL; op = op->posted_next) {
-		if (op->status == 0) {
-			op->status = failure;
-		}
-		op_complete(op);
-	}
+	fail_outstanding(device, failure);
 }
 
 void ucx_ops_release_posted(struct ucx_device *device)
 {
-	while (device->posted != NULL) {
-		struct ucx_op *op = device->posted;
-		op_complete(op);
-		unlink_posted(op);
-		free(op->bounce);
-		free(op);
-	}
+	fail_outstanding(device, -ECONNRESET);
+	free(device->pieces);
+	device->pieces = NULL;
+	device->outstanding = 0;
 }
 
 /* Orderly end on close: final counters, then a flushing close, waited for at most 2 s. */
@@ -615,10 +750,6 @@ static void close_endpoint(struct ucx_device *device)
 		return;
 	}
 	report_counters(device, true);
-	if (device->rkey != NULL) {
-		api->rkey_destroy(device->rkey);
-		device->rkey = NULL;
-	}
 	ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = 0 };
 	ucs_status_ptr_t request = api->ep_close_nbx(device->ep, &param);
 	if (request != NULL && !UCS_PTR_IS_ERR(request)) {
@@ -667,9 +798,9 @@ void *ucx_progress_main(void *arg)
 	while (!atomic_load(&device->stop)) {
 		uint32_t taken = drain(device);
 		unsigned progressed = api->worker_progress(device->worker);
-		if (!device->ep_failed && device->posted != NULL &&
+		if (!device->ep_failed && device->outstanding > 0 &&
 		    ucx_now_ms() - device->last_progress_ms > device->stall_timeout_ms) {
-			/* Requests outstanding and none completed for that long: a peer that vanished
+			/* Requests outstanding and no answer for that long: a peer that vanished
 			 * without closing its connections (a cut link, a host that stopped). */
 			device->ep_failed = true;
 			device->ep_status = UCS_ERR_ENDPOINT_TIMEOUT;
@@ -691,7 +822,7 @@ void *ucx_progress_main(void *arg)
 		/* Operations in flight and nothing to do: poll on for the spin time (a completion is
 		 * usually microseconds away), then sleep until UCX has news like an idle thread, so
 		 * that clients and a server sharing few CPUs do not take them from each other. */
-		bool waiting = device->posted != NULL && !failure_handled;
+		bool waiting = (device->outstanding > 0 || device->waiting_head != NULL) && !failure_handled;
 		if (waiting) {
 			uint64_t now = ucx_now_ns();
 			if (spin_start == 0) {
@@ -725,6 +856,7 @@ void *ucx_progress_main(void *arg)
 	}
 	drain(device);
 	while (!device->ep_failed && atomic_load(&device->in_flight) > 0) {
+		(void)post_waiting(device);
 		api->worker_progress(device->worker);
 	}
 	if (device->ep_failed && !failure_handled) {

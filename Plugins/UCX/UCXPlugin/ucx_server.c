@@ -2,14 +2,15 @@
  * DMAHost UCX backend — the server: listener, region, clients, allocation requests.
  * SPDX-License-Identifier: BSD-3-Clause
  *
- * One progress thread owns the worker, the listener and every client endpoint. Callbacks only
- * record what happened (a connection request, a failed endpoint, a request to answer); the
- * loop acts on it after ucp_worker_progress returns. The lock guards what
- * dmahost_ucx_server_describe reads from other threads: the clients and the allocator.
+ * One progress thread owns the worker, the listener and every client endpoint. Message
+ * handlers answer at once without waiting (ucx_server_send; the data requests are in
+ * ucx_server_data.c); connection requests and failed endpoints are only recorded by their
+ * callbacks, and the loop acts on them after ucp_worker_progress returns. The lock guards what
+ * dmahost_ucx_server_describe reads from other threads: the clients, their counters and the
+ * allocator.
  */
 #define _GNU_SOURCE
-#include "dmahost_ucx.h"
-#include "ucx_internal.h"
+#include "ucx_server_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,57 +22,13 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/mman.h>
-#include <time.h>
-
-#include "ucx_protocol.h"
-#include "ucx_server_alloc.h"
 
 #define DMAHOST_UCX_EXPORT __attribute__((visibility("default")))
 
-/** One client that connected: its endpoint while connected, what it holds and reported. */
-struct ucx_server_client {
-	struct ucx_server_client *next;
-	struct dmahost_ucx_server *server;
-	ucp_ep_h ep;
-	char peer[80];
-	time_t connected_at;
-	uint64_t connected_ms, disconnected_ms;
-	bool connected;
-	bool failed;
-	struct ucx_msg_counters counters;
-};
-
-/** A connection request or a reply the loop still has to act on. */
+/** A connection request the loop still has to act on. */
 struct ucx_server_task {
 	struct ucx_server_task *next;
 	ucp_conn_request_h request;
-	struct ucx_server_client *client;
-	unsigned reply_id;
-	struct ucx_msg_reply reply;
-};
-
-struct dmahost_ucx_server {
-	const struct ucx_api *api;
-	ucp_context_h context;
-	ucp_worker_h worker;
-	int worker_fd;
-	ucp_listener_h listener;
-	void *memory;
-	bool owns_memory;
-	uint64_t length;
-	uint32_t flags;
-	ucp_mem_h memh;
-	void *rkey_buffer;
-	size_t rkey_length;
-	char address[96];
-	pthread_t thread;
-	bool thread_started;
-	atomic_bool stop;
-	pthread_mutex_t lock;
-	struct ucx_server_client *clients;
-	struct ucx_allocator allocator;
-	/* Progress thread only. */
-	struct ucx_server_task *tasks, *tasks_tail;
 };
 
 static void add_task(struct dmahost_ucx_server *server, struct ucx_server_task *task)
@@ -124,45 +81,25 @@ static void on_client_error(void *arg, ucp_ep_h ep, ucs_status_t status)
 	client->failed = true;
 }
 
-static struct ucx_server_client *client_of(struct dmahost_ucx_server *server, const ucp_am_recv_param_t *param)
-{
-	if (!(param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP)) {
-		return NULL;
-	}
-	for (struct ucx_server_client *client = server->clients; client != NULL; client = client->next) {
-		if (client->connected && client->ep == param->reply_ep) {
-			return client;
-		}
-	}
-	return NULL;
-}
-
-/* ALLOC and FREE: answered from the allocator at once; the reply is sent by the loop. */
+/* ALLOC and FREE: answered from the allocator at once. */
 static ucs_status_t on_request(struct dmahost_ucx_server *server, bool is_alloc, const void *header,
 			       size_t header_length, const ucp_am_recv_param_t *param)
 {
 	struct ucx_msg_request request;
-	struct ucx_server_client *client = client_of(server, param);
+	struct ucx_server_client *client = ucx_server_client_of(server, param);
 	if (header_length < sizeof(request) || client == NULL) {
 		return UCS_OK;
 	}
 	memcpy(&request, header, sizeof(request));
-	struct ucx_server_task *task = calloc(1, sizeof(*task));
-	if (task == NULL) {
-		return UCS_OK; /* the client's request times out */
-	}
-	task->client = client;
-	task->reply_id = is_alloc ? UCX_AM_ALLOC_REPLY : UCX_AM_FREE_REPLY;
-	task->reply.id = request.id;
+	struct ucx_msg_reply reply = { .id = request.id };
 	pthread_mutex_lock(&server->lock);
 	if (is_alloc) {
-		task->reply.status = ucx_allocator_alloc(&server->allocator, client, request.value, request.extra,
-							 &task->reply.address);
+		reply.status = ucx_allocator_alloc(&server->allocator, client, request.value, request.extra, &reply.address);
 	} else {
-		task->reply.status = ucx_allocator_free(&server->allocator, client, request.value);
+		reply.status = ucx_allocator_free(&server->allocator, client, request.value);
 	}
 	pthread_mutex_unlock(&server->lock);
-	add_task(server, task);
+	ucx_server_send(server, client, is_alloc ? UCX_AM_ALLOC_REPLY : UCX_AM_FREE_REPLY, &reply, sizeof(reply), NULL, 0);
 	return UCS_OK;
 }
 
@@ -188,21 +125,13 @@ static ucs_status_t on_counters(void *arg, const void *header, size_t header_len
 	(void)data;
 	(void)length;
 	struct dmahost_ucx_server *server = arg;
-	struct ucx_server_client *client = client_of(server, param);
+	struct ucx_server_client *client = ucx_server_client_of(server, param);
 	if (client != NULL && header_length >= sizeof(struct ucx_msg_counters)) {
 		pthread_mutex_lock(&server->lock);
-		memcpy(&client->counters, header, sizeof(client->counters));
+		memcpy(&client->reported, header, sizeof(client->reported));
 		pthread_mutex_unlock(&server->lock);
 	}
 	return UCS_OK;
-}
-
-/* Sends one control message and waits until UCX no longer needs its header and data. */
-static void send_message(struct dmahost_ucx_server *server, ucp_ep_h ep, unsigned id, const void *header,
-			 size_t header_length, const void *data, size_t data_length)
-{
-	/* A failed send means a failed endpoint: its error callback drops the client. */
-	(void)ucx_send_am(server->api, server->worker, ep, id, header, header_length, data, data_length, 0);
 }
 
 static void accept_client(struct dmahost_ucx_server *server, ucp_conn_request_h request)
@@ -247,15 +176,18 @@ static void accept_client(struct dmahost_ucx_server *server, ucp_conn_request_h 
 		.base = (uint64_t)(uintptr_t)server->memory,
 		.length = server->length,
 		.flags = server->flags,
-		.rkey_length = (uint32_t)server->rkey_length,
 	};
-	send_message(server, client->ep, UCX_AM_REGION, &region, sizeof(region), server->rkey_buffer, server->rkey_length);
+	ucx_server_send(server, client, UCX_AM_REGION, &region, sizeof(region), NULL, 0);
 }
 
 /* Closes a client's endpoint (forced after a failure) and frees what it held. */
 static void drop_client(struct dmahost_ucx_server *server, struct ucx_server_client *client, bool force)
 {
 	const struct ucx_api *api = server->api;
+	client->closing = true; /* answers completing during the close are not sent to it */
+	if (server->last_client == client) {
+		server->last_client = NULL;
+	}
 	ucp_request_param_t param = { .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS, .flags = force ? UCP_EP_CLOSE_FLAG_FORCE : 0 };
 	ucs_status_ptr_t request = api->ep_close_nbx(client->ep, &param);
 	uint64_t deadline = ucx_now_ms() + 1000;
@@ -283,11 +215,7 @@ static bool run_tasks(struct dmahost_ucx_server *server)
 		if (server->tasks == NULL) {
 			server->tasks_tail = NULL;
 		}
-		if (task->request != NULL) {
-			accept_client(server, task->request);
-		} else if (task->client->connected && !task->client->failed) {
-			send_message(server, task->client->ep, task->reply_id, &task->reply, sizeof(task->reply), NULL, 0);
-		}
+		accept_client(server, task->request);
 		free(task);
 		acted = true;
 	}
@@ -331,37 +259,8 @@ static int set_handlers(struct dmahost_ucx_server *server)
 		{ UCX_AM_FREE, on_free },
 		{ UCX_AM_COUNTERS, on_counters },
 	};
-	return ucx_set_am_handlers(server->api, server->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), server);
-}
-
-/* Registers the region: remote read, and remote write unless the region is read-only. */
-static int map_region(struct dmahost_ucx_server *server, char *err, size_t err_len)
-{
-	const struct ucx_api *api = server->api;
-	unsigned prot = UCP_MEM_MAP_PROT_LOCAL_READ | UCP_MEM_MAP_PROT_LOCAL_WRITE | UCP_MEM_MAP_PROT_REMOTE_READ;
-	if (!(server->flags & DMAHOST_REMOTE_READ_ONLY)) {
-		prot |= UCP_MEM_MAP_PROT_REMOTE_WRITE;
-	}
-	ucp_mem_map_params_t params = {
-		.field_mask = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH | UCP_MEM_MAP_PARAM_FIELD_PROT,
-		.address = server->memory,
-		.length = server->length,
-		.prot = prot,
-	};
-	ucs_status_t status = api->mem_map(server->context, &params, &server->memh);
-	if (status != UCS_OK) {
-		server->memh = NULL;
-		snprintf(err, err_len, "ucp_mem_map of %llu bytes: %s", (unsigned long long)server->length,
-			 api->status_string(status));
-		return ucx_errno(status);
-	}
-	status = api->rkey_pack(server->context, server->memh, &server->rkey_buffer, &server->rkey_length);
-	if (status != UCS_OK) {
-		server->rkey_buffer = NULL;
-		snprintf(err, err_len, "ucp_rkey_pack: %s", api->status_string(status));
-		return ucx_errno(status);
-	}
-	return 0;
+	int rc = ucx_set_am_handlers(server->api, server->worker, handlers, sizeof(handlers) / sizeof(handlers[0]), server);
+	return rc == 0 ? ucx_server_set_data_handlers(server) : rc;
 }
 
 static int listen_on(struct dmahost_ucx_server *server, const char *listen, char *err, size_t err_len)
@@ -399,12 +298,6 @@ static void release(struct dmahost_ucx_server *server)
 	const struct ucx_api *api = server->api;
 	if (server->listener != NULL) {
 		api->listener_destroy(server->listener);
-	}
-	if (server->rkey_buffer != NULL) {
-		api->rkey_buffer_release(server->rkey_buffer);
-	}
-	if (server->memh != NULL) {
-		(void)api->mem_unmap(server->context, server->memh);
 	}
 	if (server->worker != NULL) {
 		api->worker_destroy(server->worker);
@@ -481,10 +374,7 @@ DMAHOST_UCX_EXPORT int dmahost_ucx_server_start(const char *listen, void *memory
 		release(server);
 		return rc;
 	}
-	rc = map_region(server, err, err_len);
-	if (rc == 0) {
-		rc = listen_on(server, listen, err, err_len);
-	}
+	rc = listen_on(server, listen, err, err_len);
 	if (rc == 0) {
 		rc = -pthread_create(&server->thread, NULL, server_main, server);
 		if (rc != 0) {
@@ -520,9 +410,10 @@ DMAHOST_UCX_EXPORT int dmahost_ucx_server_describe(struct dmahost_ucx_server *se
 			used += (size_t)wrote;                                                        \
 		}                                                                                     \
 	} while (0)
-	APPEND("{\"address\":\"%s\",\"base\":%llu,\"bytes\":%llu,\"access\":\"%s\",\"clients\":[", server->address,
-	       (unsigned long long)(uintptr_t)server->memory, (unsigned long long)server->length,
-	       (server->flags & DMAHOST_REMOTE_READ_ONLY) ? "read-only" : "read-write");
+	APPEND("{\"address\":\"%s\",\"base\":%llu,\"bytes\":%llu,\"access\":\"%s\",\"dropped_answers\":%llu,\"clients\":[",
+	       server->address, (unsigned long long)(uintptr_t)server->memory, (unsigned long long)server->length,
+	       (server->flags & DMAHOST_REMOTE_READ_ONLY) ? "read-only" : "read-write",
+	       (unsigned long long)atomic_load_explicit(&server->dropped_answers, memory_order_relaxed));
 	pthread_mutex_lock(&server->lock);
 	uint64_t now = ucx_now_ms();
 	bool first = true;
@@ -532,13 +423,14 @@ DMAHOST_UCX_EXPORT int dmahost_ucx_server_describe(struct dmahost_ucx_server *se
 		uint64_t until = client->connected ? now : client->disconnected_ms;
 		APPEND("%s{\"peer\":\"%s\",\"state\":\"%s\",\"connected_at\":%lld,\"connected_seconds\":%.3f,"
 		       "\"allocations\":%llu,\"allocated_bytes\":%llu,\"bytes_read\":%llu,\"bytes_written\":%llu,"
-		       "\"operations\":%llu,\"failed_operations\":%llu}",
+		       "\"operations\":%llu,\"failed_operations\":%llu,\"requests\":%llu,\"refused_requests\":%llu}",
 		       first ? "" : ",", client->peer, client->connected ? "connected" : "disconnected",
 		       (long long)client->connected_at, (double)(until - client->connected_ms) / 1000.0,
 		       (unsigned long long)allocations, (unsigned long long)allocated,
-		       (unsigned long long)client->counters.bytes_read, (unsigned long long)client->counters.bytes_written,
-		       (unsigned long long)client->counters.operations,
-		       (unsigned long long)client->counters.failed_operations);
+		       (unsigned long long)client->bytes_read, (unsigned long long)client->bytes_written,
+		       (unsigned long long)client->reported.operations,
+		       (unsigned long long)client->reported.failed_operations, (unsigned long long)client->requests,
+		       (unsigned long long)client->refused_requests);
 		first = false;
 	}
 	pthread_mutex_unlock(&server->lock);

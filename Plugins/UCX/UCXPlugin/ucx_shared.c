@@ -49,9 +49,19 @@ static void shared_once(void)
 			(void)api->config_modify(config, g_keepalive_defaults[i][0], g_keepalive_defaults[i][1]);
 		}
 	}
+	/*
+	 * Active messages and wake-up only, not RMA: clients and servers move data with the
+	 * plugin's own requests. A worker installs each of UCP's internal message handlers only
+	 * when the context's features include that handler's (ucp_worker_set_am_handlers in
+	 * ucp_worker.c skips the others), and the handlers of UCP's software RMA over transports
+	 * without remote memory access (put, get request and reply, completion in rma_sw.c) are
+	 * declared for UCP_FEATURE_RMA / UCP_FEATURE_AMO. Without them no peer can make this
+	 * process write or read its memory through UCP's own puts and gets, and no put or get
+	 * reply to a peer that died can abort it (UCX 1.13 treats a failed reply as fatal).
+	 */
 	ucp_params_t params = {
 		.field_mask = UCP_PARAM_FIELD_FEATURES | UCP_PARAM_FIELD_MT_WORKERS_SHARED | UCP_PARAM_FIELD_NAME,
-		.features = UCP_FEATURE_RMA | UCP_FEATURE_AM | UCP_FEATURE_WAKEUP,
+		.features = UCP_FEATURE_AM | UCP_FEATURE_WAKEUP,
 		.mt_workers_shared = 1,
 		.name = "dmahost-ucx",
 	};

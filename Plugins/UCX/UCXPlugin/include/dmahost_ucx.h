@@ -9,13 +9,16 @@
  * never links libucp) and for programs that embed a server; and \ref dmahost_ucx_add_peer, which
  * adds a client peer without the environment.
  *
- * A server listens on a socket address (`ucp_listener`), registers one region of memory
- * (`ucp_mem_map`, remote-read only for a read-only region) and, for every client that
- * connects, sends the region's description and packed rkey. Clients read and write the region
- * with UCP RMA; the server's CPU does not take part. It answers the clients' allocation
- * requests (\ref dmahost_remote_domain_ctx of `dmahost/remote.h`) from one allocator, so that
- * clients never get overlapping ranges, and frees a client's ranges when it disconnects or its
- * endpoint fails. A client that dies affects neither the server nor the other clients.
+ * A server listens on a socket address (`ucp_listener`), exposes one region of memory and, for
+ * every client that connects, sends the region's description. Clients read and write the
+ * region with requests (UCP active messages) that the server checks and carries out itself:
+ * a range outside the region is refused with -EFAULT, a write into a read-only region with
+ * -EACCES, inconsistent lengths with -EINVAL, before the server touches its memory. The
+ * server's UCP context has no RMA, so no client can reach its memory any other way. It answers
+ * the clients' allocation requests (\ref dmahost_remote_domain_ctx of `dmahost/remote.h`) from
+ * one allocator, so that clients never get overlapping ranges, and frees a client's ranges when
+ * it disconnects or its endpoint fails. A client that dies affects neither the server nor the
+ * other clients: an answer that can no longer be sent is dropped and counted.
  *
  * Threads: the server runs one progress thread of its own. The functions below may be called
  * from any thread; \ref dmahost_ucx_server_stop once per server, after which the handle is invalid.
@@ -77,8 +80,11 @@ int dmahost_ucx_server_start(const char *listen, void *memory, uint64_t length, 
  * Describes the server as one JSON object: `address` (IP:PORT, the port actually bound),
  * `base`, `bytes`, `access` ("read-write" or "read-only"), and `clients`, one object per client
  * that ever connected: `peer`, `state` ("connected" or "disconnected"), `connected_seconds`,
- * `allocations`, `allocated_bytes`, and what the client reported it moved: `bytes_read`,
- * `bytes_written`, `operations`, `failed_operations`.
+ * `allocations`, `allocated_bytes`, what the server moved for it (`bytes_read`, `bytes_written`;
+ * zeroed bytes count as written), the data `requests` it answered and how many of them it
+ * `refused_requests`, and the operation counts the client reported: `operations`,
+ * `failed_operations`. Beside `clients`, `dropped_answers`: answers the server could not send
+ * (their client had gone).
  *
  * \return The length of the whole text (without the NUL), as snprintf does: when it is
  * \b length or more, the text was cut; call again with a larger buffer. -EINVAL for a NULL server.
