@@ -320,7 +320,7 @@ let package = Package(
         /// allocation, unreachable and dying peers. Skipped when libucp is absent.
         .testTarget(
             name: "UCXTests",
-            dependencies: ["DriverHost", "DMAHost", "CDMAHostABI"],
+            dependencies: ["DriverHost", "DMAHost", "CDMAHostABI", "ProcessTestSupport"],
             linkerSettings: pluginHostLinkerSettings
         ),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// `Tests/UCX/raw_requests.c`, built with cc against the UCX headers and libucp: a client that
@@ -14,15 +15,15 @@ enum RawRequestClient {
         guard FileManager.default.fileExists(atPath: "/usr/include/ucp/api/ucp.h") else {
             return .failure(TestFailure("the UCX headers are missing (/usr/include/ucp/api/ucp.h: install libucx-dev)"))
         }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("dmahost-raw-requests-\(getpid())").path
         do {
+            let output = try TemporaryDirectory.make("dmahost-raw-requests") + "/raw_requests"
             let compile = try run("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", protocolHeaders,
                                                    source, "-o", output, "-lucp", "-lucs"])
             guard compile.status == 0 else { return .failure(TestFailure("cc \(source) failed: \(compile.output)")) }
+            return .success(output)
         } catch {
             return .failure(TestFailure("cannot run cc: \(error)"))
         }
-        return .success(output)
     }()
 
     /// For `.enabled(if:)`: cc and the UCX headers are there.

@@ -2,6 +2,7 @@ import CDMAHostABI
 import DMAHost
 import DriverHost
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// Where the tests find the UCX plugin and dmactl, and whether UCX is usable here.
@@ -151,15 +152,6 @@ func remoteAlloc(_ context: UnsafePointer<dmahost_remote_domain_ctx>, _ length: 
 /// only stdout when `standardErrorToo` is false).
 func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
          standardErrorToo: Bool = true) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = standardErrorToo ? output : FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try ChildProcess.run(executable, arguments, environment: environment)
+    return (result.status, standardErrorToo ? result.output : result.stdout)
 }
