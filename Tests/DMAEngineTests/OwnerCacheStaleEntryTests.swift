@@ -18,6 +18,8 @@ private enum SimulatedHost {
     /// Address of each domain → its user context copy (kept allocated for the whole run, so
     /// that a stale owner word never points into freed memory during the test).
     static let contexts = Locked<[UInt: UnsafeMutableRawBufferPointer]>([:])
+    /// User contexts replaced at their address, kept allocated (and reachable) for the same reason.
+    static let replaced = Locked<[UnsafeMutableRawBufferPointer]>([])
     /// The host's count of destroyed domains (`dmahost_host_api.domains_destroyed`).
     // nonisolated(unsafe): set once here, then accessed only through its atomic.
     nonisolated(unsafe) static let destroyed: UnsafeMutablePointer<Atomic<UInt64>> = {
@@ -64,7 +66,8 @@ private enum SimulatedHost {
         destroyed.pointee.wrappingAdd(1, ordering: .relaxed)
         let foreign = UnsafeMutableRawBufferPointer.allocate(byteCount: 48, alignment: 16)
         foreign.initializeMemory(as: UInt8.self, repeating: 0x5A)
-        contexts.withLock { $0[UInt(bitPattern: UnsafeRawPointer(domain))] = foreign }
+        let previous = contexts.withLock { $0.updateValue(foreign, forKey: UInt(bitPattern: UnsafeRawPointer(domain))) }
+        if let previous { replaced.withLock { $0.append(previous) } }
     }
 }
 
