@@ -97,9 +97,9 @@ struct ResubmissionTests {
         }
     }
 
-    @Test("cancel while chains resubmit on the workers: every accepted link completes once")
-    func cancelWhileResubmitting() throws {
-        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 2, queueDepth: 64))
+    @Test("cancel while chains resubmit on the workers: every accepted link completes once", arguments: [1, 2])
+    func cancelWhileResubmitting(workers: Int) throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: workers, queueDepth: 64))
         let chains = (0..<8).map { Chain(engine: engine, links: .max, size: 64 << 10, seed: UInt8($0)) }
         for chain in chains { chain.submit() }  // a refusal parks the chain; resumed below
         #expect(waitUntil {
@@ -117,5 +117,72 @@ struct ResubmissionTests {
             usleep(2_000)
             #expect(chain.calls.load(ordering: .acquiring) == calls)
         }
+    }
+
+    @Test("drain while chains resubmit on a single worker: every accepted link completes once, data correct")
+    func drainWhileResubmitting() throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 1, queueDepth: 32))
+        let chains = (0..<4).map { Chain(engine: engine, links: .max, size: 4096 + 64 * $0, seed: UInt8(100 + $0)) }
+        for chain in chains { chain.submit() }
+        #expect(waitUntil {
+            for chain in chains { chain.resumeIfParked() }
+            return chains.allSatisfy { $0.calls.load(ordering: .relaxed) > 100 }
+        })
+        try engine.shutdown(.drain)
+        for chain in chains { chain.resumeIfParked() }
+        for chain in chains {
+            let finished = chain.finished.load(ordering: .acquiring)
+            #expect(finished)
+            #expect(chain.failures.load(ordering: .relaxed) == 0)
+            #expect(Array(chain.source) == Array(chain.destination))
+        }
+    }
+
+    @Test("a chain resubmitting on a single worker does not hold back another thread's operations")
+    func otherThreadsProgress() throws {
+        let engine = try CopyEngine(configuration: CopyEngineConfiguration(workers: 1, queueDepth: 16))
+        let chains = (0..<4).map { Chain(engine: engine, links: .max, size: 64, seed: UInt8(200 + $0)) }
+        for chain in chains { chain.submit() }
+        #expect(waitUntil {
+            for chain in chains { chain.resumeIfParked() }
+            return chains.allSatisfy { $0.calls.load(ordering: .relaxed) > 100 }
+        })
+        // Operations from this thread, one at a time: each must complete while the chains
+        // keep resubmitting (a starved one would never complete: the chains never stop).
+        let operations = 200
+        let log = CompletionLog(count: operations)
+        let source = SGBuffer(size: 512, fill: 0x5A)
+        source.carve(lengths: [512], gaps: [0])
+        var destinations: [SGBuffer] = []
+        for index in 0..<operations {
+            let destination = SGBuffer(size: 512)
+            destinations.append(destination)
+            destination.carve(lengths: [512], gaps: [0])
+            var accepted = false
+            var refusal: SubmitError?
+            #expect(waitUntil {
+                for chain in chains { chain.resumeIfParked() }
+                do throws(SubmitError) {
+                    try engine.submitCopy(destination: destination.list, destinationCount: 1, source: source.list, sourceCount: 1,
+                                          callback: CompletionLog.callback, argument: log.argument(index))
+                    accepted = true
+                } catch {
+                    if error != .queueFull { refusal = error }
+                }
+                return accepted || refusal != nil
+            })
+            #expect(refusal == nil)
+            #expect(log.wait(for: index + 1))
+        }
+        let before = chains.map { $0.calls.load(ordering: .relaxed) }
+        #expect(waitUntil { zip(chains, before).allSatisfy { $0.calls.load(ordering: .relaxed) > $1 } })
+        try engine.shutdown(.drain)
+        for chain in chains { chain.resumeIfParked() }
+        for index in 0..<operations {
+            #expect(log.calls(index) == 1)
+            #expect(log.status(index) == 0)
+            #expect(destinations[index].bytes.allSatisfy { $0 == 0x5A })
+        }
+        for chain in chains { #expect(chain.failures.load(ordering: .relaxed) == 0) }
     }
 }

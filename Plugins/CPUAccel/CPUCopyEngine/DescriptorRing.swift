@@ -169,6 +169,15 @@ struct DescriptorRing {
         tail.pointee.bitwiseOr(Self.closedBit, ordering: .sequentiallyConsistent).oldValue & ~Self.closedBit
     }
 
+    /// True when every reserved position was claimed: no operation waits in the ring, and the
+    /// ring is open (a closed ring's tail carries ``closedBit``, so it never equals the head).
+    /// Two relaxed loads: a hint for the worker's own queue, which a race only sends through
+    /// the ring (or, at worst, past one operation submitted at the same moment).
+    @inline(__always)
+    var isIdle: Bool {
+        head.pointee.load(ordering: .relaxed) == tail.pointee.load(ordering: .relaxed)
+    }
+
     // MARK: Consumer side
 
     /// True when the cell at `head` is published (a cheap check for idle workers).

@@ -34,6 +34,9 @@ final class EngineCore: @unchecked Sendable {
     private let batchBytes: Int
     /// Cached or non-temporal stores, by part size.
     let kernels: CopyKernels
+    /// The operations the worker submits to itself: engines with one worker in worker
+    /// completion mode; nil otherwise.
+    let workerQueue: WorkerQueue?
 
     init(configuration: CopyEngineConfiguration) {
         self.configuration = configuration
@@ -45,10 +48,13 @@ final class EngineCore: @unchecked Sendable {
         batchLimit = configuration.batchLimit
         batchBytes = configuration.batchBytes
         kernels = CopyKernels(configuration: configuration)
+        workerQueue = configuration.workers == 1 && !isPollMode
+            ? WorkerQueue(capacity: min(configuration.queueDepth, WorkerQueue.maximumCapacity)) : nil
     }
 
     deinit {
         ring.deallocate()
+        workerQueue?.deallocate()
         kernels.history?.deallocate()
     }
 
@@ -63,6 +69,12 @@ final class EngineCore: @unchecked Sendable {
                 callback: @escaping CompletionCallback, argument: UnsafeMutableRawPointer?) throws(SubmitError) {
         let parts = partCount(length)
         if parts == 1 {
+            if let workerQueue, isWorkerThread, ring.isIdle,
+               workerQueue.push(kind: kind, destination: destination, destinationCount: destinationCount,
+                                source: source, sourceCount: sourceCount, length: length, pattern: pattern,
+                                callback: callback, argument: argument) {
+                return
+            }
             let position = try ring.reserveOne()
             let cell = ring.cell(position)
             cell.pointee.descriptor = Descriptor(
@@ -89,11 +101,17 @@ final class EngineCore: @unchecked Sendable {
     /// the fence that guarantees a wake-up and only wakes workers it sees asleep.
     @inline(__always)
     private func wakeWorkers(_ count: Int32) {
-        if dmahost_engine_thread_get() == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) {
+        if isWorkerThread {
             work.notifyIfWaiting(count: count)
         } else {
             work.notify(count: count)
         }
+    }
+
+    /// True on a worker thread of this engine (a completion callback).
+    @inline(__always)
+    private var isWorkerThread: Bool {
+        dmahost_engine_thread_get() == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// How many parts an operation of `length` bytes is split into.
@@ -214,6 +232,36 @@ final class EngineCore: @unchecked Sendable {
         }
     }
 
+    /// Runs batches of the worker's own queue (``WorkerQueue``), each every part first, then
+    /// the completions, until the queue is empty or the ring holds work (or was closed).
+    /// Returns false when the queue was empty. Only on the worker thread.
+    @inline(never)
+    func runWorkerQueue() -> Bool {
+        guard let workerQueue, !workerQueue.isEmpty else { return false }
+        repeat {
+            let (first, count) = workerQueue.nextBatch(limit: batchLimit, byteBudget: batchBytes)
+            let cancelled = cancelling.load(ordering: .relaxed)
+            let end = first &+ count
+            var position = first
+            while position != end {
+                defer { position &+= 1 }
+                let descriptor = workerQueue.descriptor(position)
+                var status: Int32 = -ECANCELED
+                if !cancelled {
+                    status = descriptor.pointee.kind == .copy ? kernels.copy(descriptor.pointee) : kernels.fill(descriptor.pointee)
+                }
+                workerQueue.setStatus(status, at: position)
+            }
+            position = first
+            while position != end {
+                defer { position &+= 1 }
+                let (callback, argument, status) = workerQueue.retire(position)
+                callback(argument, status)
+            }
+        } while !workerQueue.isEmpty && ring.isIdle
+        return true
+    }
+
     /// Delivers (worker mode) or queues for a poller (poll mode) the completion of the
     /// operation whose leader cell is at `leader`.
     @inline(__always)
@@ -278,7 +326,11 @@ final class EngineCore: @unchecked Sendable {
         defer { dmahost_engine_thread_set(nil) }
         var spin = IdleSpin(base: configuration.idleSpinNanoseconds, maximum: configuration.maximumIdleSpinNanoseconds)
         while true {
-            if runBatch() { continue }
+            // A batch from the ring, then the worker's own queue until the ring holds work:
+            // neither waits for the other to run dry. An idle ring (two loads) is not asked
+            // for a claim.
+            let ranShared = !ring.isIdle && runBatch()
+            if runWorkerQueue() || ranShared { continue }
             if stopping.load(ordering: .acquiring),
                ring.head.pointee.load(ordering: .relaxed) >= finalTail.load(ordering: .relaxed) {
                 return

@@ -151,12 +151,13 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         let next = (generation &+ 1) & Word.generationMask
         guard let argument = Word.argument(generation: next, index: index) else { return nil }
         field(CompletionSlotTable.previousOffset).pointee.store(UInt(generation << 3) | UInt(phase.rawValue), ordering: .relaxed)
-        field(CompletionSlotTable.previousDomainOffset).pointee.store(field(CompletionSlotTable.domainOffset).pointee.load(ordering: .relaxed),
-                                                                      ordering: .relaxed)
-        field(CompletionSlotTable.handlerOffset).pointee.store(unsafeBitCast(handler, to: UInt.self), ordering: .relaxed)
-        field(CompletionSlotTable.contextOffset).pointee.store(UInt(bitPattern: context), ordering: .relaxed)
-        field(CompletionSlotTable.domainOffset).pointee.store(UInt(bitPattern: domain), ordering: .relaxed)
-        field(CompletionSlotTable.flagsOffset).pointee.store(relinquishAfterDelivery ? 1 : 0, ordering: .relaxed)
+        // A slot re-armed for the same owner (a benchmark's queue entry) writes only what
+        // changed: every store here is one the next atomic operation waits for.
+        update(CompletionSlotTable.previousDomainOffset, to: field(CompletionSlotTable.domainOffset).pointee.load(ordering: .relaxed))
+        update(CompletionSlotTable.handlerOffset, to: unsafeBitCast(handler, to: UInt.self))
+        update(CompletionSlotTable.contextOffset, to: UInt(bitPattern: context))
+        update(CompletionSlotTable.domainOffset, to: UInt(bitPattern: domain))
+        update(CompletionSlotTable.flagsOffset, to: relinquishAfterDelivery ? 1 : 0)
         state.pointee.store(Word.make(next, .submitting, 0), ordering: .releasing)
         return argument
     }
@@ -305,6 +306,12 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
     }
     @inline(__always) private func field(_ offset: Int) -> UnsafeMutablePointer<Atomic<UInt>> {
         (record + offset).assumingMemoryBound(to: Atomic<UInt>.self)
+    }
+    /// Stores `value` in the field at `offset` unless it holds it already (only the owner
+    /// writes these fields, so the relaxed load sees its own last store).
+    @inline(__always) private func update(_ offset: Int, to value: UInt) {
+        let slot = field(offset)
+        if slot.pointee.load(ordering: .relaxed) != value { slot.pointee.store(value, ordering: .relaxed) }
     }
     private var domainBits: UInt { field(CompletionSlotTable.domainOffset).pointee.load(ordering: .relaxed) }
 }
