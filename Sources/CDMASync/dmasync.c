@@ -10,6 +10,7 @@
 #include <string.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,4 +52,30 @@ static _Thread_local int32_t thread_nesting __attribute__((tls_model("initial-ex
 int32_t dmasync_thread_nesting_add(int32_t delta) {
 	thread_nesting += delta;
 	return thread_nesting;
+}
+
+_Thread_local void *dmasync_submitting_slot __attribute__((tls_model("initial-exec")));
+
+int dmasync_membarrier_state;
+
+int dmasync_membarrier_register(void) {
+	int state = __atomic_load_n(&dmasync_membarrier_state, __ATOMIC_ACQUIRE);
+	if (state != 0) return state == 1 ? 0 : state;
+	long commands = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (commands < 0) {
+		state = -errno;
+	} else if (!(commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED)) {
+		state = -EINVAL;
+	} else if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0) {
+		state = -errno;
+	} else {
+		state = 1;
+	}
+	/* Two threads racing here compute the same answer. */
+	__atomic_store_n(&dmasync_membarrier_state, state, __ATOMIC_RELEASE);
+	return state == 1 ? 0 : state;
+}
+
+int dmasync_membarrier(void) {
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0 ? 0 : -errno;
 }

@@ -61,6 +61,52 @@ uint64_t dmasync_now_ns(void);
  */
 int32_t dmasync_thread_nesting_add(int32_t delta);
 
+/**
+ * Registers the process for dmasync_membarrier() (membarrier(2)
+ * MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED), once; later calls return the first result.
+ *
+ * \return 0 when dmasync_membarrier() is available, else a negated errno (-ENOSYS: kernel
+ * without membarrier or a seccomp filter that refuses it; -EINVAL: no private expedited
+ * command). Thread-safe.
+ */
+int dmasync_membarrier_register(void);
+
+/**
+ * membarrier(2) MEMBARRIER_CMD_PRIVATE_EXPEDITED: when it returns, every thread of the process
+ * that was running has passed a full memory barrier since the call began. The slow side of an
+ * asymmetric handshake, whose fast side then needs only a compiler barrier between its store
+ * and its load. Only after dmasync_membarrier_register() returned 0.
+ *
+ * \return 0, or a negated errno.
+ */
+int dmasync_membarrier(void);
+
+/** 0: dmasync_membarrier_register() not called yet; 1: registered; a negated errno: unavailable. */
+extern int dmasync_membarrier_state;
+
+/** 1 once dmasync_membarrier_register() succeeded, else 0 (one load). */
+static inline int dmasync_membarrier_ready(void) {
+	return __atomic_load_n(&dmasync_membarrier_state, __ATOMIC_RELAXED) == 1;
+}
+
+/** Keeps the compiler from moving memory accesses across this point (no instruction). */
+static inline void dmasync_compiler_barrier(void) {
+	__asm__ __volatile__("" ::: "memory");
+}
+
+/** The completion slot whose submitting call the calling thread is in, or NULL (thread-local). */
+extern _Thread_local void *dmasync_submitting_slot __attribute__((tls_model("initial-exec")));
+
+/** Reads the calling thread's submitting slot. */
+static inline void *dmasync_submitting_slot_get(void) {
+	return dmasync_submitting_slot;
+}
+
+/** Sets the calling thread's submitting slot (NULL: none). */
+static inline void dmasync_submitting_slot_set(void *slot) {
+	dmasync_submitting_slot = slot;
+}
+
 #ifdef __cplusplus
 }
 #endif

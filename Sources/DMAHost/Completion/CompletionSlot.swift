@@ -1,4 +1,5 @@
 import CDMAHostABI
+import CDMASync
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -89,6 +90,22 @@ public enum CompletionSubmission: Sendable, Equatable {
 ///         inFlight --expire--> expired
 /// ```
 ///
+/// ## A submission without an atomic read-modify-write
+/// Where the kernel offers membarrier(2) (private expedited; checked once per process), a call
+/// that returned 0 does not move the phase: ``submitted(_:)`` stores the operation's
+/// generation in the slot's *returned mark* and then reads the phase, and "submitting with
+/// the mark" counts as in flight everywhere (``phase`` reports `inFlight`). A completion
+/// that sees the mark delivers as from in flight. One that does not see it moves the slot to
+/// completedEarly as before; then, unless it runs inside the owner's call on the owner's own
+/// thread (a device completing synchronously), it runs `dmasync_membarrier()` and looks at
+/// the mark again. The membarrier guarantees that the owner's read came after the move (the
+/// owner takes the status) or that the mark is now visible (the completion delivers); when
+/// both happen, one compare-and-swap from completedEarly to delivered decides. A round trip
+/// then takes one locked instruction (the completion's) instead of two, and the membarrier
+/// (a system call that interrupts the process's other running threads) is paid only by a
+/// completion on another thread that overtakes the end of the submitting call. Without
+/// membarrier every transition is a compare-and-swap, as the diagram shows.
+///
 /// Slots come from ``acquire()``; a slot is the owner's until it ``relinquish()``es it (or arms
 /// it with `relinquishAfterDelivery`, and the handler ran). A benchmark keeps one slot per
 /// queue entry and re-arms it for every operation.
@@ -116,7 +133,11 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
     public var index: UInt32 { CompletionSlotTable.index(of: record) }
 
     /// The phase of the slot's current operation.
-    public var phase: CompletionPhase { Word.phase(state.pointee.load(ordering: .acquiring)) }
+    public var phase: CompletionPhase {
+        let current = state.pointee.load(ordering: .acquiring)
+        let phase = Word.phase(current)
+        return phase == .submitting && hasReturned(Word.generation(current)) ? .inFlight : phase
+    }
 
     /// Gives the slot back for reuse. Refused (returns false, the slot is kept out of use) while
     /// an operation is pending or after it expired: a late completion must find the slot as
@@ -159,6 +180,7 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         update(CompletionSlotTable.domainOffset, to: UInt(bitPattern: domain))
         update(CompletionSlotTable.flagsOffset, to: relinquishAfterDelivery ? 1 : 0)
         state.pointee.store(Word.make(next, .submitting, 0), ordering: .releasing)
+        dmasync_submitting_slot_set(record)
         return argument
     }
 
@@ -167,6 +189,14 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
     ///   a malformed status is counted and reads -EIO).
     @inline(__always)
     public func submitted(_ rc: Int32) -> CompletionSubmission {
+        dmasync_submitting_slot_set(nil)
+        if rc == 0 && dmasync_membarrier_ready() != 0 {
+            let armed = state.pointee.load(ordering: .relaxed)
+            let phase = Word.phase(armed)
+            if phase == .submitting || phase == .completedEarly {
+                return returned(generation: Word.generation(armed))
+            }
+        }
         let status = PluginStatus(rc)
         if !status.isWellFormed {
             CompletionFaults.record(.malformedStatus, domain: domainBits, detail: "the submitting call returned \(rc)")
@@ -199,6 +229,43 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         }
     }
 
+    /// ``submitted(_:)`` of a call that returned 0, where membarrier(2) is available: marks
+    /// the call as returned, then reads the phase, with no atomic read-modify-write between
+    /// them (the common case costs two plain accesses). A completion on another thread that
+    /// finds the call not yet returned moves the slot to completedEarly, then runs
+    /// `dmasync_membarrier()` before it looks at the mark again: either this thread's read
+    /// comes after that completion's (and sees completedEarly), or the completion's second
+    /// look sees the mark. When both see each other, a compare-and-swap settles who delivers.
+    @inline(__always)
+    private func returned(generation: UInt64) -> CompletionSubmission {
+        returnMark.pointee.store(Self.mark(generation), ordering: .releasing)
+        dmasync_compiler_barrier()
+        let current = state.pointee.load(ordering: .acquiring)
+        if current == Word.make(generation, .submitting, 0) { return .pending }
+        guard Word.generation(current) == generation, Word.phase(current) == .completedEarly else {
+            // Delivered by a completion that saw the mark, or expired since: either way the
+            // operation is not this call's to report.
+            return .pending
+        }
+        let completion = Word.rc(current)
+        let (won, _) = state.pointee.compareExchange(
+            expected: current, desired: Word.make(generation, .delivered, completion), ordering: .acquiringAndReleasing)
+        return won ? .completed(completion) : .pending
+    }
+
+    /// The mark of a generation whose submitting call returned 0 (bit 31 set: never the
+    /// initial 0).
+    @inline(__always)
+    private static func mark(_ generation: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: generation) | 0x8000_0000
+    }
+
+    /// True when the submitting call of operation `generation` returned 0 on the fast path.
+    @inline(__always)
+    private func hasReturned(_ generation: UInt64) -> Bool {
+        returnMark.pointee.load(ordering: .acquiring) == Self.mark(generation)
+    }
+
     /// Gives up waiting for the operation `argument` stands for: from now on its completion
     /// is counted as late and never delivered, and the slot is never reused.
     /// - Returns: True when the operation was in flight and is now expired; false when its
@@ -216,13 +283,21 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
 
     private func expire(generation wanted: UInt64?) -> Bool {
         var current = state.pointee.load(ordering: .acquiring)
-        while Word.phase(current) == .inFlight && (wanted == nil || Word.generation(current) == wanted) {
+        while isPending(current) && (wanted == nil || Word.generation(current) == wanted) {
             let next = Word.make(Word.generation(current), .expired, 0)
             let (exchanged, original) = state.pointee.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
             if exchanged { return true }
             current = original
         }
         return false
+    }
+
+    /// True when `word` is an operation whose submitting call returned 0 and whose
+    /// completion has not come: in flight, or submitting with the returned mark.
+    @inline(__always)
+    private func isPending(_ word: UInt64) -> Bool {
+        let phase = Word.phase(word)
+        return phase == .inFlight || (phase == .submitting && hasReturned(Word.generation(word)))
     }
 
     // MARK: The completion path (the domain's thread)
@@ -245,7 +320,10 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
             let phase = Word.phase(current)
             switch phase {
             case .submitting, .inFlight:
-                let next = Word.make(decoded.generation, phase == .submitting ? .completedEarly : .delivered, value)
+                // After the call returned (in flight, or submitting with the mark): deliver.
+                // During the call: leave the status to the owner (completed early).
+                let afterCall = phase == .inFlight || slot.hasReturned(decoded.generation)
+                let next = Word.make(decoded.generation, afterCall ? .delivered : .completedEarly, value)
                 let (exchanged, original) = slot.state.pointee.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
                 guard exchanged else {
                     current = original
@@ -254,7 +332,11 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
                 if !status.isWellFormed {
                     CompletionFaults.record(.malformedStatus, domain: slot.domainBits, detail: "the completion's status was \(rc)")
                 }
-                if phase == .inFlight { slot.deliver(value) }
+                if afterCall {
+                    slot.deliver(value)
+                } else if dmasync_membarrier_ready() != 0 && dmasync_submitting_slot_get() != record {
+                    slot.settleEarlyCompletion(generation: decoded.generation, status: value)
+                }
                 return
             case .completedEarly, .delivered:
                 CompletionFaults.record(.repeated, domain: slot.domainBits)
@@ -270,6 +352,28 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// After a completion moved the slot to completedEarly from a thread other than the one
+    /// in the submitting call: the owner may have returned from that call and read the phase
+    /// before the move (``returned(generation:)``). The membarrier makes sure that either the
+    /// owner's read saw completedEarly (it delivers) or the mark is visible here; when the
+    /// mark is set, a compare-and-swap decides who delivers. On the owner's own thread inside
+    /// its call (a device completing synchronously) the owner cannot have read yet: no
+    /// membarrier.
+    private func settleEarlyCompletion(generation: UInt64, status: Int32) {
+        if dmasync_membarrier() != 0 {
+            // Unexpected once registered: wait until the owner's call returned (its mark) or
+            // the owner took the status (the phase moved on).
+            while !hasReturned(generation) && state.pointee.load(ordering: .acquiring) == Word.make(generation, .completedEarly, status) {
+                sched_yield()
+            }
+        }
+        guard hasReturned(generation) else { return }
+        let early = Word.make(generation, .completedEarly, status)
+        let (won, _) = state.pointee.compareExchange(
+            expected: early, desired: Word.make(generation, .delivered, status), ordering: .acquiringAndReleasing)
+        if won { deliver(status) }
     }
 
     /// Runs the handler of a completion that won the race to `delivered`.
@@ -314,6 +418,9 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         if slot.pointee.load(ordering: .relaxed) != value { slot.pointee.store(value, ordering: .relaxed) }
     }
     private var domainBits: UInt { field(CompletionSlotTable.domainOffset).pointee.load(ordering: .relaxed) }
+    @inline(__always) private var returnMark: UnsafeMutablePointer<Atomic<UInt32>> {
+        (record + CompletionSlotTable.returnedOffset).assumingMemoryBound(to: Atomic<UInt32>.self)
+    }
 }
 
 /// The slot state word and the argument encoding.

@@ -1,3 +1,4 @@
+import CDMASync
 import DMASync
 import Synchronization
 #if canImport(Glibc)
@@ -23,7 +24,8 @@ import Musl
 /// | 32 | the previous operation's generation and final phase (to classify a stray call) |
 /// | 40 | the previous operation's domain |
 /// | 48 | flags (bit 0: give the slot back to the pool after delivery) |
-/// | 56 | the slot's index (immutable) |
+/// | 56 | the slot's index (immutable, 32 bits) |
+/// | 60 | the generation whose submitting call returned 0, with bit 31 set (32 bits; see ``CompletionSlot``) |
 final class CompletionSlotTable: @unchecked Sendable {
     // @unchecked Sendable: the directory is allocated once and never freed; its entries are
     // atomics written once (nil → chunk) under `pool`'s lock; the pool is Locked.
@@ -45,6 +47,7 @@ final class CompletionSlotTable: @unchecked Sendable {
     static let previousDomainOffset = 40
     static let flagsOffset = 48
     static let indexOffset = 56
+    static let returnedOffset = 60
 
     private let directory: UnsafeMutablePointer<Atomic<UInt>>
 
@@ -79,6 +82,9 @@ final class CompletionSlotTable: @unchecked Sendable {
     private let pool = Locked(Pool())
 
     private init() {
+        // Before the first slot exists: whether submissions may return without an atomic
+        // read-modify-write (``CompletionSlot``) is decided once, for every slot.
+        _ = dmasync_membarrier_register()
         directory = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: Self.maximumChunks)
         for index in 0..<Self.maximumChunks { (directory + index).initialize(to: Atomic(0)) }
     }
@@ -138,6 +144,7 @@ final class CompletionSlotTable: @unchecked Sendable {
                 (record + offset).bindMemory(to: Atomic<UInt>.self, capacity: 1).initialize(to: Atomic(0))
             }
             (record + indexOffset).bindMemory(to: UInt32.self, capacity: 1).initialize(to: UInt32(first + slot))
+            (record + returnedOffset).bindMemory(to: Atomic<UInt32>.self, capacity: 1).initialize(to: Atomic(0))
         }
         return chunk
     }
