@@ -1,3 +1,4 @@
+import CDMASync
 import DMAHost
 import Foundation
 import Synchronization
@@ -27,8 +28,12 @@ struct CompletionRaceTests {
         Unmanaged<Race>.fromOpaque(context).takeUnretainedValue().handled.wrappingAdd(1, ordering: .releasing)
     }
 
-    @Test("every operation is delivered once, to the owner or to the handler, whatever the interleaving")
-    func exactlyOnce() throws {
+    /// `returnsByMark`: each operation is armed as if from its slot's own handler (a
+    /// resubmission), so that its call returns by the slot's mark where membarrier(2) exists;
+    /// otherwise by compare-and-swap.
+    @Test("every operation is delivered once, to the owner or to the handler, whatever the interleaving",
+          arguments: [true, false])
+    func exactlyOnce(returnsByMark: Bool) throws {
         let domain = try MemoryDomain.create(type: .dma, id: uniqueID())
         defer { domain.destroy() }
         let slot = try #require(CompletionSlot.acquire())
@@ -46,7 +51,7 @@ struct CompletionRaceTests {
         completer.start()
         defer { race.stop.store(true, ordering: .releasing) }
 
-        let operations = 20_000
+        let operations = 40_000
         var random = SystemRandomNumberGenerator()
         var toOwner = 0
         var earlyForced = 0
@@ -54,11 +59,13 @@ struct CompletionRaceTests {
             var argument: UnsafeMutableRawPointer?
             let deadline = Date().addingTimeInterval(10)
             while argument == nil {
+                if returnsByMark { dmasync_delivering_slot_set(slot.record) }
                 argument = slot.arm(domain: domain.handle, handler: Self.handler, context: context)
+                dmasync_delivering_slot_set(nil)
                 if argument == nil && Date() > deadline { break }
             }
             let armed = try #require(argument, "the previous operation was delivered")
-            race.delay.store(Int.random(in: 0..<96, using: &random), ordering: .relaxed)
+            race.delay.store(Int.random(in: 0..<16, using: &random), ordering: .relaxed)
             // "The call": from here the completing thread may complete the operation.
             race.argument.store(UInt(bitPattern: armed), ordering: .releasing)
             if index % 8 == 0 {
@@ -66,7 +73,9 @@ struct CompletionRaceTests {
                 #expect(Self.waitUntil { race.completed.load(ordering: .acquiring) > index })
                 earlyForced += 1
             } else {
-                Self.spin(Int.random(in: 0..<96, using: &random))
+                // Up to twice the 32 pauses a completion waits for the mark: the call's return lands
+                // before, during and after that wait.
+                Self.spin(Int.random(in: 0..<64, using: &random))
             }
             switch slot.submitted(0) {
             case .completed(let rc):
@@ -101,10 +110,8 @@ struct CompletionRaceTests {
         return true
     }
 
-    /// Busy-waits about `count` short steps.
+    /// Busy-waits `count` CPU pauses.
     static func spin(_ count: Int) {
-        var sink = 0
-        for step in 0..<count { sink &+= step }
-        withExtendedLifetime(sink) {}
+        for _ in 0..<count { dmasync_cpu_relax() }
     }
 }

@@ -107,6 +107,19 @@ static inline void dmasync_submitting_slot_set(void *slot) {
 	dmasync_submitting_slot = slot;
 }
 
+/** The completion slot whose handler the calling thread runs, or NULL (thread-local). */
+extern _Thread_local void *dmasync_delivering_slot __attribute__((tls_model("initial-exec")));
+
+/** Reads the calling thread's delivering slot. */
+static inline void *dmasync_delivering_slot_get(void) {
+	return dmasync_delivering_slot;
+}
+
+/** Sets the calling thread's delivering slot (NULL: none). */
+static inline void dmasync_delivering_slot_set(void *slot) {
+	dmasync_delivering_slot = slot;
+}
+
 #ifdef __cplusplus
 }
 #endif
