@@ -32,9 +32,10 @@ int dmahost_copy_kernel_detect(void) {
 }
 
 /* Each kernel streams whole 64-byte lines of the destination; the caller aligned it. The source
-   is left to the hardware prefetchers: a software prefetch 1 KiB ahead (T0) made cold copies
-   slower on a 2-vCPU AMD EPYC VM (64 KiB: 25 GB/s with it, 27 without; 256 KiB: 25 and 27.5;
-   memcpy 24 on the same buffers, alternating runs of one thread, no engine). */
+   is left to the hardware prefetchers, one line per iteration: on a 2-vCPU AMD EPYC VM, software
+   prefetch (256 B to 4 KiB ahead, or over the start of a copy, or at page boundaries) and 4 or 8
+   lines per iteration were not faster on cold 64 KiB to 1 MiB copies (Benchmarks/CPU/kernels.sh,
+   the plugin's README). */
 
 static void stream_sse2(char *destination, const char *source, size_t lines) {
 	for (size_t i = 0; i < lines; i++, destination += 64, source += 64) {
