@@ -75,5 +75,5 @@ printf '  %-62s %8s\n' "deliver: the domain's poll function (reap, callback)" "$
 chain_full="$(profile "$N" chain)"
 chain_base="$(profile 0 chain)"
 echo "callgrind instructions per 64-byte round trip, worker completions, the callback resubmitting (every thread)"
-printf '  %-62s %8s\n' "round trip: complete → callback → submit → claim → copy" \
+printf '  %-62s %8s\n' "round trip: complete → callback → submit → copy (1 worker)" \
     "$(awk -v a="$(total "$chain_full")" -v b="$(total "$chain_base")" -v n="$N" 'BEGIN { printf "%.1f", (a - b) / n }')"

@@ -112,7 +112,7 @@ int dmahost_copy_cached_uses_movsb(void) {
 }
 
 void dmahost_copy_cached(void *destination, const void *source, size_t length) {
-	if (length > 256 && dmahost_copy_cached_uses_movsb() == 1) {
+	if (length > 1024 && dmahost_copy_cached_uses_movsb() == 1) {
 		__asm__ volatile("rep movsb" : "+D"(destination), "+S"(source), "+c"(length) : : "memory");
 	} else {
 		memcpy(destination, source, length);
