@@ -83,10 +83,12 @@ let package = Package(
         /// Internal C layout of domain records, the statically initialised registry (list,
         /// address table, index by id) and the data-path dispatchers (dispatch.S).
         .target(name: "CDMAHostRegistry", dependencies: ["CDMAHostABI"]),
+        /// Which completion slot the calling thread submits or delivers (host only).
+        .target(name: "CDMAHostThreadState"),
         /// The core: registry, system domain, spdk_memory_domain_* exports, Swift API.
         .target(
             name: "DMAHost",
-            dependencies: ["CDMAHostABI", "CDMAHostRegistry", "DMADriverKit", "DMASync"]
+            dependencies: ["CDMAHostABI", "CDMAHostRegistry", "CDMAHostThreadState", "DMADriverKit", "DMASync"]
         ),
 
         // MARK: - The plugin kit

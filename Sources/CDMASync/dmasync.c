@@ -54,8 +54,6 @@ int32_t dmasync_thread_nesting_add(int32_t delta) {
 	return thread_nesting;
 }
 
-_Thread_local void *dmasync_submitting_slot __attribute__((tls_model("initial-exec")));
-_Thread_local void *dmasync_delivering_slot __attribute__((tls_model("initial-exec")));
 
 int dmasync_membarrier_state;
 

@@ -1,3 +1,4 @@
+import CDMAHostThreadState
 import CDMASync
 import DMAHost
 import Foundation
@@ -59,9 +60,9 @@ struct CompletionRaceTests {
             var argument: UnsafeMutableRawPointer?
             let deadline = Date().addingTimeInterval(10)
             while argument == nil {
-                if returnsByMark { dmasync_delivering_slot_set(slot.record) }
+                if returnsByMark { dmahost_delivering_slot_set(slot.record) }
                 argument = slot.arm(domain: domain.handle, handler: Self.handler, context: context)
-                dmasync_delivering_slot_set(nil)
+                dmahost_delivering_slot_set(nil)
                 if argument == nil && Date() > deadline { break }
             }
             let armed = try #require(argument, "the previous operation was delivered")

@@ -183,6 +183,14 @@ final class EngineCore: @unchecked Sendable {
         ring.claim(limit: batchLimit, byteBudget: batchBytes, share: splitWorkers)
     }
 
+    /// Runs one part (a copy or a fill), or only answers -ECANCELED when the engine is
+    /// cancelling. Returns the part's status.
+    @inline(__always)
+    private func run(_ descriptor: Descriptor, cancelled: Bool) -> Int32 {
+        if cancelled { return -ECANCELED }
+        return descriptor.kind == .copy ? kernels.copy(descriptor) : kernels.fill(descriptor)
+    }
+
     /// Runs the parts in claimed cells, leaving each part's status in its cell.
     @inline(never)
     func runParts(_ first: Int, count: Int) {
@@ -193,10 +201,7 @@ final class EngineCore: @unchecked Sendable {
         while position != end {
             defer { position &+= 1 }
             let cell = ring.cell(position)
-            var status: Int32 = -ECANCELED
-            if !cancelled {
-                status = cell.pointee.descriptor.kind == .copy ? kernels.copy(cell.pointee.descriptor) : kernels.fill(cell.pointee.descriptor)
-            }
+            let status = run(cell.pointee.descriptor, cancelled: cancelled)
             if cell.pointee.descriptor.parts == 1 {
                 cell.pointee.status.store(Int(status), ordering: .relaxed)
             } else if status != 0 {
@@ -245,12 +250,7 @@ final class EngineCore: @unchecked Sendable {
             var position = first
             while position != end {
                 defer { position &+= 1 }
-                let descriptor = workerQueue.descriptor(position)
-                var status: Int32 = -ECANCELED
-                if !cancelled {
-                    status = descriptor.pointee.kind == .copy ? kernels.copy(descriptor.pointee) : kernels.fill(descriptor.pointee)
-                }
-                workerQueue.setStatus(status, at: position)
+                workerQueue.setStatus(run(workerQueue.descriptor(position).pointee, cancelled: cancelled), at: position)
             }
             position = first
             while position != end {

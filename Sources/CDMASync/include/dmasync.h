@@ -94,32 +94,6 @@ static inline void dmasync_compiler_barrier(void) {
 	__asm__ __volatile__("" ::: "memory");
 }
 
-/** The completion slot whose submitting call the calling thread is in, or NULL (thread-local). */
-extern _Thread_local void *dmasync_submitting_slot __attribute__((tls_model("initial-exec")));
-
-/** Reads the calling thread's submitting slot. */
-static inline void *dmasync_submitting_slot_get(void) {
-	return dmasync_submitting_slot;
-}
-
-/** Sets the calling thread's submitting slot (NULL: none). */
-static inline void dmasync_submitting_slot_set(void *slot) {
-	dmasync_submitting_slot = slot;
-}
-
-/** The completion slot whose handler the calling thread runs, or NULL (thread-local). */
-extern _Thread_local void *dmasync_delivering_slot __attribute__((tls_model("initial-exec")));
-
-/** Reads the calling thread's delivering slot. */
-static inline void *dmasync_delivering_slot_get(void) {
-	return dmasync_delivering_slot;
-}
-
-/** Sets the calling thread's delivering slot (NULL: none). */
-static inline void dmasync_delivering_slot_set(void *slot) {
-	dmasync_delivering_slot = slot;
-}
-
 #ifdef __cplusplus
 }
 #endif

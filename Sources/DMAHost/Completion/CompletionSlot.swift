@@ -1,4 +1,5 @@
 import CDMAHostABI
+import CDMAHostThreadState
 import CDMASync
 import Synchronization
 #if canImport(Glibc)
@@ -186,11 +187,11 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         update(CompletionSlotTable.flagsOffset, to: relinquishAfterDelivery ? 1 : 0)
         // Resubmitted from this slot's own handler (a benchmark's queue entry): the call's
         // return is marked rather than swapped in, where membarrier is available.
-        if dmasync_membarrier_ready() != 0 && dmasync_delivering_slot_get() == record {
+        if dmasync_membarrier_ready() != 0 && dmahost_delivering_slot_get() == record {
             returnMark.pointee.store(Mark.armed(next), ordering: .relaxed)
         }
         state.pointee.store(Word.make(next, .submitting, 0), ordering: .releasing)
-        dmasync_submitting_slot_set(record)
+        dmahost_submitting_slot_set(record)
         return argument
     }
 
@@ -199,7 +200,7 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
     ///   a malformed status is counted and reads -EIO).
     @inline(__always)
     public func submitted(_ rc: Int32) -> CompletionSubmission {
-        dmasync_submitting_slot_set(nil)
+        dmahost_submitting_slot_set(nil)
         if rc == 0 {
             let generation = Word.generation(state.pointee.load(ordering: .relaxed))
             if returnMark.pointee.load(ordering: .relaxed) == Mark.armed(generation) {
@@ -333,7 +334,7 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
                 // During the call: leave the status to the owner (completed early).
                 let marked = phase == .submitting && slot.returnsByMark(decoded.generation)
                 var afterCall = phase == .inFlight || (marked && slot.hasReturned(decoded.generation))
-                let otherThread = dmasync_submitting_slot_get() != record
+                let otherThread = dmahost_submitting_slot_get() != record
                 if !afterCall && marked && otherThread {
                     // From another thread: the call has often returned and its mark is still
                     // on its way (the owner's store buffer). Wait a little for it before the
@@ -422,10 +423,10 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         let context = UnsafeMutableRawPointer(bitPattern: field(CompletionSlotTable.contextOffset).pointee.load(ordering: .relaxed))
         let relinquish = field(CompletionSlotTable.flagsOffset).pointee.load(ordering: .relaxed) & 1 != 0
         if bits != 0 {
-            let outer = dmasync_delivering_slot_get()
-            dmasync_delivering_slot_set(record)
+            let outer = dmahost_delivering_slot_get()
+            dmahost_delivering_slot_set(record)
             unsafeBitCast(bits, to: CompletionHandler.self)(context, rc)
-            dmasync_delivering_slot_set(outer)
+            dmahost_delivering_slot_set(outer)
         }
         if relinquish { CompletionSlotTable.shared.release(record) }
     }
