@@ -1,10 +1,24 @@
 import Foundation
-import Synchronization
 
 /// Temporary directories for tests that clean up after themselves: each is removed, with
 /// everything in it, when the test process exits (or earlier, through `remove(_:)`).
 public enum TemporaryDirectory {
-    private static let pending = Mutex<[String]?>(nil)
+    /// The directories still to remove; nil until the first one (which registers the exit
+    /// handler). A class behind a lock rather than a global `Mutex`: ThreadSanitizer reported
+    /// the global's formal accesses from two threads' `withLock` as a race.
+    private final class Pending: @unchecked Sendable {
+        // @unchecked Sendable: `paths` is read and written only with `lock` held.
+        private let lock = NSLock()
+        private var paths: [String]?
+
+        func withLock<Result>(_ body: (inout [String]?) -> Result) -> Result {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&paths)
+        }
+    }
+
+    private static let pending = Pending()
 
     /// A new empty directory `label-XXXXXX` under the system temporary directory (`mkdtemp(3)`,
     /// mode 0700), removed when the process exits.
