@@ -54,7 +54,6 @@ int32_t dmasync_thread_nesting_add(int32_t delta) {
 	return thread_nesting;
 }
 
-
 int dmasync_membarrier_state;
 
 int dmasync_membarrier_register(void) {

@@ -102,9 +102,10 @@ public enum CompletionSubmission: Sendable, Equatable {
 /// the slot to completedEarly as before; then, unless it runs inside the owner's call on the
 /// owner's own thread (a device completing synchronously), it waits up to about a
 /// microsecond for the mark (often still in the owner's store buffer), and otherwise runs
-/// `dmasync_membarrier()` and looks at the mark again. The membarrier guarantees that the owner's read came after the move (the
-/// owner takes the status) or that the mark is now visible (the completion delivers); when
-/// both happen, one compare-and-swap from completedEarly to delivered decides. A round trip
+/// `dmasync_membarrier()` and looks at the mark again. The membarrier guarantees that the
+/// owner's read came after the move (the owner takes the status) or that the mark is now
+/// visible (the completion delivers); when both happen, one compare-and-swap from
+/// completedEarly to delivered decides. A round trip
 /// then takes one locked instruction (the completion's) instead of two, and the membarrier
 /// (a system call that interrupts the process's other running threads) is paid only by a
 /// completion on another thread that overtakes the end of the submitting call. Other
@@ -269,13 +270,6 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
         returnMark.pointee.load(ordering: .acquiring) == Mark.returned(generation)
     }
 
-    /// True when operation `generation` returns by its mark (armed so, returned or not).
-    @inline(__always)
-    private func returnsByMark(_ generation: UInt64) -> Bool {
-        let mark = returnMark.pointee.load(ordering: .acquiring)
-        return mark == Mark.armed(generation) || mark == Mark.returned(generation)
-    }
-
     /// Gives up waiting for the operation `argument` stands for: from now on its completion
     /// is counted as late and never delivered, and the slot is never reused.
     /// - Returns: True when the operation was in flight and is now expired; false when its
@@ -332,8 +326,9 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
             case .submitting, .inFlight:
                 // After the call returned (in flight, or submitting with the mark): deliver.
                 // During the call: leave the status to the owner (completed early).
-                let marked = phase == .submitting && slot.returnsByMark(decoded.generation)
-                var afterCall = phase == .inFlight || (marked && slot.hasReturned(decoded.generation))
+                let mark = phase == .submitting ? slot.returnMark.pointee.load(ordering: .acquiring) : 0
+                let marked = mark == Mark.armed(decoded.generation) || mark == Mark.returned(decoded.generation)
+                var afterCall = phase == .inFlight || mark == Mark.returned(decoded.generation)
                 let otherThread = dmahost_submitting_slot_get() != record
                 if !afterCall && marked && otherThread {
                     // From another thread: the call has often returned and its mark is still
@@ -468,7 +463,6 @@ public struct CompletionSlot: Hashable, @unchecked Sendable {
     }
 }
 
-/// The slot state word and the argument encoding.
 /// The returned mark (the slot's word at offset 60): which operation returns by its mark
 /// rather than by a compare-and-swap, and whether its call returned. The generation is in the
 /// low 29 bits; 0 (the initial value) is neither.
@@ -479,6 +473,7 @@ private enum Mark {
     @inline(__always) static func returned(_ generation: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: generation) | 0x8000_0000 }
 }
 
+/// The slot state word and the argument encoding.
 private enum Word {
     static let generationShift: UInt64 = 35
     static let phaseShift: UInt64 = 32

@@ -25,7 +25,7 @@ import Musl
 /// | 40 | the previous operation's domain |
 /// | 48 | flags (bit 0: give the slot back to the pool after delivery) |
 /// | 56 | the slot's index (immutable, 32 bits) |
-/// | 60 | the generation whose submitting call returned 0, with bit 31 set (32 bits; see ``CompletionSlot``) |
+/// | 60 | the returned mark (32 bits; see ``CompletionSlot``): an operation's generation with bit 30 set once it is armed to return by the mark, bit 31 once its call returned 0 |
 final class CompletionSlotTable: @unchecked Sendable {
     // @unchecked Sendable: the directory is allocated once and never freed; its entries are
     // atomics written once (nil → chunk) under `pool`'s lock; the pool is Locked.
